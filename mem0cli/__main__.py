@@ -1,0 +1,5 @@
+"""`python -m mem0cli`."""
+
+from .cli import main
+
+main()

@@ -1,0 +1,318 @@
+"""Export and import: a versioned JSONL format, and Mem0's get_all() JSON for migration.
+
+Format (version 1), one JSON object per line:
+  {"format": "mem0cli-export", "version": 1, "tool_version", "exported_at",
+   "embed_model", "counts": {"memories", "messages", "deletions"}, "vectors": bool}
+  {"type": "message", "pk", "message_id", "user_id", "agent_id", "run_id", "role",
+   "name", "content", "said_at", "hash", "added_at", "metadata"}
+  {"type": "memory", "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id",
+   "metadata", "created_at", "updated_at", "said_at", "speaker", "superseded_by",
+   "valid_until", "confirmations", "model", "prompt_version", "source_pks": [...],
+   "history": [{"event", "old_memory", "new_memory", "actor", "created_at", "reason"}],
+   "vector": [...] (only with vectors)}
+  {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from . import __version__
+from . import filters as flt
+from .errors import InputError, StoreError
+from .memory import Memory, fact_hash, now_iso
+
+FORMAT = "mem0cli-export"
+VERSION = 1
+MEMORY_FIELDS = (
+    "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata", "created_at",
+    "updated_at", "said_at", "speaker", "superseded_by", "valid_until", "confirmations",
+    "model", "prompt_version",
+)  # fmt: skip
+MESSAGE_FIELDS = (
+    "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name", "content",
+    "said_at", "hash", "added_at", "metadata",
+)  # fmt: skip
+
+
+# -- export ------------------------------------------------------------------
+def export_records(memory: Memory, *, tree: flt.Filter | None = None, with_vectors: bool = False) -> list[dict]:
+    """The store (or the part the filter selects) as export records, from one consistent snapshot."""
+    facts = memory.facts
+    where, params = flt.to_sql(tree)
+    facts.conn.execute("BEGIN")  # a read transaction: one snapshot under WAL
+    try:
+        rows = facts.select(where, params, order="created_at, id")
+        ids = [r["id"] for r in rows]
+        links = _source_pks(facts, ids)
+        history = facts.history_of(ids)
+        pks = sorted({pk for pk_list in links.values() for pk in pk_list})
+        if tree is None:
+            messages = facts.select_messages()
+        else:
+            messages = _messages_by_pk(facts, pks)
+        deletions = facts.deletions()
+        embed_model = facts.get_meta("embed_model")
+    finally:
+        facts.conn.execute("COMMIT")
+    vectors = _vectors_of(memory, ids) if with_vectors else {}
+    header = {
+        "format": FORMAT, "version": VERSION, "tool_version": __version__, "exported_at": now_iso(),
+        "embed_model": embed_model, "llm_models": sorted({r["model"] for r in rows if r["model"]}),
+        "counts": {"memories": len(rows), "messages": len(messages), "deletions": len(deletions)},
+        "vectors": with_vectors,
+    }
+    out: list[dict] = [header]
+    out += [{"type": "message", **{k: m[k] for k in MESSAGE_FIELDS}} for m in messages]
+    for row in rows:
+        record = {"type": "memory", **{k: row[k] for k in MEMORY_FIELDS}}
+        record["source_pks"] = links.get(row["id"], [])
+        record["history"] = [{k: v for k, v in h.items() if k != "memory_id"} for h in history.get(row["id"], [])]
+        if with_vectors and row["id"] in vectors:
+            record["vector"] = vectors[row["id"]]
+        out.append(record)
+    out += [{"type": "deletion", **{k: d[k] for k in ("scope", "count", "hashes", "created_at", "reason")}} for d in deletions]
+    return out
+
+
+def write_export(records: Iterable[dict], path: str | None) -> None:
+    """Write records as JSONL to stdout (path None or "-") or atomically to a file (.gz compresses)."""
+    lines = (json.dumps(r, ensure_ascii=False) + "\n" for r in records)
+    if path in (None, "-"):
+        import sys
+
+        for line in lines:
+            sys.stdout.write(line)
+        sys.stdout.flush()
+        return
+    target = Path(path)
+    directory = target.parent if str(target.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(f"cannot write {target}: directory {directory} does not exist")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as raw:
+            stream: IO[bytes] = gzip.GzipFile(fileobj=raw, mode="wb") if target.suffix == ".gz" else raw
+            for line in lines:
+                stream.write(line.encode("utf-8"))
+            if stream is not raw:
+                stream.close()
+            raw.flush()
+            os.fsync(raw.fileno())
+        os.replace(tmp, target)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+# -- import ------------------------------------------------------------------
+@dataclass
+class ImportPlan:
+    """A validated import file, ready to apply."""
+
+    header: dict[str, Any]
+    messages: list[dict[str, Any]] = field(default_factory=list)
+    memories: list[dict[str, Any]] = field(default_factory=list)
+    deletions: list[dict[str, Any]] = field(default_factory=list)
+
+
+def read_import(data: bytes) -> ImportPlan:
+    """Parse and validate a whole export (or Mem0 JSON) before anything is written."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = gzip.decompress(data)
+        except (OSError, EOFError) as exc:
+            raise InputError(f"the import file is not valid gzip: {exc}") from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InputError(f"the import file is not UTF-8 (byte {exc.start})") from exc
+    if not text.strip():
+        raise InputError("the import file is empty")
+    first = text.lstrip()[:1]
+    if first == "[" or (first == "{" and '"format"' not in text.split("\n", 1)[0]):
+        return _read_mem0_json(text)
+    return _read_jsonl(text)
+
+
+def _read_jsonl(text: str) -> ImportPlan:
+    plan: ImportPlan | None = None
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (json.JSONDecodeError, RecursionError) as exc:
+            raise InputError(f"line {number}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+        if not isinstance(record, dict):
+            raise InputError(f"line {number}: expected a JSON object")
+        if plan is None:
+            if record.get("format") != FORMAT:
+                raise InputError(f"line {number}: not a mem0cli export (no header line)")
+            if not isinstance(record.get("version"), int) or record["version"] > VERSION:
+                raise InputError(f"line {number}: unsupported export version {record.get('version')!r}")
+            plan = ImportPlan(header=record)
+            continue
+        kind = record.get("type")
+        if kind == "memory":
+            plan.memories.append(_check_memory(record, number))
+        elif kind == "message":
+            plan.messages.append(_check_message(record, number))
+        elif kind == "deletion":
+            plan.deletions.append(record)
+        else:
+            raise InputError(f"line {number}: unknown record type {kind!r}")
+    if plan is None:
+        raise InputError("the import file has no header line")
+    return plan
+
+
+def _read_mem0_json(text: str) -> ImportPlan:
+    """Mem0's get_all() output ({"results": [...]}) or a list of its memory objects."""
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
+    items = data.get("results", data.get("memories")) if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise InputError("expected a Mem0 export: a list of memories or {\"results\": [...]}")
+    plan = ImportPlan(header={"format": "mem0", "version": 0})
+    for number, item in enumerate(items, start=1):
+        if not isinstance(item, dict):
+            raise InputError(f"record {number}: expected a JSON object")
+        at = item.get("created_at") or now_iso()
+        record = {
+            "id": item.get("id"), "memory": item.get("memory"), "kind": "fact",
+            "user_id": item.get("user_id"), "agent_id": item.get("agent_id"),
+            "run_id": item.get("run_id"), "metadata": item.get("metadata") or {},
+            "created_at": at, "updated_at": item.get("updated_at") or at,
+        }
+        plan.memories.append(_check_memory(record, number))
+    return plan
+
+
+def _check_memory(record: dict[str, Any], number: int) -> dict[str, Any]:
+    text = record.get("memory")
+    if not isinstance(record.get("id"), str) or not record["id"]:
+        raise InputError(f"line {number}: memory has no id")
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"line {number}: memory {record['id']} has no text")
+    if not any(isinstance(record.get(k), str) and record[k] for k in ("user_id", "agent_id", "run_id")):
+        raise InputError(f"line {number}: memory {record['id']} has no scope (user_id, agent_id, run_id)")
+    if not isinstance(record.get("metadata", {}), dict):
+        raise InputError(f"line {number}: memory {record['id']} metadata is not an object")
+    for key in ("created_at", "updated_at"):
+        if not isinstance(record.get(key), str):
+            raise InputError(f"line {number}: memory {record['id']} has no {key}")
+    vector = record.get("vector")
+    if vector is not None and not (isinstance(vector, list) and all(isinstance(x, (int, float)) for x in vector)):
+        raise InputError(f"line {number}: memory {record['id']} vector is not a list of numbers")
+    return {**record, "hash": record.get("hash") or fact_hash(text)}
+
+
+def _check_message(record: dict[str, Any], number: int) -> dict[str, Any]:
+    for key in ("pk", "role", "content", "hash", "added_at"):
+        if not isinstance(record.get(key), str):
+            raise InputError(f"line {number}: message has no {key}")
+    return record
+
+
+def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
+    """Write a validated plan: new messages and memories keep their ids; known ones are skipped."""
+    facts = memory.facts
+    added = skipped = 0
+    to_index: dict[str, list[float] | None] = {}
+    same_model = plan.header.get("embed_model") == memory.embedder.model_id
+    with memory._write_lock():
+        with facts.transaction():
+            for m in plan.messages:
+                if facts.find_message(m["hash"]) is None:
+                    facts.insert_message({k: m.get(k) for k in MESSAGE_FIELDS})
+            known = facts.get_rows([r["id"] for r in plan.memories])
+            for record in plan.memories:
+                if record["id"] in known:
+                    skipped += 1
+                    continue
+                row = {k: record.get(k) for k in MEMORY_FIELDS}
+                row["kind"] = row["kind"] or "fact"
+                row["confirmations"] = row["confirmations"] or 1
+                row["indexed"] = 0
+                facts.insert_memory(row)
+                for pk in record.get("source_pks", []):
+                    facts.link_source(record["id"], pk)
+                history = record.get("history") or [
+                    {"event": "ADD", "new_memory": record["memory"], "created_at": record["created_at"]}
+                ]
+                for h in history:
+                    facts.add_history(
+                        record["id"], h.get("event", "ADD"), h.get("old_memory"), h.get("new_memory"),
+                        h.get("created_at") or now_iso(), h.get("actor"), h.get("reason"),
+                    )
+                vector = record.get("vector") if same_model else None
+                to_index[record["id"]] = vector
+                added += 1
+            existing = {(json.dumps(d["scope"], sort_keys=True), d["created_at"]) for d in facts.deletions()}
+            for d in plan.deletions:
+                key = (json.dumps(d.get("scope"), sort_keys=True), d.get("created_at"))
+                if key not in existing:
+                    facts.record_deletion(d.get("scope") or {}, d.get("hashes") or [], d.get("created_at") or now_iso(), d.get("reason") or "import")
+        _index_imported(memory, to_index)
+    return {"added": added, "skipped": skipped, "messages": len(plan.messages)}
+
+
+def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> None:
+    if not vectors:
+        return
+    dims = memory.embedder.dimensions
+    missing = [i for i, v in vectors.items() if v is None or len(v) != dims]
+    if missing:
+        rows = memory.facts.get_rows(missing)
+        for mid, vec in zip(missing, memory.embedder.embed_documents([rows[i]["memory"] for i in missing])):
+            vectors[mid] = vec
+    memory._index({k: v for k, v in vectors.items() if v is not None})
+
+
+def _source_pks(facts, ids: list[str]) -> dict[str, list[str]]:
+    out: dict[str, list[str]] = {}
+    for start in range(0, len(ids), 400):
+        chunk = ids[start : start + 400]
+        marks = ", ".join("?" * len(chunk))
+        for mid, pk in facts.conn.execute(
+            f"SELECT memory_id, message_pk FROM memory_sources WHERE memory_id IN ({marks}) ORDER BY message_pk",
+            chunk,
+        ):
+            out.setdefault(mid, []).append(pk)
+    return out
+
+
+def _messages_by_pk(facts, pks: list[str]) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
+    for start in range(0, len(pks), 400):
+        chunk = pks[start : start + 400]
+        rows += facts.select_messages(f"pk IN ({', '.join('?' * len(chunk))})", chunk)
+    return rows
+
+
+def _vectors_of(memory: Memory, ids: list[str]) -> dict[str, list[float]]:
+    if not ids or not memory.path.joinpath("vectors").exists():
+        return {}
+    from .store.vectors import LanceVectorStore
+
+    try:
+        store = LanceVectorStore.open_existing(memory.path / "vectors")
+    except StoreError:
+        return {}
+    return store.vectors_of(ids)
+

@@ -1,0 +1,511 @@
+"""Deterministic fact candidates: user clauses rewritten in the third person.
+
+This is the part of extraction that rules do reliably: splitting messages into
+sentences and clauses, dropping what cannot be a fact (questions, requests to
+the assistant, greetings, hypotheticals, quoted text), rewriting the first
+person to the speaker's name ("I'm 41" -> "Sven is 41", lowercase "im" too),
+resolving relative dates, and a few cross-turn joins (an elided subject, a
+pronoun for someone named earlier, a correction of the assistant's claim).
+Whether a candidate is a *lasting* fact is left to a judge (see extract.py).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from .dates import resolve_dates
+from .models import Message
+
+# -- vocabulary ---------------------------------------------------------------
+
+_SLANG = {
+    "im": "I'm", "i'm": "I'm", "ive": "I've", "i've": "I've", "i'd": "I'd", "i'll": "I'll",
+    "dont": "don't", "doesnt": "doesn't", "didnt": "didn't", "cant": "can't", "wont": "won't",
+    "isnt": "isn't", "wasnt": "wasn't", "arent": "aren't", "havent": "haven't", "hasnt": "hasn't",
+    "shes": "she's", "hes": "he's", "theyre": "they're", "thats": "that's", "whats": "what's",
+    "u": "you", "ur": "your", "r": "are", "abt": "about", "w/": "with", "bc": "because",
+    "cuz": "because", "coz": "because", "rn": "currently", "tho": "though", "thru": "through",
+    "gf": "girlfriend", "bf": "boyfriend", "bday": "birthday", "yrs": "years", "yr": "year",
+    "wk": "week", "wks": "weeks", "hrs": "hours", "hr": "hour", "mins": "minutes", "pls": "please",
+    "plz": "please", "ppl": "people", "smth": "something", "sth": "something", "gonna": "going to",
+    "wanna": "want to", "gotta": "have to", "kinda": "somewhat", "sorta": "somewhat", "sum": "some",
+    "thx": "thanks", "ty": "thanks", "tysm": "thanks", "nvm": "never mind", "dunno": "don't know",
+    "idk": "I don't know", "w": "with", "hw": "how", "yo": "", "lol": "", "lmao": "", "af": "",
+    "fr": "", "ngl": "", "tbh": "", "omg": "", "haha": "", "hahaha": "", "ha": "", "lmk": "",
+    "bro": "", "fam": "",
+}
+_ADVERBS = frozenset(
+    """just also always usually mostly really still never only actually currently now already
+    often sometimes basically literally honestly finally recently even probably definitely
+    totally generally normally typically barely hardly rarely seriously""".split()
+)
+_MODALS = frozenset("can can't cannot could couldn't will won't would wouldn't should shouldn't must might may".split())
+_IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
+_PAST_IRREGULAR = frozenset(
+    """was were had did got went came ran began bought sold gave took made left lost met quit felt
+    found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
+    flew fell won paid built brought caught""".split()
+)
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
+_SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
+_QUESTION_START = re.compile(
+    r"^(?:how|what|what's|whats|why|when|where|which|who|whom|whose|is|are|am|was|were|do|does|did|"
+    r"can|could|should|would|will|shall|may|might|any|anything|anyone|is there|are there|"
+    r"how about|what about|wdyt|thoughts)\b",
+    re.I,
+)
+_IMPERATIVE_START = re.compile(
+    r"^(?:please |pls )?(?:give|suggest|tell|help|make|write|keep|add|mention|recommend|draft|explain|"
+    r"show|list|find|translate|format|tighten|summari[sz]e|check|send|remind|note|remember|swap|"
+    r"change|use|let's|let me|don't|do not|try|avoid|skip|stop|plan|put|fix|proofread|settle|"
+    r"compare|describe|create|design|convert|look|consider|imagine|assume|pick|choose)\b",
+    re.I,
+)
+_HYPOTHETICAL = re.compile(
+    r"\b(?:if|hypothetically|suppose|supposing|imagine|what if|wish|would be nice|someday|one day|"
+    r"in theory)\b",
+    re.I,
+)
+_TRANSIENT = re.compile(
+    r"\b(?:today|tonight|this morning|this afternoon|this evening|right now|at the moment|atm)\b", re.I
+)
+_SMALL_TALK_START = re.compile(
+    r"^(?:thanks|thank|thx|cheers|ok|okay|cool|great|perfect|nice|awesome|lovely|sounds|looks|"
+    r"got it|good|yes|yeah|yep|no worries|sure|fine|bye|see you|talk later|morning|good morning|"
+    r"hi|hello|hey|interesting|makes sense|fair|wild|class|brilliant|amazing|wow)\b",
+    re.I,
+)
+_EVALUATIVE = re.compile(
+    r"\b(?:sounds|looks|seems|is|are|was)\s+(?:\w+\s+)?(?:good|great|perfect|nice|genius|smart|"
+    r"promising|sweet|helpful|fun|funny|a good idea|a great idea|a relief|better|lovely|right|"
+    r"exactly what)\b",
+    re.I,
+)
+_FEMALE = frozenset(
+    """mother mom mum mama sister daughter wife girlfriend niece aunt auntie grandma granny
+    grandmother fiancée fiancee stepmom stepmother""".split()
+)
+_MALE = frozenset(
+    """father dad papa brother son husband boyfriend nephew uncle grandpa grandad grandfather
+    fiancé fiance stepdad stepfather""".split()
+)
+_RELATION = _FEMALE | _MALE | frozenset("partner cousin kid child baby friend roommate flatmate youngest oldest eldest".split())
+_GENERIC_IDS = frozenset({"user", "u", "usr", "me", "anon", "anonymous", "guest", "default", "id", "team", "project", "flat"})
+_LEADING_FILLER = re.compile(
+    r"^(?:(?:so|also|and|but|oh|btw|by the way|anyway|anyways|honestly|actually|basically|well|ok|okay|"
+    r"yeah|yes|yep|nah|no|omg|ugh|hmm|hey|hi|hello|update|fyi|for context|context|heads up|"
+    r"reminder that|random but|unrelated|plus|then|now|oh and|oh wait|wait|alright|right|"
+    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when)\b[\s,:!.-]*)+",
+    re.I,
+)
+_TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha|though|tho|btw|tbh|honestly|anyway|too|here|either|thanks|thank you|ugh|actually))+[\s!.]*$", re.I)
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]+")
+_QUOTED = re.compile(r"(?<![\w])(['\u2018\"\u201c])(?=\S)(.{12,}?)(?<=\S)(['\u2019\"\u201d])(?![\w])", re.S)
+_ABBREV = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Prof|Jr|Sr|vs|etc|e\.g|i\.e|approx|no)\.\s", re.I)
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+\w")
+_PHONE = re.compile(r"(?<![\w])(?:\+?\d[\d ()-]{7,}\d)(?![\w])")
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A third-person clause that may be a fact, with where it came from."""
+
+    text: str
+    speaker: str
+    source_ids: tuple[str, ...]
+    said_at: str | None
+    source_text: str  # the message text it must be grounded in
+    kind: str  # first-person | elided | third-party | correction | identifier | name
+    message_index: int
+    clause: str = ""  # the clause before rewriting
+
+
+@dataclass
+class _SpeakerState:
+    name: str
+    referents: dict[str, str] = field(default_factory=dict)  # "she"/"he"/"it" -> text
+
+
+def display_name(raw: str | None) -> str:
+    """A name fit for fact text: "alice" -> "Alice", "priya_s" -> "Priya", "u-77310" -> "User"."""
+    if not raw:
+        return "User"
+    parts = [p for p in re.split(r"[\s._-]+", raw.strip()) if p]
+    words = [p for p in parts if p.isalpha() and len(p) > 1 and p.lower() not in _GENERIC_IDS]
+    if not words:
+        return "User"
+    word = words[0]
+    return word if any(c.isupper() for c in word) else word.capitalize()
+
+
+def possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("'") else f"{name}'s"
+
+
+def third_person(verb: str) -> str:
+    """'teach' -> 'teaches', 'study' -> 'studies', 'have' -> 'has'; past and modals unchanged."""
+    low = verb.lower()
+    if low in _IRREGULAR_3RD:
+        return _IRREGULAR_3RD[low]
+    if low in _MODALS or low in _PAST_IRREGULAR or _is_past_verb(low) or "'" in low or not low.isalpha():
+        return verb
+    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if len(low) > 2 and low.endswith("y") and low[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"
+
+
+def normalise(text: str) -> str:
+    """Spell out chat slang and lowercase pronouns word by word ("im" -> "I'm", "r" -> "are")."""
+    def fix(match: re.Match[str]) -> str:
+        word = match.group(0)
+        low = word.lower()
+        if low == "i":
+            return "I"
+        if low in _SLANG and (low not in {"w", "r", "u", "ha"} or word.islower()):
+            return _SLANG[low]
+        return word
+
+    text = re.sub(r"(?<![\w@./-])[A-Za-z][A-Za-z'/]*(?![\w@/-]|\.\w)", fix, text)
+    text = re.sub(r"\bI(?:ll)\b(?=\s+\w)", "I'll", text)
+    text = re.sub(r"^ill\b(?=\s+(?:try|do|check|get|go|ask|have|be|make|see|let|send|take))", "I'll", text)
+    text = re.sub(r"(\d)\s*(hours|hour)/(week)\b", r"\1 \2 a \3", text)
+    return re.sub(r"[ \t]{2,}", " ", text)
+
+
+def strip_noise(text: str) -> str:
+    """Remove code, quoted passages and emoji: words that are not the user's own claims."""
+    text = re.sub(r"```.*?```", " ", text, flags=re.S)
+    text = re.sub(r"`[^`]*`", " ", text)
+    text = _QUOTED.sub(" ", text)
+    text = _EMOJI.sub(" ", text)
+    return text
+
+
+def split_sentences(text: str) -> list[str]:
+    text = _ABBREV.sub(lambda m: m.group(0).replace(". ", "\u2024 "), text)
+    parts = re.split(r"(?<=[.!?])\s+|\n+|(?<=\.\.\.)\s*|\s+[-\u2013\u2014]\s+(?=[A-Za-z])", text)
+    out = []
+    for part in parts:
+        part = part.replace("\u2024", ".").strip()
+        if part:
+            out.append(part)
+    return out
+
+
+_SPLIT_SUBJECT = r"(?:I|I'm|I've|I'd|I'll|(?i:my|we|we're|we've|our|he|she|he's|she's|his|her|they|they're|their))\b"
+_CLAUSE_SPLIT = re.compile(
+    r"\s*;\s*"
+    r"|,?\s+but\s+"
+    r"|,\s+so\s+|\s+so\s+(?=" + _SPLIT_SUBJECT + r")|,\s+(?=even\b)"
+    r"|,?\s+because\s+|,?\s+since\s+(?=" + _SPLIT_SUBJECT + r")"
+    r"|,?\s+(?:although|though|while|whereas)\s+(?=" + _SPLIT_SUBJECT + r")"
+    r"|,?\s+and\s+(?=" + _SPLIT_SUBJECT + r")"
+    r"|,\s+(?=" + _SPLIT_SUBJECT + r")"
+    r"|,\s+and\s+"
+)
+_GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
+_QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
+
+
+def split_clauses(sentence: str) -> list[str]:
+    """Clauses of a sentence; a short "Header:" prefix is dropped."""
+    head = re.match(r"^([^:]{1,40}):\s+(?=\S)", sentence)
+    if head and len(head.group(1).split()) <= 6 and "http" not in head.group(1):
+        sentence = sentence[head.end():]
+    inner = re.findall(r"\(([^()]*)\)", sentence)
+    sentence = re.sub(r"\s*\([^()]*\)", "", sentence)
+    pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()] + inner
+    out: list[str] = []
+    for piece in pieces:
+        # comma lists of fragments that inherit the first clause's subject
+        sub = re.split(r",\s+(?=(?:\w+ing\b|(?:about|around|roughly|nearly|almost)\s+\d))", piece)
+        out.extend(s.strip(" ,") for s in sub if s.strip(" ,"))
+    return out
+
+
+def _clean_clause(clause: str) -> str:
+    clause = clause.strip(" \t,;:-\u2013\u2014\"'")
+    previous = None
+    while previous != clause:
+        previous = clause
+        clause = _LEADING_FILLER.sub("", clause).strip(" ,;:-")
+        clause = _TRAILING_FILLER.sub("", clause).strip(" ,;:-")
+    clause = re.sub(r"[!?.]+$", "", clause).strip()
+    clause = re.sub(r",?\s+not\s+[\w' ]{1,30}$", "", clause) if re.search(r",\s+not\s+", clause) else clause
+    return clause
+
+
+def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> str:
+    """First person to the speaker's name, verbs conjugated: "I teach" -> "Aroha teaches"."""
+    we_name = we or name
+    plural_we = we is not None and " and " in we
+    poss = possessive(name)
+    text = clause
+    text = re.sub(r"\b(?:[Mm]e and|[Mm]yself and)\b", f"{name} and", text)
+    text = re.sub(r"\band (?:I|me|myself)\b", f"and {name}", text)
+    # contractions and auxiliaries
+    subs = [
+        (r"\bI'm not\b", f"{name} is not"), (r"\bI am not\b", f"{name} is not"),
+        (r"\bI'm\b", f"{name} is"), (r"\bI am\b", f"{name} is"),
+        (r"\bI've got\b", f"{name} has"), (r"\bI've\b", f"{name} has"), (r"\bI have got\b", f"{name} has"),
+        (r"\bI'd\b", f"{name} would"), (r"\bI'll\b", f"{name} will"),
+        (r"\bI don't\b", f"{name} does not"), (r"\bI do not\b", f"{name} does not"),
+        (r"\bI didn't\b", f"{name} did not"), (r"\bI can't\b", f"{name} can't"),
+        (r"\bI won't\b", f"{name} won't"), (r"\bI haven't\b", f"{name} has not"),
+        (r"\bI wasn't\b", f"{name} was not"),
+    ]
+    if plural_we:
+        subs += [(r"\b[Ww]e're\b", f"{we_name} are"), (r"\b[Ww]e've\b", f"{we_name} have"),
+                 (r"\b[Ww]e'll\b", f"{we_name} will"), (r"\b[Ww]e'd\b", f"{we_name} would")]
+    else:
+        subs += [(r"\b[Ww]e're\b", f"{we_name} is"), (r"\b[Ww]e've\b", f"{we_name} has"),
+                 (r"\b[Ww]e'll\b", f"{we_name} will"), (r"\b[Ww]e'd\b", f"{we_name} would"),
+                 (r"\b[Ww]e don't\b", f"{we_name} does not"), (r"\b[Ww]e are\b", f"{we_name} is"),
+                 (r"\b[Ww]e were\b", f"{we_name} was")]
+    for pattern, repl in subs:
+        text = re.sub(pattern, repl, text)
+
+    def subject_verb(match: re.Match[str], who: str) -> str:
+        adverbs, verb = match.group(1) or "", match.group(2)
+        return f"{who} {adverbs}{third_person(verb)}"
+
+    text = re.sub(r"\bI\s+((?:(?:" + "|".join(_ADVERBS) + r")\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
+    if plural_we:
+        text = re.sub(r"\b[Ww]e\b", we_name, text)
+    else:
+        text = re.sub(r"\b[Ww]e\s+((?:(?:" + "|".join(_ADVERBS) + r")\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
+    text = re.sub(r"\bI\b", name, text)
+    text = re.sub(r"\b(?:[Mm]y|[Mm]ine)\b", poss, text)
+    text = re.sub(r"\b[Oo]ur(?:s)?\b", possessive(we_name), text)
+    text = re.sub(r"\b(?:me|myself)\b", name, text)
+    text = re.sub(r"\bus\b", we_name, text)
+    text = re.sub(rf"^{re.escape(poss)}\s", poss + " ", text)
+    return text[:1].upper() + text[1:] if text else text
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[A-Za-z0-9][\w'.@/-]*", text)
+
+
+def _is_past_verb(word: str) -> bool:
+    low = word.lower()
+    return low.isalpha() and (low in _PAST_IRREGULAR or (low.endswith("ed") and not low.endswith("eed") and len(low) > 4))
+
+
+def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
+    """Remember who "she"/"he"/"it" most likely mean in later clauses."""
+    poss = possessive(name)
+    for match in re.finditer(r"\bmy\s+(?:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
+        relation, person = match.group(1).lower(), match.group(2)
+        if person and person.lower() in {"is", "and", "has", "was"}:
+            person = None
+        text = f"{poss} {relation}" + (f" {person}" if person else "")
+        if relation in _FEMALE:
+            state.referents["she"] = text
+        elif relation in _MALE:
+            state.referents["he"] = text
+        elif relation in _RELATION:
+            state.referents["she"] = state.referents["he"] = text
+        else:
+            state.referents["it"] = f"{poss} {relation}"
+
+
+def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
+    """Replace a third-person subject pronoun; None when it cannot be resolved."""
+    match = re.match(r"^(she's|he's|it's|she|he|her|his|its|it)(?!')\b\s*(.*)$", clause, re.I)
+    if not match:
+        return clause
+    pronoun, rest = match.group(1).lower(), match.group(2)
+    key = {"she": "she", "she's": "she", "her": "she", "he": "he", "he's": "he", "his": "he"}.get(pronoun, "it")
+    ref = state.referents.get(key)
+    if not ref:
+        return None
+    if pronoun in {"she's", "he's", "it's"} or (pronoun == "its" and not re.match(r"^[a-z]+\s+(?:is|are|was|has)\b", rest)):
+        return f"{ref} is {rest}"
+    if pronoun in {"her", "his", "its"}:
+        return f"{possessive(ref)} {rest}"
+    return f"{ref} {rest}"
+
+
+def _fix_third_party_pronouns(text: str, state: _SpeakerState) -> str:
+    """"her dad" -> "Nadia's girlfriend's dad" inside a clause whose subject is already resolved."""
+    she, he = state.referents.get("she"), state.referents.get("he")
+    if she:
+        text = re.sub(r"\bher\s+(?=[a-z])(?!(?:a|an|the|to|and|with|for|in|on|at|up|out|off|back)\b)", possessive(she) + " ", text)
+    if he:
+        text = re.sub(r"\bhis\s+(?=[a-z])", possessive(he) + " ", text)
+    return text
+
+
+def _speaker_names(messages: list[Message], default_name: str | None) -> dict[int, str]:
+    names = {}
+    for i, m in enumerate(messages):
+        if m.role == "user":
+            names[i] = display_name(m.name or default_name)
+    return names
+
+
+def _introduced_name(messages: list[Message], indices: list[int]) -> str | None:
+    for i in indices:
+        text = messages[i].content
+        match = re.search(
+            r"\b(?:call me|my name is|my name's|name:)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)", text, re.I
+        )
+        if match and match.group(1).split()[0].lower() not in {"a", "the", "not"}:
+            return match.group(1)
+    return None
+
+
+def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[str]:
+    """"boulder not denver" after the assistant said "you live in Denver" -> "NAME lives in Boulder"."""
+    out = []
+    for match in re.finditer(r"\b([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s*,?\s+not\s+([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\b", user_text):
+        right, wrong = match.group(1), match.group(2)
+        if wrong.lower() in {"sure", "really", "much", "bad", "yet", "that", "me", "a", "the"}:
+            continue
+        if not re.search(rf"\b{re.escape(wrong)}\b", assistant_text, re.I):
+            continue
+        if re.search(rf"\b{re.escape(right)}\b", assistant_text, re.I):
+            continue
+        for sentence in split_sentences(assistant_text):
+            for clause in re.split(r",\s+|\s+and\s+|:\s+", sentence):
+                if re.search(rf"\b{re.escape(wrong)}\b", clause, re.I) and re.search(r"\byou(?:'re|r)?\b", clause, re.I):
+                    fixed = re.sub(rf"\b{re.escape(wrong)}\b", right[:1].upper() + right[1:], clause, flags=re.I)
+                    fixed = re.sub(r"^.*?\b(?=you\b|you're\b|your\b)", "", fixed, flags=re.I)
+                    fixed = re.sub(r"\byou're\b", "I'm", fixed, flags=re.I)
+                    fixed = re.sub(r"\byour\b", "my", fixed, flags=re.I)
+                    fixed = re.sub(r"\byou\b", "I", fixed, flags=re.I)
+                    out.append(rewrite_first_person(_clean_clause(fixed), name))
+    return out
+
+
+def build_candidates(messages: list[Message], default_name: str | None = None) -> list[Candidate]:
+    """Every clause of the user's messages that could state a fact, rewritten in the third person."""
+    names = _speaker_names(messages, default_name)
+    speakers = sorted(set(names.values()))
+    by_speaker: dict[str, list[int]] = {}
+    for i, n in names.items():
+        by_speaker.setdefault(n, []).append(i)
+    rename = {}
+    for n, idx in by_speaker.items():
+        if n == "User":
+            intro = _introduced_name(messages, idx)
+            if intro:
+                rename[n] = intro.split()[0]
+    states = {n: _SpeakerState(rename.get(n, n)) for n in by_speaker}
+    out: list[Candidate] = []
+    for n, idx in by_speaker.items():
+        if n in rename:
+            intro = _introduced_name(messages, idx) or ""
+            m = messages[idx[0]]
+            out.append(Candidate(f"{n}'s name is {intro}", rename[n], _ids([m]), m.created_at,
+                                 " ".join(messages[i].content for i in idx), "name", idx[0]))
+    for i, message in enumerate(messages):
+        if message.role != "user" or not message.content.strip():
+            continue
+        state = states[names[i]]
+        name = state.name
+        others = [s for s in speakers if s != names[i]]
+        we = f"{name} and {others[0]}" if len(speakers) == 2 else ("the group" if len(speakers) > 2 else None)
+        src = message.content
+        prev_assistant = next((messages[j].content for j in range(i - 1, -1, -1) if messages[j].role == "assistant"), "")
+        text = normalise(strip_noise(src))
+        for fixed in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
+            out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant, "correction", i))
+        for kind, fact in _identifier_facts(text, name):
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src, kind, i))
+        for sentence in split_sentences(text):
+            question = sentence.rstrip().endswith("?")
+            clauses = split_clauses(sentence)
+            subject_prefix = ""
+            for k, raw in enumerate(clauses):
+                clause = _clean_clause(raw)
+                if not clause:
+                    continue
+                if question and k == len(clauses) - 1:
+                    continue
+                kind, clause = _classify(clause, subject_prefix, k)
+                if kind == "first-person" and re.match(r"^(?:I|I'm|we|we're)\b", clause):
+                    subject_prefix = "I'm" if re.match(r"^(?:I'm|I am)\b", clause) else "I"
+                _note_referents(clause, state, name)
+                if kind is None:
+                    continue
+                if kind == "third-party":
+                    resolved = _resolve_pronouns(clause, state)
+                    if resolved is None:
+                        continue
+                    clause = _fix_third_party_pronouns(resolved, state)
+                fact = rewrite_first_person(clause, name, we=we)
+                fact = resolve_dates(fact, message.created_at)
+                fact = re.sub(r"\s+", " ", fact).strip(" ,")
+                if len(_words(fact)) < 3:
+                    continue
+                out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, src, kind, i, raw))
+    return _dedupe(out)
+
+
+def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | None, str]:
+    """What kind of candidate a cleaned clause is, or None to drop it (and the clause to use)."""
+    words = _words(clause)
+    if len(words) < 2:
+        return None, clause
+    low = clause.lower()
+    if _QUESTION_START.match(clause) and not re.match(r"^(?:is|was|am)\s+\w", low) or _QUESTION_START.match(clause) and "?" in clause:
+        return None, clause
+    if _SECOND_PERSON.search(clause) or _IMPERATIVE_START.match(clause) or _HYPOTHETICAL.search(clause):
+        return None, clause
+    if _SMALL_TALK_START.match(clause) and len(words) <= 4:
+        return None, clause
+    if _EVALUATIVE.search(clause) and len(words) <= 6:
+        return None, clause
+    if re.search(r"\bI'll\b|\bI will\b|\bgoing to\b", clause) and len(words) <= 6:
+        return None, clause
+    if _TRANSIENT.search(clause) and len(words) <= 12:
+        return None, clause
+    if _FIRST_PERSON.search(clause):
+        return "first-person", clause
+    first = words[0]
+    if position > 0 and subject_prefix and (_GERUND_FRAGMENT.match(clause) or _QUANTITY_FRAGMENT.match(clause)):
+        return "elided", f"I'm {clause}" if subject_prefix == "I'm" or _GERUND_FRAGMENT.match(clause) else f"I {clause}"
+    if position == 0 and _is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this)\b$", low):
+        return "elided", f"I {clause[0].lower()}{clause[1:]}"
+    if position == 0 and first.lower() in {"started", "moving", "working", "living", "studying", "learning"} and len(words) >= 3:
+        return "elided", f"I'm {clause[0].lower()}{clause[1:]}" if first.endswith("ing") else f"I {clause}"
+    if re.match(r"^(?:she|he|she's|he's|her|his|it|it's|its)\b", clause, re.I):
+        return "third-party", clause
+    if re.match(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?:\w+\s+)?(?:is|are|was|has|have|had|will|does|doesn't|can't|hates|loves|likes|plays|works|lives|starts|got|moved|goes)\b", clause):
+        return "third-party", clause
+    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called)", clause, re.I):
+        return "third-party", clause
+    return None, clause
+
+
+def _identifier_facts(text: str, name: str) -> list[tuple[str, str]]:
+    out = []
+    poss = possessive(name)
+    for email in _EMAIL.findall(text):
+        out.append(("identifier", f"{poss} email is {email}"))
+    for phone in _PHONE.findall(text):
+        digits = re.sub(r"\D", "", phone)
+        if 9 <= len(digits) <= 15 and not re.fullmatch(r"\d{4}-\d{2}-\d{2}", phone.strip()):
+            out.append(("identifier", f"{poss} phone number is {phone.strip()}"))
+    return out
+
+
+def _ids(messages: list[Message]) -> tuple[str, ...]:
+    return tuple(m.id for m in messages if m.id is not None)
+
+
+def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    seen: set[str] = set()
+    out = []
+    for c in candidates:
+        key = re.sub(r"\W+", " ", c.text.lower()).strip()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(c)
+    return out

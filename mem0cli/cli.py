@@ -1,0 +1,453 @@
+"""The command line: parse options, make one Memory call, render a table or --json.
+
+Errors from the library become one line on stderr: exit 1 for a runtime failure,
+exit 2 for bad usage or input. No tracebacks: memories are personal data.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Any, Optional, TypeVar
+
+import typer
+
+from . import __version__
+from .errors import InputError, Mem0cliError
+
+app = typer.Typer(
+    name="mem0cli",
+    help="An offline memory layer for LLM chat: facts from transcripts, found again by search.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    add_completion=True,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+UserOpt = Annotated[Optional[str], typer.Option("--user-id", "-u", help="Scope: the user.")]
+AgentOpt = Annotated[Optional[str], typer.Option("--agent-id", help="Scope: the agent.")]
+RunOpt = Annotated[Optional[str], typer.Option("--run-id", help="Scope: the run (session).")]
+FilterOpt = Annotated[
+    Optional[str],
+    typer.Option("--filter", "-f", help='Filter as JSON, e.g. \'{"AND": [{"room": "p42"}, {"user_id": "alice"}]}\'.'),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the Python API's shape) to stdout.")]
+
+
+def open_memory(store: Path | None):
+    """The one place the CLI chooses its parts: the real models and stores."""
+    from .memory import Memory
+
+    return Memory(path=store)
+
+
+class State:
+    """Global options, shared by every command, and the Memory factory."""
+
+    store: Path | None = None
+    quiet: bool = False
+    make_memory: Callable[[Path | None], Any] = staticmethod(open_memory)
+
+
+state = State()
+
+
+def handled(func: F) -> F:
+    """Turn library errors into one line on stderr and the right exit code."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except typer.Exit:
+            raise
+        except Mem0cliError as exc:
+            _error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            _error("interrupted")
+            raise typer.Exit(130) from None
+        except BrokenPipeError:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            raise typer.Exit(1) from None
+        except Exception as exc:  # a bug: say what, without locals or personal data
+            _error(f"unexpected {type(exc).__name__}: {exc}")
+            raise typer.Exit(1) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _error(message: str) -> None:
+    first = message.strip().splitlines()[0] if message.strip() else "error"
+    sys.stderr.write(f"mem0cli: error: {first}\n")
+
+
+def _info(message: str) -> None:
+    if not state.quiet:
+        sys.stderr.write(message + "\n")
+
+
+def _memory():
+    return state.make_memory(state.store)
+
+
+def _print_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=False)
+
+
+def _parse_filter(raw: str | None) -> dict | None:
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"--filter is not valid JSON: {getattr(exc, 'msg', exc)}") from None
+    if not isinstance(data, dict):
+        raise InputError("--filter must be a JSON object")
+    return data
+
+
+def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
+    """key=value pairs; a value that reads as a JSON number, bool or null keeps that type."""
+    metadata: dict[str, Any] = {}
+    for pair in pairs or []:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--metadata takes key=value, not {pair!r}")
+        try:
+            parsed = json.loads(value)
+            metadata[key.strip()] = parsed if isinstance(parsed, (int, float, bool)) or parsed is None else value
+        except json.JSONDecodeError:
+            metadata[key.strip()] = value
+    return metadata
+
+
+def _render_memories(items: list[dict], *, title: str, show_score: bool) -> None:
+    from rich.table import Table
+
+    console = _console()
+    if not items:
+        console.print("No memories found.", style="dim")
+        return
+    table = Table(title=title, show_lines=False)
+    if show_score:
+        table.add_column("score", justify="right")
+    table.add_column("memory", overflow="fold")
+    table.add_column("scope")
+    table.add_column("said", no_wrap=True)
+    table.add_column("id", no_wrap=True, style="dim")
+    for item in items:
+        scope = " ".join(f"{k[0]}:{item[k]}" for k in ("user_id", "agent_id", "run_id") if item.get(k))
+        said = (item.get("said_at") or item.get("created_at") or "")[:10]
+        text = item["memory"] + (" (superseded)" if item.get("superseded_by") else "")
+        cells = [f"{item['score']:.3f}"] if show_score else []
+        table.add_row(*cells, text, scope, said, item["id"])
+    console.print(table)
+
+
+# -- global options ----------------------------------------------------------
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"mem0cli {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    store: Annotated[
+        Optional[Path],
+        typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir)."),
+    ] = None,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
+) -> None:
+    """mem0cli: turn chat transcripts into durable facts and search them, fully offline."""
+    state.store = store
+    state.quiet = quiet
+
+
+# -- commands ----------------------------------------------------------------
+@app.command()
+@handled
+def add(
+    text: Annotated[Optional[str], typer.Argument(help="A message to remember; omit (or -) to read a transcript from stdin.")] = None,
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    metadata: Annotated[Optional[list[str]], typer.Option("--metadata", "-m", help="key=value, repeatable.")] = None,
+    no_infer: Annotated[bool, typer.Option("--no-infer", help="Store each message as it is, without extraction.")] = False,
+    fmt: Annotated[str, typer.Option("--format", help="Transcript format (default: detect).")] = "auto",
+    skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip and count malformed records instead of stopping.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract facts from a message or a transcript and store them.
+
+    Example: cat chat.json | mem0cli add -u alex
+    """
+    from .memory import _scope
+    from .transcripts import FORMATS, read_transcript
+
+    scope = _scope(user_id, agent_id, run_id, required=True)
+    meta = _parse_metadata(metadata)
+    if fmt not in FORMATS:
+        raise InputError(f"--format must be one of {', '.join(FORMATS)}")
+    if text is not None and text != "-":
+        data: str | bytes = json.dumps([{"role": "user", "content": text}])
+        fmt = "messages"
+    else:
+        if sys.stdin.isatty():
+            raise InputError("no input: give a message as an argument or pipe a transcript to stdin")
+        data = sys.stdin.buffer.read()
+    read = read_transcript(data, fmt, skip_bad=skip_bad)
+    memory = _memory()
+    results: list[dict] = []
+    for conversation in read.conversations:
+        conv_scope = dict(scope)
+        if len(read.conversations) > 1 and not run_id and conversation.id:
+            conv_scope["run_id"] = str(conversation.id)
+        results += memory.add_messages(conversation.messages, scope=conv_scope, metadata=meta, infer=not no_infer)["results"]
+    if as_json:
+        _print_json({"results": results})
+    counts = {e: sum(1 for r in results if r["event"] == e) for e in ("ADD", "UPDATE", "NONE")}
+    read_count = sum(len(c.messages) for c in read.conversations)
+    _info(
+        f"{read_count} messages read ({read.format}): {counts['ADD']} added, {counts['UPDATE']} updated, "
+        f"{counts['NONE']} unchanged" + (f", {read.skipped} skipped" if read.skipped else "")
+    )
+
+
+@app.command()
+@handled
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    filter_json: FilterOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Most results to return.")] = 10,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Drop results scoring below this.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Find the memories most relevant to a query.
+
+    Example: mem0cli search "where do I live" -u alice
+    """
+    result = _memory().search(
+        query, user_id=user_id, agent_id=agent_id, run_id=run_id,
+        filters=_parse_filter(filter_json), limit=limit, threshold=threshold,
+    )
+    if as_json:
+        _print_json(result)
+    else:
+        _render_memories(result["results"], title=f"search: {query}", show_score=True)
+
+
+@app.command("list")
+@handled
+def list_(
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    filter_json: FilterOpt = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", help="Most memories to list.")] = 100,
+    as_json: JsonOpt = False,
+) -> None:
+    """List memories, newest first.
+
+    Example: mem0cli list -u alice --json
+    """
+    result = _memory().get_all(
+        user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json), limit=limit
+    )
+    if as_json:
+        _print_json(result)
+    else:
+        _render_memories(result["results"], title="memories", show_score=False)
+
+
+@app.command()
+@handled
+def get(
+    memory_id: Annotated[str, typer.Argument(help="The memory's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show one memory with its sources.
+
+    Example: mem0cli get 0b9c...
+    """
+    item = _memory().get(memory_id)
+    if item is None:
+        raise InputError(f"no memory with id {memory_id}")
+    if as_json:
+        _print_json(item)
+        return
+    console = _console()
+    console.print(item["memory"], style="bold")
+    for key in ("id", "user_id", "agent_id", "run_id", "said_at", "created_at", "updated_at", "superseded_by"):
+        if item.get(key):
+            console.print(f"{key}: {item[key]}")
+    if item["metadata"]:
+        console.print(f"metadata: {json.dumps(item['metadata'], ensure_ascii=False)}")
+    for source in item["evidence"]:
+        who = source["name"] or source["role"]
+        console.print(f"  [{source['created_at'] or '?'}] {who}: {source['content']}", markup=False)
+
+
+@app.command()
+@handled
+def history(
+    memory_id: Annotated[str, typer.Argument(help="The memory's id.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Show how a memory changed: ADD, UPDATE, DELETE events, oldest first.
+
+    Example: mem0cli history 0b9c...
+    """
+    events = _memory().history(memory_id)
+    if not events:
+        raise InputError(f"no history for id {memory_id}")
+    if as_json:
+        _print_json(events)
+        return
+    from rich.table import Table
+
+    table = Table(title=f"history of {memory_id}")
+    for column in ("time", "event", "old", "new", "reason"):
+        table.add_column(column, overflow="fold")
+    for e in events:
+        table.add_row(e["created_at"], e["event"], e["old_memory"] or "", e["new_memory"] or "", e["reason"] or "")
+    _console().print(table)
+
+
+@app.command()
+@handled
+def forget(
+    memory_ids: Annotated[Optional[list[str]], typer.Argument(help="Ids of memories to forget.")] = None,
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    filter_json: FilterOpt = None,
+    yes: Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Show what would be forgotten, change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Forget memories by id, or everything in a scope or filter.
+
+    Example: mem0cli forget -u alice --yes
+    """
+    memory = _memory()
+    filters = _parse_filter(filter_json)
+    if memory_ids:
+        if user_id or agent_id or run_id or filters:
+            raise InputError("give ids or a scope/filter, not both")
+        missing = [i for i in memory_ids if memory.get(i) is None]
+        if missing:
+            raise InputError(f"no memory with id {missing[0]}")
+        if not dry_run:
+            for memory_id in memory_ids:
+                memory.delete(memory_id)
+        result = {"deleted": len(memory_ids), "ids": list(memory_ids), "dry_run": dry_run}
+    else:
+        if not (user_id or agent_id or run_id or filters):
+            raise InputError("say what to forget: ids, --user-id/--agent-id/--run-id, or --filter")
+        plan = memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters, dry_run=True)
+        if not dry_run and plan["deleted"] and not yes:
+            if not sys.stdin.isatty():
+                raise InputError(f"refusing to forget {plan['deleted']} memories without --yes")
+            if not typer.confirm(f"Forget {plan['deleted']} memories?"):
+                raise typer.Exit(1)
+        if not dry_run:
+            plan = memory.delete_all(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters)
+        result = {"deleted": plan["deleted"], "ids": plan["ids"], "dry_run": dry_run}
+    if as_json:
+        _print_json(result)
+    elif dry_run:
+        for memory_id in result["ids"]:
+            sys.stdout.write(memory_id + "\n")
+        _info(f"would forget {result['deleted']} memories (dry run)")
+    else:
+        _info(f"forgot {result['deleted']} memories")
+
+
+@app.command("export")
+@handled
+def export_(
+    output: Annotated[Optional[str], typer.Option("--output", "-o", help="File to write atomically (.gz compresses); default stdout.")] = None,
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    filter_json: FilterOpt = None,
+    with_vectors: Annotated[bool, typer.Option("--with-vectors", help="Include the embedding vectors.")] = False,
+) -> None:
+    """Write a versioned JSONL backup of the store (or of a scope or filter).
+
+    Example: mem0cli export -o backup.jsonl.gz --quiet
+    """
+    from . import backup
+    from . import filters as flt
+
+    tree = flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json))
+    records = backup.export_records(_memory(), tree=tree, with_vectors=with_vectors)
+    backup.write_export(records, output)
+    if output not in (None, "-"):
+        _info(f"exported {records[0]['counts']['memories']} memories to {output}")
+
+
+@app.command("import")
+@handled
+def import_(
+    file: Annotated[str, typer.Argument(help="An export file (JSONL, .gz, or Mem0 JSON); - for stdin.")] = "-",
+    as_json: JsonOpt = False,
+) -> None:
+    """Restore an export into this store, keeping ids; importing twice adds nothing.
+
+    Example: mem0cli import backup.jsonl.gz
+    """
+    from . import backup
+
+    if file == "-":
+        if sys.stdin.isatty():
+            raise InputError("no input: give an export file or pipe one to stdin")
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise InputError(f"cannot read {file}: {exc.strerror}") from None
+    plan = backup.read_import(data)
+    result = backup.apply_import(_memory(), plan)
+    if as_json:
+        _print_json(result)
+    _info(f"imported {result['added']} memories ({result['skipped']} already present)")
+
+
+@app.command()
+@handled
+def stats(as_json: JsonOpt = False) -> None:
+    """Show counts and the models of the store.
+
+    Example: mem0cli stats
+    """
+    data = _memory().stats()
+    if as_json:
+        _print_json(data)
+    else:
+        for key, value in data.items():
+            sys.stdout.write(f"{key}: {value}\n")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app(prog_name="mem0cli")

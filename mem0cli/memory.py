@@ -1,0 +1,596 @@
+"""Memory: the public API. Messages in, checked facts stored, memories searched.
+
+Data flow of `add`: messages -> extractor (candidate facts) -> embedder ->
+duplicate / contradiction checks against the same scope -> SQLite (the source
+of truth) -> LanceDB (vectors). `search` embeds the query, pre-filters and
+searches LanceDB, then applies the exact filter and reads the rows from SQLite.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import re
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import conflicts
+from . import filters as flt
+from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE, Settings
+from .embed import Embedder, SentenceTransformerEmbedder
+from .errors import InputError, NotFoundError, StoreError
+from .extract import Extractor
+from .models import Fact, Message, MemoryItem
+from .store.facts import FactStore
+from .transcripts import messages_from_api
+
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+MAX_LIMIT = 10_000
+#: How far a superseded memory's score is lowered, so its successor ranks first.
+SUPERSEDED_PENALTY = 0.15
+
+
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 with milliseconds (sorts as text)."""
+    return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
+
+
+def fact_hash(text: str) -> str:
+    """The hash of a fact's normalised text: case and spacing do not matter."""
+    normal = re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!")
+    return hashlib.md5(normal.encode("utf-8")).hexdigest()
+
+
+class Memory:
+    """A local memory store, mirroring Mem0's `Memory` API.
+
+    >>> m = Memory(path="/tmp/mem")                     # doctest: +SKIP
+    >>> m.add("I live in Seattle", user_id="alice")     # doctest: +SKIP
+    >>> m.search("where do I live", user_id="alice")    # doctest: +SKIP
+    """
+
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        embedder: Embedder | None = None,
+        extractor: Extractor | None = None,
+        settings: Settings | None = None,
+    ) -> None:
+        self.settings = settings or Settings.from_env(path)
+        self.path = self.settings.home
+        self._embedder = embedder
+        self._extractor = extractor
+        self._facts: FactStore | None = None
+        self._vectors: Any = None
+
+    # -- parts, loaded on first use --------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = SentenceTransformerEmbedder(self.settings.embed_model)
+        return self._embedder
+
+    @property
+    def extractor(self) -> Extractor:
+        if self._extractor is None:
+            from .extract import LlamaCppExtractor
+
+            self._extractor = LlamaCppExtractor(self.settings.llm_model)
+        return self._extractor
+
+    @property
+    def facts(self) -> FactStore:
+        if self._facts is None:
+            self._ensure_home()
+            db_path = self.path / "memories.db"
+            self._facts = FactStore(db_path)
+            os.chmod(db_path, 0o600)
+        return self._facts
+
+    @property
+    def vectors(self):
+        """The LanceDB table, checked against the embedder's model and dimension."""
+        if self._vectors is None:
+            from .store.vectors import LanceVectorStore
+
+            self._check_embed_model()
+            self._vectors = LanceVectorStore(self.path / "vectors", self.embedder.dimensions)
+        return self._vectors
+
+    def _ensure_home(self) -> None:
+        try:
+            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as exc:
+            raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from exc
+        if not os.access(self.path, os.W_OK):
+            raise StoreError(f"the store directory {self.path} is not writable")
+
+    def _check_embed_model(self) -> None:
+        stored = self.facts.get_meta("embed_model")
+        model_id = self.embedder.model_id
+        if stored is None:
+            with self.facts.transaction():
+                self.facts.set_meta("embed_model", model_id)
+        elif stored != model_id:
+            raise StoreError(
+                f"this store's vectors were made with {stored}, not {model_id}; "
+                "run `mem0cli reindex` to re-embed it with the configured MEM0CLI_EMBED_MODEL"
+            )
+
+    @contextmanager
+    def _write_lock(self) -> Iterator[None]:
+        """One writer at a time across processes, around SQLite and LanceDB writes."""
+        self._ensure_home()
+        fd = os.open(self.path / "write.lock", os.O_CREAT | os.O_RDWR, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+
+    def close(self) -> None:
+        if self._facts is not None:
+            self._facts.close()
+            self._facts = None
+        self._vectors = None
+
+    # -- add ---------------------------------------------------------------
+    def add(
+        self,
+        messages: str | dict | list,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        metadata: dict[str, Any] | None = None,
+        infer: bool = True,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """Extract facts from messages and store them; returns {"results": [{id, memory, event}]}.
+
+        Events: ADD (new), UPDATE (supersedes an older memory), NONE (already known).
+        """
+        scope = _scope(user_id, agent_id, run_id, required=True)
+        meta = _check_metadata(metadata)
+        return self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+
+    def add_messages(
+        self,
+        messages: list[Message],
+        *,
+        scope: dict[str, str | None],
+        metadata: dict[str, Any] | None = None,
+        infer: bool = True,
+    ) -> dict[str, list[dict[str, Any]]]:
+        """`add` for messages already normalised (the CLI's transcript readers use this)."""
+        said = [m for m in messages if m.role != "system" and m.content.strip()]
+        if not said:
+            raise InputError("no messages to add: the transcript holds no non-system message with text")
+        keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
+        if infer:
+            result = self.extractor.extract(keyed, default_name=_display_name(scope))
+            facts = result.facts
+        else:
+            facts = [
+                Fact(text=m.content.strip(), source_ids=(m.id,), said_at=m.created_at, speaker=m.name)
+                for m in keyed
+                if m.id
+            ]
+        vectors = self.embedder.embed_documents([f.text for f in facts]) if facts else []
+        with self._write_lock():
+            self._repair_index()
+            vector_store = self.vectors  # opened (and its model checked) outside the transaction
+            at = now_iso()
+            with self.facts.transaction():
+                pks = self._store_messages(keyed, scope, metadata or {}, at)
+                results, touched = self._store_facts(facts, vectors, scope, metadata or {}, at, pks, infer)
+            if touched:
+                self._index(touched, vector_store)
+        return {"results": results}
+
+    def _store_messages(
+        self, messages: list[Message], scope: dict[str, str | None], metadata: dict[str, Any], at: str
+    ) -> dict[str, str]:
+        """Store each message once (evidence); map message key -> message pk."""
+        pks: dict[str, str] = {}
+        for m in messages:
+            real_id = None if (m.id or "").startswith("#") else m.id
+            digest = hashlib.sha256(
+                json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()
+            ).hexdigest()
+            pk = self.facts.find_message(digest)
+            if pk is None:
+                pk = uuid.uuid4().hex
+                self.facts.insert_message(
+                    {
+                        "pk": pk, "message_id": real_id, **scope, "role": m.role, "name": m.name,
+                        "content": m.content, "said_at": m.created_at, "hash": digest,
+                        "added_at": at, "metadata": metadata,
+                    }
+                )
+            pks[m.id or ""] = pk
+        return pks
+
+    def _store_facts(
+        self,
+        facts: list[Fact],
+        vectors: list[list[float]],
+        scope: dict[str, str | None],
+        metadata: dict[str, Any],
+        at: str,
+        pks: dict[str, str],
+        infer: bool,
+    ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
+        """Check each fact against the scope and write it; returns results and vectors to index."""
+        results: list[dict[str, Any]] = []
+        touched: dict[str, list[float]] = {}
+        batch: list[tuple[str, str, list[float]]] = []  # (id, text, vector) written in this call
+        extractor = self._extractor if infer else None
+        for fact, vector in zip(facts, vectors):
+            text = fact.text.strip()
+            digest = fact_hash(text)
+            source_pks = [pks[s] for s in fact.source_ids if s in pks]
+            same = self.facts.find_by_hash(digest, scope) or self._near_duplicate(
+                vector, scope, batch
+            )
+            if same is not None:
+                self.facts.update_memory(
+                    same["id"], updated_at=at, confirmations=same.get("confirmations", 1) + 1
+                )
+                for pk in source_pks:
+                    self.facts.link_source(same["id"], pk)
+                results.append({"id": same["id"], "memory": same["memory"], "event": "NONE"})
+                continue
+            memory_id = str(uuid.uuid4())
+            older = self._contradicted(text, vector, scope, batch)
+            row = {
+                "id": memory_id, "memory": text, "hash": digest, "kind": "fact", **scope,
+                "metadata": metadata, "created_at": at, "updated_at": at,
+                "said_at": fact.said_at, "speaker": fact.speaker,
+                "model": getattr(extractor, "model_id", None),
+                "prompt_version": getattr(extractor, "prompt_version", None),
+            }
+            self.facts.insert_memory(row)
+            for pk in source_pks:
+                self.facts.link_source(memory_id, pk)
+            self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker)
+            touched[memory_id] = vector
+            batch.append((memory_id, text, vector))
+            if older is not None and self.settings.update_policy == "prefer-latest":
+                self.facts.update_memory(
+                    older["id"], superseded_by=memory_id, valid_until=fact.said_at or at, updated_at=at
+                )
+                self.facts.add_history(
+                    older["id"], "UPDATE", older["memory"], older["memory"], at,
+                    reason=f"superseded by {memory_id}: {text}",
+                )
+                results.append(
+                    {"id": memory_id, "memory": text, "event": "UPDATE",
+                     "previous_memory": older["memory"], "superseded_id": older["id"]}
+                )
+            else:
+                results.append({"id": memory_id, "memory": text, "event": "ADD"})
+        return results, touched
+
+    def _neighbours(
+        self, vector: list[float], scope: dict[str, str | None], batch: list[tuple[str, str, list[float]]]
+    ) -> list[tuple[dict[str, Any], float]]:
+        """Current (not superseded) facts of the same scope nearest to `vector`, with cosine."""
+        scored: list[tuple[str, float]] = []
+        if self.facts.count() > 0:
+            where = flt.to_lance(flt.scope_filter(**scope, filters={"kind": "fact"}))
+            scored = self.vectors.search(vector, where, 8)
+        scored += [(mid, _dot(vector, v)) for mid, _t, v in batch]
+        rows = self.facts.get_rows([mid for mid, _ in scored])
+        out = []
+        for mid, cos in sorted(scored, key=lambda p: -p[1]):
+            row = rows.get(mid)
+            if row and row["superseded_by"] is None and all(row[k] == scope[k] for k in SCOPE_KEYS):
+                out.append((row, cos))
+        return out
+
+    def _near_duplicate(self, vector, scope, batch) -> dict[str, Any] | None:
+        for row, cos in self._neighbours(vector, scope, batch):
+            if cos >= NEAR_DUPLICATE_COSINE:
+                return row
+        return None
+
+    def _contradicted(self, text, vector, scope, batch) -> dict[str, Any] | None:
+        for row, cos in self._neighbours(vector, scope, batch):
+            if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row["memory"]):
+                return row
+        return None
+
+    def _index(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
+        """Write vectors for committed rows to LanceDB, then mark them indexed."""
+        if not vectors_by_id:
+            return
+        rows = self.facts.get_rows(list(vectors_by_id))
+        (vector_store or self.vectors).upsert([{**rows[i], "vector": v} for i, v in vectors_by_id.items() if i in rows])
+        with self.facts.transaction():
+            self.facts.mark_indexed(list(vectors_by_id))
+
+    def _repair_index(self) -> int:
+        """Index memories committed to SQLite whose vectors never reached LanceDB."""
+        missing = self.facts.unindexed_ids()
+        if missing:
+            rows = self.facts.get_rows(missing)
+            vecs = self.embedder.embed_documents([rows[i]["memory"] for i in missing])
+            self._index(dict(zip(missing, vecs)))
+        return len(missing)
+
+    # -- search and read ----------------------------------------------------
+    def search(
+        self,
+        query: str,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | str | None = None,
+        limit: int = 10,
+        threshold: float | None = None,
+    ) -> dict[str, list[MemoryItem]]:
+        """Memories most similar to `query` within the scope and filters, best first.
+
+        `score` is the cosine similarity of query and memory (-1..1), lowered by
+        0.15 for a superseded memory; `threshold` drops results scoring below it.
+        """
+        if not isinstance(query, str) or not query.strip():
+            raise InputError("the search query is empty")
+        limit = _check_limit(limit)
+        tree = _build_filter(user_id, agent_id, run_id, filters)
+        if self.facts.count() == 0:
+            return {"results": []}
+        with self._write_lock():
+            self._repair_index()
+        vector = self.embedder.embed_query(query)
+        where_sql, params = flt.to_sql(tree)
+        pre = flt.to_lance(tree)
+        total = self.vectors.count()
+        k = min(max(limit * 4, 40), max(total, 1))
+        while True:
+            hits = self.vectors.search(vector, pre, k)
+            allowed = self.facts.ids_where(where_sql, params, [h[0] for h in hits])
+            kept = [h for h in hits if h[0] in allowed]
+            if len(kept) >= limit or len(hits) < k or k >= total:
+                break
+            k = min(k * 4, total)
+        rows = self.facts.get_rows([i for i, _ in kept])
+        scored = []
+        for mid, cos in kept:
+            row = rows.get(mid)
+            if row is None:
+                continue
+            score = cos - (SUPERSEDED_PENALTY if row["superseded_by"] else 0.0)
+            if threshold is not None and score < threshold:
+                continue
+            scored.append((score, row))
+        scored.sort(key=lambda p: -p[0])
+        top = scored[:limit]
+        items = self._items([r for _, r in top])
+        for item, (score, _) in zip(items, top):
+            item["score"] = round(score, 6)
+        return {"results": items}
+
+    def get(self, memory_id: str) -> MemoryItem | None:
+        """One memory with its source messages (text and time), or None."""
+        row = self.facts.get_rows([str(memory_id)]).get(str(memory_id))
+        if row is None:
+            return None
+        item = self._items([row])[0]
+        item["evidence"] = [_message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
+        return item
+
+    def get_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | str | None = None,
+        limit: int = 100,
+    ) -> dict[str, list[MemoryItem]]:
+        """Memories in the scope and filters, newest first."""
+        tree = _build_filter(user_id, agent_id, run_id, filters)
+        where, params = flt.to_sql(tree)
+        rows = self.facts.select(where, params, limit=_check_limit(limit))
+        return {"results": self._items(rows)}
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        """The events of one memory, oldest first (ADD, UPDATE, DELETE)."""
+        return self.facts.history(str(memory_id))
+
+    def _items(self, rows: list[dict[str, Any]]) -> list[MemoryItem]:
+        sources = self.facts.sources_of([r["id"] for r in rows])
+        return [_memory_item(r, sources.get(r["id"], [])) for r in rows]
+
+    # -- change and delete -----------------------------------------------------
+    def update(self, memory_id: str, data: str) -> dict[str, str]:
+        """Replace a memory's text; the old text stays in its history."""
+        if not isinstance(data, str) or not data.strip():
+            raise InputError("the new memory text is empty")
+        text = data.strip()
+        vector = self.embedder.embed_documents([text])[0]
+        with self._write_lock():
+            row = self.facts.get_rows([memory_id]).get(memory_id)
+            if row is None:
+                raise NotFoundError(f"no memory with id {memory_id}")
+            at = now_iso()
+            with self.facts.transaction():
+                self.facts.update_memory(
+                    memory_id, memory=text, hash=fact_hash(text), updated_at=at, indexed=0
+                )
+                self.facts.add_history(memory_id, "UPDATE", row["memory"], text, at, actor="api")
+            self._index({memory_id: vector})
+        return {"message": "Memory updated successfully!", "id": memory_id}
+
+    def delete(self, memory_id: str) -> dict[str, str]:
+        """Delete one memory from both stores; history records the deletion."""
+        if self.facts.get_rows([memory_id]).get(memory_id) is None:
+            raise NotFoundError(f"no memory with id {memory_id}")
+        self._delete_ids([memory_id], {"id": memory_id}, reason="delete")
+        return {"message": "Memory deleted successfully!", "id": memory_id}
+
+    def delete_all(
+        self,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        filters: dict[str, Any] | str | None = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Delete every memory in a scope or filter (one is required), and the scope's messages."""
+        tree = _build_filter(user_id, agent_id, run_id, filters)
+        if tree is None:
+            raise InputError("delete_all needs a scope (user_id, agent_id, run_id) or filters")
+        where, params = flt.to_sql(tree)
+        rows = self.facts.select(where, params)
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        if filters:
+            scope["filters"] = filters if isinstance(filters, dict) else json.loads(filters)
+        if not dry_run:
+            self._delete_ids([r["id"] for r in rows], scope, reason="delete_all", messages_where=(where, params))
+        return {"message": f"{len(rows)} memories deleted", "deleted": len(rows), "ids": [r["id"] for r in rows]}
+
+    def _delete_ids(
+        self, ids: list[str], scope: dict[str, Any], reason: str,
+        messages_where: tuple[str, list] | None = None,
+    ) -> None:
+        with self._write_lock():
+            at = now_iso()
+            rows = self.facts.get_rows(ids)
+            with self.facts.transaction():
+                for mid in ids:
+                    if mid in rows:
+                        self.facts.add_history(mid, "DELETE", rows[mid]["memory"], None, at, reason=reason)
+                orphans = self.facts.delete_memory_rows(ids)
+                if messages_where is not None:
+                    msgs = self.facts.select_messages(*messages_where)
+                    orphans += [m["pk"] for m in msgs]
+                self.facts.delete_messages(orphans)
+                self.facts.record_deletion(scope, [rows[i]["hash"] for i in ids if i in rows], at, reason)
+            if self.path.joinpath("vectors").exists():
+                self._open_vectors_for_delete().delete(ids)
+            self.compact()
+
+    def _open_vectors_for_delete(self):
+        """The vector table without loading the embedding model (deletes need no vectors)."""
+        if self._vectors is None:
+            from .store.vectors import LanceVectorStore
+
+            return LanceVectorStore.open_existing(self.path / "vectors")
+        return self._vectors
+
+    def compact(self) -> None:
+        """Make deleted text leave the disk: checkpoint SQLite's WAL, drop old LanceDB versions."""
+        self.facts.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        if self.path.joinpath("vectors").exists():
+            self._open_vectors_for_delete().compact()
+
+    def reset(self) -> None:
+        """Delete every memory, message and history record in the store."""
+        with self._write_lock():
+            self.facts.reset()
+            if self.path.joinpath("vectors").exists():
+                self._open_vectors_for_delete().reset()
+            self.compact()
+
+    # -- stats ---------------------------------------------------------------
+    def stats(self) -> dict[str, Any]:
+        """Counts of memories, messages and users, and the models used."""
+        conn = self.facts.conn
+        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        return {
+            "path": str(self.path),
+            "memories": one("SELECT count(*) FROM memories"),
+            "superseded": one("SELECT count(*) FROM memories WHERE superseded_by IS NOT NULL"),
+            "messages": one("SELECT count(*) FROM messages"),
+            "users": one("SELECT count(DISTINCT user_id) FROM memories"),
+            "history_events": one("SELECT count(*) FROM history"),
+            "embed_model": self.facts.get_meta("embed_model"),
+            "schema_version": self.facts.schema_version,
+        }
+
+
+# -- helpers ---------------------------------------------------------------
+def _scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
+    scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    for key, value in scope.items():
+        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 256):
+            raise InputError(f"{key} must be a non-empty string of at most 256 characters")
+    if required and not any(scope.values()):
+        raise InputError("a scope is required: give at least one of user_id, agent_id, run_id")
+    return scope
+
+
+def _build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
+    _scope(user_id, agent_id, run_id)
+    return flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=extra)
+
+
+def _check_metadata(metadata: Any) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise InputError("metadata must be a JSON object (a dict)")
+    for key in metadata:
+        if not isinstance(key, str) or not key or len(key) > 256:
+            raise InputError("metadata keys must be non-empty strings of at most 256 characters")
+    try:
+        encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"metadata must be JSON-serialisable: {exc}") from exc
+    if len(encoded) > 65_536:
+        raise InputError("metadata is larger than 64 KiB")
+    return json.loads(encoded)
+
+
+def _check_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return limit
+
+
+def _display_name(scope: dict[str, str | None]) -> str | None:
+    return scope.get("user_id") or scope.get("agent_id")
+
+
+def _dot(a: Sequence[float], b: Sequence[float]) -> float:
+    return float(sum(x * y for x, y in zip(a, b)))
+
+
+def _message_item(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["message_id"], "role": row["role"], "name": row["name"],
+        "content": row["content"], "created_at": row["said_at"],
+    }
+
+
+def _memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryItem:
+    return {
+        "id": row["id"],
+        "memory": row["memory"],
+        "hash": row["hash"],
+        "kind": row.get("kind", "fact"),
+        "user_id": row["user_id"],
+        "agent_id": row["agent_id"],
+        "run_id": row["run_id"],
+        "metadata": row["metadata"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "said_at": row["said_at"],
+        "speaker": row["speaker"],
+        "sources": [s["message_id"] for s in sources if s["message_id"]],
+        "superseded_by": row["superseded_by"],
+        "valid_until": row["valid_until"],
+    }

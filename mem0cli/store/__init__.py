@@ -1,0 +1,1 @@
+"""The two stores: SQLite (source of truth) and LanceDB (vectors, rebuildable)."""

@@ -1,0 +1,339 @@
+"""The SQLite store, the source of truth: memories, messages (evidence), sources, history.
+
+Writes go through `transaction()`, an explicit BEGIN IMMEDIATE ... COMMIT on a
+connection in autocommit mode, so a command's writes land together or not at all.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from ..errors import StoreError
+
+SCHEMA_VERSION = 1
+MEMORY_COLUMNS = (
+    "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata",
+    "created_at", "updated_at", "said_at", "speaker", "superseded_by", "valid_until",
+    "confirmations", "model", "prompt_version", "indexed",
+)  # fmt: skip
+
+
+def m001_create_tables(db: sqlite_utils.Database) -> None:
+    """Memories, the messages they came from, the links, history, erasure records."""
+    db.executescript(
+        """
+        CREATE TABLE memories (
+            id TEXT PRIMARY KEY, memory TEXT NOT NULL, hash TEXT NOT NULL,
+            kind TEXT NOT NULL DEFAULT 'fact',
+            user_id TEXT, agent_id TEXT, run_id TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
+            said_at TEXT, speaker TEXT, superseded_by TEXT, valid_until TEXT,
+            confirmations INTEGER NOT NULL DEFAULT 1,
+            model TEXT, prompt_version TEXT,
+            indexed INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE INDEX memories_user ON memories(user_id);
+        CREATE INDEX memories_agent ON memories(agent_id);
+        CREATE INDEX memories_run ON memories(run_id);
+        CREATE INDEX memories_hash ON memories(hash);
+        CREATE INDEX memories_unindexed ON memories(indexed) WHERE indexed = 0;
+        CREATE TABLE messages (
+            pk TEXT PRIMARY KEY, message_id TEXT,
+            user_id TEXT, agent_id TEXT, run_id TEXT,
+            role TEXT NOT NULL, name TEXT, content TEXT NOT NULL,
+            said_at TEXT, hash TEXT NOT NULL, added_at TEXT NOT NULL,
+            metadata TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX messages_user ON messages(user_id);
+        CREATE INDEX messages_hash ON messages(hash);
+        CREATE TABLE memory_sources (
+            memory_id TEXT NOT NULL, message_pk TEXT NOT NULL,
+            PRIMARY KEY (memory_id, message_pk)
+        );
+        CREATE INDEX memory_sources_message ON memory_sources(message_pk);
+        CREATE TABLE history (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, memory_id TEXT NOT NULL,
+            event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
+            actor TEXT, created_at TEXT NOT NULL, reason TEXT
+        );
+        CREATE INDEX history_memory ON history(memory_id);
+        CREATE TABLE deletions (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
+            count INTEGER NOT NULL, hashes TEXT NOT NULL,
+            created_at TEXT NOT NULL, reason TEXT
+        );
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
+        """
+    )
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_create_tables]
+
+
+class FactStore:
+    """SQLite tables for memories and their evidence, opened with migrations applied."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        try:
+            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=FULL")
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("PRAGMA secure_delete=ON")
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store database {path}: {exc}") from exc
+        self.conn = conn
+        self.db = sqlite_utils.Database(conn)
+        self._migrate()
+
+    # -- schema -------------------------------------------------------------
+    def _migrate(self) -> None:
+        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+        if version > len(MIGRATIONS):
+            raise StoreError(
+                f"the store was written by a newer mem0cli (schema {version}); upgrade mem0cli"
+            )
+        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
+            with self.transaction():
+                migration(self.db)
+                self.conn.execute(f"PRAGMA user_version = {number}")
+
+    @property
+    def schema_version(self) -> int:
+        return int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def transaction(self) -> Iterator[FactStore]:
+        """All writes inside land together, or none do; a nested call joins the outer one."""
+        if self.conn.in_transaction:
+            yield self
+            return
+        self.conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield self
+        except BaseException:
+            self.conn.execute("ROLLBACK")
+            raise
+        self.conn.execute("COMMIT")
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- meta ---------------------------------------------------------------
+    def get_meta(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", [key]).fetchone()
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute(
+            "INSERT INTO meta(key, value) VALUES (?, ?) "
+            "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+            [key, value],
+        )
+
+    # -- memories -----------------------------------------------------------
+    def insert_memory(self, row: dict[str, Any]) -> None:
+        row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
+        cols = [c for c in MEMORY_COLUMNS if c in row]
+        self.conn.execute(
+            f"INSERT INTO memories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+
+    def update_memory(self, memory_id: str, **fields: Any) -> None:
+        if "metadata" in fields:
+            fields["metadata"] = json.dumps(fields["metadata"] or {}, ensure_ascii=False)
+        unknown = set(fields) - set(MEMORY_COLUMNS)
+        if unknown:
+            raise ValueError(f"unknown memory columns: {sorted(unknown)}")
+        sets = ", ".join(f"{c} = ?" for c in fields)
+        self.conn.execute(
+            f"UPDATE memories SET {sets} WHERE id = ?", [*fields.values(), memory_id]
+        )
+
+    def delete_memory_rows(self, ids: Sequence[str]) -> list[str]:
+        """Delete memories and their links; return the pks of evidence nothing else uses."""
+        orphans: list[str] = []
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            pks = [
+                r[0]
+                for r in self.conn.execute(
+                    f"SELECT DISTINCT message_pk FROM memory_sources WHERE memory_id IN ({marks})",
+                    chunk,
+                )
+            ]
+            self.conn.execute(f"DELETE FROM memory_sources WHERE memory_id IN ({marks})", chunk)
+            self.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk)
+            for pk in pks:
+                used = self.conn.execute(
+                    "SELECT 1 FROM memory_sources WHERE message_pk = ? LIMIT 1", [pk]
+                ).fetchone()
+                if not used:
+                    orphans.append(pk)
+        return orphans
+
+    def delete_messages(self, pks: Sequence[str]) -> None:
+        for chunk in _chunks(pks):
+            marks = ", ".join("?" * len(chunk))
+            self.conn.execute(f"DELETE FROM memory_sources WHERE message_pk IN ({marks})", chunk)
+            self.conn.execute(f"DELETE FROM messages WHERE pk IN ({marks})", chunk)
+
+    def get_rows(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Rows by id (any order), as dicts with metadata decoded."""
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.query(f"SELECT * FROM memories WHERE id IN ({marks})", chunk):
+                found[row["id"]] = row
+        return found
+
+    def select(
+        self, where: str = "1", params: Sequence[Any] = (), *, limit: int | None = None,
+        order: str = "created_at DESC, id",
+    ) -> list[dict[str, Any]]:
+        """Memories matching a WHERE fragment built by filters.to_sql()."""
+        sql = f"SELECT * FROM memories WHERE {where} ORDER BY {order}"
+        if limit is not None:
+            sql += f" LIMIT {int(limit)}"
+        return self.query(sql, params)
+
+    def ids_where(self, where: str, params: Sequence[Any], ids: Sequence[str]) -> set[str]:
+        """The subset of `ids` whose rows match the WHERE fragment."""
+        hits: set[str] = set()
+        for chunk in _chunks(ids, 500):
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT id FROM memories WHERE id IN ({marks}) AND ({where})"
+            hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
+        return hits
+
+    def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
+        return int(
+            self.conn.execute(f"SELECT count(*) FROM memories WHERE {where}", list(params)).fetchone()[0]
+        )
+
+    def find_by_hash(self, hash_: str, scope: dict[str, str | None]) -> dict[str, Any] | None:
+        rows = self.query(
+            "SELECT * FROM memories WHERE hash = ? AND user_id IS ? AND agent_id IS ? "
+            "AND run_id IS ? AND superseded_by IS NULL LIMIT 1",
+            [hash_, scope.get("user_id"), scope.get("agent_id"), scope.get("run_id")],
+        )
+        return rows[0] if rows else None
+
+    def unindexed_ids(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM memories WHERE indexed = 0")]
+
+    def mark_indexed(self, ids: Sequence[str]) -> None:
+        for chunk in _chunks(ids):
+            marks = ", ".join("?" * len(chunk))
+            self.conn.execute(f"UPDATE memories SET indexed = 1 WHERE id IN ({marks})", chunk)
+
+    def all_ids(self) -> set[str]:
+        return {r[0] for r in self.conn.execute("SELECT id FROM memories")}
+
+    # -- messages (evidence) -------------------------------------------------
+    def find_message(self, hash_: str) -> str | None:
+        row = self.conn.execute("SELECT pk FROM messages WHERE hash = ?", [hash_]).fetchone()
+        return row[0] if row else None
+
+    def insert_message(self, row: dict[str, Any]) -> None:
+        row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
+        cols = list(row)
+        self.conn.execute(
+            f"INSERT INTO messages ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
+            [row[c] for c in cols],
+        )
+
+    def link_source(self, memory_id: str, message_pk: str) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO memory_sources(memory_id, message_pk) VALUES (?, ?)",
+            [memory_id, message_pk],
+        )
+
+    def sources_of(self, memory_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        """Each memory's source messages, oldest first."""
+        result: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(memory_ids):
+            marks = ", ".join("?" * len(chunk))
+            rows = self.query(
+                "SELECT s.memory_id, m.* FROM memory_sources s JOIN messages m ON m.pk = s.message_pk "
+                f"WHERE s.memory_id IN ({marks}) ORDER BY m.said_at, m.added_at, m.pk",
+                chunk,
+            )
+            for row in rows:
+                result.setdefault(row.pop("memory_id"), []).append(row)
+        return result
+
+    def select_messages(self, where: str = "1", params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        return self.query(f"SELECT * FROM messages WHERE {where} ORDER BY said_at, added_at, pk", params)
+
+    # -- history and erasure records -----------------------------------------
+    def add_history(
+        self, memory_id: str, event: str, old: str | None, new: str | None,
+        at: str, actor: str | None = None, reason: str | None = None,
+    ) -> None:
+        self.conn.execute(
+            "INSERT INTO history(memory_id, event, old_memory, new_memory, actor, created_at, reason) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [memory_id, event, old, new, actor, at, reason],
+        )
+
+    def history(self, memory_id: str) -> list[dict[str, Any]]:
+        return self.query(
+            "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason "
+            "FROM history WHERE memory_id = ? ORDER BY id",
+            [memory_id],
+        )
+
+    def history_of(self, memory_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+        result: dict[str, list[dict[str, Any]]] = {}
+        for chunk in _chunks(memory_ids):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.query(
+                "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason "
+                f"FROM history WHERE memory_id IN ({marks}) ORDER BY id",
+                chunk,
+            ):
+                result.setdefault(row["memory_id"], []).append(row)
+        return result
+
+    def record_deletion(self, scope: dict[str, Any], hashes: list[str], at: str, reason: str) -> None:
+        self.conn.execute(
+            "INSERT INTO deletions(scope, count, hashes, created_at, reason) VALUES (?, ?, ?, ?, ?)",
+            [json.dumps(scope, ensure_ascii=False), len(hashes), json.dumps(hashes), at, reason],
+        )
+
+    def deletions(self) -> list[dict[str, Any]]:
+        rows = self.query("SELECT * FROM deletions ORDER BY id")
+        for row in rows:
+            row["scope"] = json.loads(row["scope"])
+            row["hashes"] = json.loads(row["hashes"])
+        return rows
+
+    # -- helpers ------------------------------------------------------------
+    def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
+        rows = [dict(r) for r in self.db.query(sql, list(params))]
+        for row in rows:
+            if isinstance(row.get("metadata"), str):
+                row["metadata"] = json.loads(row["metadata"])
+        return rows
+
+    def reset(self) -> None:
+        with self.transaction():
+            for table in ("memory_sources", "memories", "messages", "history", "deletions"):
+                self.conn.execute(f"DELETE FROM {table}")
+
+
+def _chunks(items: Sequence[str], size: int = 400) -> Iterator[list[str]]:
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

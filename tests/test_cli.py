@@ -1,0 +1,150 @@
+"""Every command through Typer's runner, with fakes chosen through the CLI's factory."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mem0cli import Memory, cli
+from tests.fakes import FakeEmbedder, ScriptedExtractor
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def scripted(monkeypatch):
+    extractor = ScriptedExtractor()
+    embedder = FakeEmbedder()
+    monkeypatch.setattr(
+        cli.state, "make_memory", lambda store: Memory(path=store, embedder=embedder, extractor=extractor)
+    )
+    monkeypatch.setattr(cli.state, "quiet", False)
+    return extractor
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(cli.app, list(args), input=input)
+
+
+def test_help_lists_commands():
+    result = run("--help")
+    assert result.exit_code == 0
+    for command in ("add", "search", "forget", "export", "import", "list", "get", "history", "stats"):
+        assert command in result.output
+
+
+def test_add_from_stdin_and_search_json(scripted):
+    scripted.outputs = ['["Alice lives in Seattle"]']
+    chat = json.dumps([{"role": "user", "content": "I live in Seattle"}, {"role": "assistant", "content": "ok"}])
+    result = run("add", "-u", "alice", "--json", input=chat)
+    assert result.exit_code == 0, result.output
+    added = json.loads(result.stdout)["results"]
+    assert added[0]["event"] == "ADD"
+    found = run("search", "where do I live", "-u", "alice", "--json")
+    assert json.loads(found.stdout)["results"][0]["memory"] == "Alice lives in Seattle"
+    table = run("search", "where do I live", "-u", "alice")
+    assert "Seattle" in table.stdout
+
+
+def test_add_text_argument_with_metadata(scripted):
+    scripted.outputs = ['["Alice likes tea"]']
+    result = run("add", "I like tea", "-u", "alice", "-m", "room=p42", "-m", "priority=2")
+    assert result.exit_code == 0, result.output
+    items = json.loads(run("list", "-u", "alice", "--json").stdout)["results"]
+    assert items[0]["metadata"] == {"room": "p42", "priority": 2}
+    filtered = json.loads(run("list", "--filter", '{"priority": {"gte": 2}}', "--json").stdout)
+    assert len(filtered["results"]) == 1
+
+
+def test_no_infer_plain_text_transcript(scripted):
+    text = "user: I'm Bob.\nI live in Austin.\nassistant: Noted.\n"
+    result = run("add", "-u", "bob", "--no-infer", "--json", input=text)
+    assert result.exit_code == 0, result.output
+    memories = [r["memory"] for r in json.loads(result.stdout)["results"]]
+    assert memories == ["I'm Bob.\nI live in Austin.", "Noted."]
+
+
+@pytest.mark.parametrize(
+    "args, stdin",
+    [
+        (["add", "-u", "a"], "[{not json"),
+        (["add", "-u", "a"], ""),
+        (["add", "-u", "a"], '[{"role": "user"}]'),
+        (["add"], '[{"role": "user", "content": "hi"}]'),
+        (["search", "x", "--filter", "{bad"], None),
+        (["search", "x", "--filter", '{"user_id": {"$regex": "a"}}'], None),
+        (["add", "-u", "a", "-m", "novalue"], '[{"role": "user", "content": "hi"}]'),
+        (["forget"], None),
+        (["get", "nope"], None),
+    ],
+)
+def test_bad_input_exits_2_with_one_line_and_no_change(scripted, args, stdin):
+    before = run("export").stdout.splitlines()[1:]
+    result = run(*args, input=stdin)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in result.output
+    assert run("export").stdout.splitlines()[1:] == before
+
+
+def test_get_history_forget_by_id(scripted):
+    scripted.outputs = ['["Alice likes tea"]']
+    mid = json.loads(run("add", "I like tea", "-u", "alice", "--json").stdout)["results"][0]["id"]
+    got = json.loads(run("get", mid, "--json").stdout)
+    assert got["memory"] == "Alice likes tea" and got["evidence"][0]["content"] == "I like tea"
+    assert "Alice likes tea" in run("get", mid).stdout
+    assert run("history", mid).exit_code == 0
+    dry = run("forget", mid, "--dry-run")
+    assert dry.exit_code == 0 and mid in dry.stdout
+    assert json.loads(run("get", mid, "--json").stdout)["id"] == mid
+    assert run("forget", mid).exit_code == 0
+    assert run("get", mid).exit_code == 2
+    events = json.loads(run("history", mid, "--json").stdout)
+    assert [e["event"] for e in events] == ["ADD", "DELETE"]
+
+
+def test_forget_scope_needs_yes_when_not_a_terminal(scripted):
+    scripted.outputs = ['["Alice likes tea"]', '["Bob likes coffee"]']
+    run("add", "I like tea", "-u", "alice")
+    run("add", "I like coffee", "-u", "bob")
+    refused = run("forget", "-u", "alice")
+    assert refused.exit_code == 2 and "--yes" in refused.stderr
+    assert run("forget", "-u", "alice", "--yes").exit_code == 0
+    users = {m["user_id"] for m in json.loads(run("list", "--json").stdout)["results"]}
+    assert users == {"bob"}
+
+
+def test_export_import_round_trip_keeps_ids(scripted, tmp_path):
+    scripted.outputs = ['["Alice likes tea", "Alice lives in Oslo"]']
+    run("add", "I like tea and live in Oslo", "-u", "alice")
+    backup = tmp_path / "backup.jsonl.gz"
+    result = run("--quiet", "export", "-o", str(backup))
+    assert result.exit_code == 0 and result.output == ""
+    original = json.loads(run("list", "--json").stdout)["results"]
+    other = tmp_path / "other"
+    assert run("--store", str(other), "import", str(backup)).exit_code == 0
+    again = run("--store", str(other), "import", str(backup), "--json")
+    assert json.loads(again.stdout) == {"added": 0, "skipped": 2, "messages": 1}
+    restored = json.loads(run("--store", str(other), "list", "--json").stdout)["results"]
+    assert sorted((m["id"], m["memory"]) for m in restored) == sorted((m["id"], m["memory"]) for m in original)
+
+
+def test_import_bad_line_exits_2_and_changes_nothing(scripted, tmp_path):
+    scripted.outputs = ['["Alice likes tea"]']
+    run("add", "I like tea", "-u", "alice")
+    good = run("export").stdout.splitlines()
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(good + ["{broken"]) + "\n")
+    target = tmp_path / "target"
+    result = run("--store", str(target), "import", str(bad))
+    assert result.exit_code == 2 and "line 4" in result.stderr
+    assert json.loads(run("--store", str(target), "list", "--json").stdout)["results"] == []
+
+
+def test_stats(scripted):
+    scripted.outputs = ['["Alice likes tea"]']
+    run("add", "I like tea", "-u", "alice")
+    data = json.loads(run("stats", "--json").stdout)
+    assert data["memories"] == 1 and data["messages"] == 1 and data["users"] == 1

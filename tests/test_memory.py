@@ -1,0 +1,156 @@
+"""The Python API with a deterministic embedder and a scripted extractor."""
+
+from __future__ import annotations
+
+import pytest
+
+from mem0cli import InputError, Memory, NotFoundError
+from tests.fakes import FakeEmbedder, ScriptedExtractor
+
+
+def test_add_stores_extracted_facts_with_sources(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle", "Alice likes oat milk lattes"]']
+    result = memory.add(
+        [{"role": "user", "content": "I live in Seattle and love oat milk lattes", "id": "m1",
+          "created_at": "2025-03-01T10:00:00Z"}],
+        user_id="alice",
+    )
+    events = [r["event"] for r in result["results"]]
+    assert events == ["ADD", "ADD"]
+    item = memory.get(result["results"][0]["id"])
+    assert item["memory"] == "Alice lives in Seattle"
+    assert item["user_id"] == "alice" and item["sources"] == ["m1"]
+    assert item["said_at"].startswith("2025-03-01")
+    assert item["evidence"][0]["content"] == "I live in Seattle and love oat milk lattes"
+    assert set(item) >= {"id", "memory", "hash", "user_id", "agent_id", "run_id", "metadata",
+                         "created_at", "updated_at", "sources"}
+
+
+def test_exact_and_near_duplicates_are_not_stored_twice(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle"]', '["alice lives in seattle."]']
+    first = memory.add("I live in Seattle", user_id="alice")["results"][0]
+    again = memory.add("Seattle is where I live", user_id="alice")["results"][0]
+    assert again == {"id": first["id"], "memory": "Alice lives in Seattle", "event": "NONE"}
+    assert len(memory.get_all(user_id="alice")["results"]) == 1
+    # the same fact in another scope is a separate memory
+    extractor.outputs = ['["Alice lives in Seattle"]']
+    other = memory.add("I live in Seattle", user_id="bob")["results"][0]
+    assert other["event"] == "ADD" and other["id"] != first["id"]
+
+
+def test_contradiction_supersedes_older_memory(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle"]', '["Alice lives in Denver"]']
+    old = memory.add("I live in Seattle", user_id="alice")["results"][0]
+    new = memory.add("I moved, I live in Denver now", user_id="alice")["results"][0]
+    assert new["event"] == "UPDATE" and new["superseded_id"] == old["id"]
+    old_item = memory.get(old["id"])
+    assert old_item["superseded_by"] == new["id"] and old_item["valid_until"]
+    hits = memory.search("where does Alice live", user_id="alice")["results"]
+    assert hits[0]["memory"] == "Alice lives in Denver"
+    assert [e["event"] for e in memory.history(old["id"])] == ["ADD", "UPDATE"]
+
+
+def test_keep_both_policy_keeps_old_memory_current(isolated_home, monkeypatch):
+    monkeypatch.setenv("MEM0CLI_UPDATE_POLICY", "keep-both")
+    ex = ScriptedExtractor(['["Alice lives in Seattle"]', '["Alice lives in Denver"]'])
+    m = Memory(embedder=FakeEmbedder(), extractor=ex)
+    old = m.add("x", user_id="alice")["results"][0]
+    new = m.add("y", user_id="alice")["results"][0]
+    assert new["event"] == "ADD"
+    assert m.get(old["id"])["superseded_by"] is None
+
+
+def test_search_is_scoped_and_filtered(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle"]', '["Bob lives in Austin"]']
+    memory.add("I live in Seattle", user_id="alice", metadata={"room": "p42"})
+    memory.add("I live in Austin", user_id="bob", metadata={"room": "p7"})
+    alice = memory.search("where do I live", user_id="alice")["results"]
+    assert [r["memory"] for r in alice] == ["Alice lives in Seattle"]
+    assert isinstance(alice[0]["score"], float)
+    both = memory.search("lives", filters={"OR": [{"user_id": "alice"}, {"user_id": "bob"}]})["results"]
+    assert {r["user_id"] for r in both} == {"alice", "bob"}
+    by_meta = memory.search("lives", filters={"room": "p7"})["results"]
+    assert [r["user_id"] for r in by_meta] == ["bob"]
+    assert memory.search("lives", user_id="carol")["results"] == []
+    assert memory.search("lives", user_id="alice", threshold=0.99)["results"] == []
+
+
+def test_no_infer_stores_each_message(memory, extractor):
+    result = memory.add(
+        [{"role": "system", "content": "be nice"}, {"role": "user", "content": "Standup is 10am PT"},
+         {"role": "assistant", "content": "Noted"}],
+        user_id="team", infer=False,
+    )
+    assert [r["memory"] for r in result["results"]] == ["Standup is 10am PT", "Noted"]
+    assert extractor.calls == []
+
+
+def test_malformed_model_output_yields_nothing_and_changes_nothing(memory, extractor):
+    extractor.outputs = ['["Alice lives in', "{'facts': oops"]
+    assert memory.add("I live in Seattle", user_id="alice")["results"] == []
+    assert memory.add("I live in Seattle", user_id="alice")["results"] == []
+    assert memory.get_all(user_id="alice")["results"] == []
+
+
+@pytest.mark.parametrize(
+    "messages, kwargs, fragment",
+    [
+        ("hello", {}, "scope"),
+        ([], {"user_id": "a"}, ""),
+        ([{"role": "user"}], {"user_id": "a"}, ""),
+        ([{"role": "system", "content": "x"}], {"user_id": "a"}, "no messages"),
+        (42, {"user_id": "a"}, ""),
+        ("hello", {"user_id": "a", "metadata": "x"}, "metadata"),
+        ("hello", {"user_id": ""}, "user_id"),
+    ],
+)
+def test_bad_add_input_raises_and_changes_nothing(memory, messages, kwargs, fragment):
+    with pytest.raises(InputError) as info:
+        memory.add(messages, **kwargs)
+    assert fragment in str(info.value)
+    assert memory.facts.count() == 0
+    assert memory.facts.select_messages() == []
+
+
+def test_update_delete_history(memory, extractor):
+    extractor.outputs = ['["Alice likes tea"]']
+    mid = memory.add("I like tea", user_id="alice")["results"][0]["id"]
+    memory.update(mid, "Alice likes green tea")
+    assert memory.get(mid)["memory"] == "Alice likes green tea"
+    assert memory.search("green tea", user_id="alice")["results"][0]["id"] == mid
+    memory.delete(mid)
+    assert memory.get(mid) is None
+    assert [e["event"] for e in memory.history(mid)] == ["ADD", "UPDATE", "DELETE"]
+    with pytest.raises(NotFoundError):
+        memory.delete(mid)
+
+
+def test_delete_all_is_scoped_and_erases_messages(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle"]', '["Bob lives in Austin"]']
+    memory.add("I live in Seattle", user_id="alice")
+    memory.add("I live in Austin", user_id="bob")
+    with pytest.raises(InputError):
+        memory.delete_all()
+    assert memory.delete_all(user_id="alice")["deleted"] == 1
+    assert memory.get_all(user_id="alice")["results"] == []
+    assert len(memory.get_all(user_id="bob")["results"]) == 1
+    assert {m["user_id"] for m in memory.facts.select_messages()} == {"bob"}
+    assert memory.vectors.count() == 1
+    assert memory.facts.deletions()[0]["count"] == 1
+
+
+def test_vectors_missing_after_a_crash_are_repaired(memory, extractor):
+    extractor.outputs = ['["Alice likes tea"]']
+    mid = memory.add("I like tea", user_id="alice")["results"][0]["id"]
+    memory.vectors.delete([mid])
+    with memory.facts.transaction():
+        memory.facts.update_memory(mid, indexed=0)
+    assert memory.search("tea", user_id="alice")["results"][0]["id"] == mid
+
+
+def test_reset_empties_store(memory, extractor):
+    extractor.outputs = ['["Alice likes tea"]']
+    memory.add("I like tea", user_id="alice")
+    memory.reset()
+    assert memory.get_all()["results"] == []
+    assert memory.vectors.count() == 0
