@@ -65,16 +65,22 @@ class Cond:
 
 @dataclass(frozen=True)
 class And:
+    """All children hold."""
+
     children: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class Or:
+    """At least one child holds."""
+
     children: tuple[Filter, ...]
 
 
 @dataclass(frozen=True)
 class Not:
+    """The child does not hold."""
+
     child: Filter
 
 
@@ -96,7 +102,7 @@ def parse_filter(obj: object) -> Filter | None:
         try:
             obj = json.loads(obj)
         except json.JSONDecodeError as e:
-            raise FilterError(f"filter is not valid JSON: {e.msg} at line {e.lineno} column {e.colno}") from None
+            raise FilterError(f"filter is not valid JSON: {e.msg} at character {e.pos}") from None
         except RecursionError:
             raise FilterError(f"filter is nested deeper than {MAX_DEPTH} levels") from None
         if obj is None:
@@ -174,7 +180,8 @@ def _parse_operators(key: str, ops: dict[Any, Any]) -> Filter:
 
 def _parse_operator(key: str, op: object, value: object) -> Cond:
     if op not in OPERATORS:
-        raise FilterError(f"unknown operator {_show(op)} for key {_show(key)}; expected one of {', '.join(OPERATORS)}")
+        expected = ", ".join(OPERATORS)
+        raise FilterError(f"unknown operator {_show(op)} for key {_show(key)}; expected one of {expected}")
     assert isinstance(op, str)
     if op in ("in", "nin"):
         if not isinstance(value, list) or not value:
@@ -213,9 +220,9 @@ def _scalar(key: str, op: str, value: object) -> Scalar:
         if not math.isfinite(value):
             raise FilterError(f"number for key {_show(key)} must be finite")
         return value
-    raise FilterError(
-        f"{op} for key {_show(key)} needs a string, number, boolean or null, not {_type_name(value)}"
-    )
+    hint = " (use in for a list)" if isinstance(value, list) and op == "eq" else ""
+    wanted = "a string, number, boolean or null"
+    raise FilterError(f"{op} for key {_show(key)} needs {wanted}, not {_type_name(value)}{hint}")
 
 
 def _check_text(text: str, what: str) -> str:
@@ -262,7 +269,9 @@ def _lookup(record: dict[str, Any], key: str) -> object:
     return meta.get(key) if isinstance(meta, dict) else None
 
 
-_COMPARE: dict[str, Callable[[Any, Any], bool]] = {"gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le}
+_COMPARE: dict[str, Callable[[Any, Any], bool]] = {
+    "gt": operator.gt, "gte": operator.ge, "lt": operator.lt, "lte": operator.le
+}
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 
 
@@ -274,12 +283,13 @@ def _match_cond(c: Cond, value: object) -> bool:
         return any(_equal(value, v) for v in c.value)
     if c.op == "eq":
         return _equal(value, c.value)
-    if not isinstance(value, str) and c.op in ("contains", "icontains"):
-        return False
-    if c.op == "contains":
-        return str(c.value) in str(value)
-    if c.op == "icontains":
-        return str(c.value).translate(_ASCII_LOWER) in str(value).translate(_ASCII_LOWER)
+    if c.op in ("contains", "icontains"):
+        if not isinstance(value, str):
+            return False
+        needle = str(c.value)
+        if c.op == "icontains":  # ASCII only, like SQLite's lower()
+            needle, value = needle.translate(_ASCII_LOWER), value.translate(_ASCII_LOWER)
+        return needle in value
     return _kind(value) == _kind(c.value) and _COMPARE[c.op](value, c.value)
 
 

@@ -190,8 +190,8 @@ def _role(value: Any) -> str:
         raise TranscriptError("message has no role")
     role = _ROLES.get(value.strip().lower()) if isinstance(value, str) else None
     if role is None:
-        shown = value[:40] if isinstance(value, str) else _kind(value)
-        raise TranscriptError(f"unknown role {shown!r} (expected user, assistant, system or tool)")
+        shown = repr(value[:40]) if isinstance(value, str) else _kind(value)
+        raise TranscriptError(f"unknown role {shown} (expected user, assistant, system or tool)")
     return role
 
 
@@ -237,8 +237,8 @@ def _iso(value: Any) -> str | None:
             return datetime.fromisoformat(value.strip()).isoformat()
     except (ValueError, OverflowError, OSError):
         pass
-    shown = value[:40] if isinstance(value, str) else _kind(value)
-    raise TranscriptError(f"created_at {shown!r} is not an ISO 8601 time or epoch seconds")
+    shown = repr(value[:40]) if isinstance(value, str) else _kind(value)
+    raise TranscriptError(f"created_at {shown} is not an ISO 8601 time or epoch seconds")
 
 
 def _try_iso(value: Any) -> str | None:

@@ -66,7 +66,8 @@ def sqlite_ids(f: object, rows: list[dict[str, Any]] = ROWS) -> set[str]:
     """Ids that the compiled SQL selects from a real in-memory SQLite table."""
     db = sqlite3.connect(":memory:")
     cols = sorted(COLUMNS)
-    db.execute(f"CREATE TABLE memories (id TEXT PRIMARY KEY, {', '.join(c + ' TEXT' for c in cols)}, metadata TEXT)")
+    col_defs = ", ".join(f"{c} TEXT" for c in cols)
+    db.execute(f"CREATE TABLE memories (id TEXT PRIMARY KEY, {col_defs}, metadata TEXT)")
     db.executemany(
         f"INSERT INTO memories VALUES ({', '.join('?' * (len(cols) + 2))})",
         [(r["id"], *(r[c] for c in cols), json.dumps(r["metadata"])) for r in rows],
@@ -85,7 +86,8 @@ def python_ids(f: object, rows: list[dict[str, Any]] = ROWS) -> set[str]:
 
 def test_example_from_the_docs_parses_to_a_tree() -> None:
     f = parse_filter({"AND": [{"room_id": "proj-42"}, {"OR": [{"user_id": "alice"}, {"user_id": "bob"}]}]})
-    assert f == And((Cond("room_id", "eq", "proj-42"), Or((Cond("user_id", "eq", "alice"), Cond("user_id", "eq", "bob")))))
+    users = Or((Cond("user_id", "eq", "alice"), Cond("user_id", "eq", "bob")))
+    assert f == And((Cond("room_id", "eq", "proj-42"), users))
 
 
 @pytest.mark.parametrize(
@@ -152,7 +154,7 @@ def test_depth_limit() -> None:
         ({1: "x"}, "keys must be strings"),
         ({"": "x"}, "1 to 256 characters"),
         ({"k" * 257: "x"}, "1 to 256 characters"),
-        ({"k": ["a", "b"]}, "not a list"),
+        ({"k": ["a", "b"]}, "not a list \\(use in for a list\\)"),
         ({"k": {}}, "no operator"),
         ({"k": {"eq": {"a": 1}}}, "not an object"),
         ({"k": {"in": "abc"}}, "needs a non-empty list"),
@@ -269,8 +271,18 @@ def test_to_sql_of_nothing_and_table_prefix() -> None:
 
 KEYS = ["user_id", "kind", "said_at", "k", 'a"b', "é"]
 TEXTS = ["a", "A", "b", "ab", "", "é", "É", "' OR 1=1 --", "a\\b"]
-scalars = st.one_of(st.none(), st.booleans(), st.sampled_from([-1, 0, 1, 2, 0.5, 1.0]), st.sampled_from(TEXTS), st.text(max_size=3).filter(lambda s: "\0" not in s))
-json_values = st.one_of(scalars, st.lists(scalars, max_size=2), st.dictionaries(st.sampled_from(KEYS), scalars, max_size=1))
+# Numbers are few and exact in binary: SQLite's own text-to-double conversion is not
+# always correctly rounded, and that is not what this test is about.
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.sampled_from([-1, 0, 1, 2, 0.5, 1.0]),
+    st.sampled_from(TEXTS),
+    st.text(max_size=3).filter(lambda s: "\0" not in s),
+)
+json_values = st.one_of(
+    scalars, st.lists(scalars, max_size=2), st.dictionaries(st.sampled_from(KEYS), scalars, max_size=1)
+)
 
 
 def conditions() -> st.SearchStrategy[dict[str, Any]]:
@@ -320,7 +332,8 @@ def lance_table(tmp_path_factory: pytest.TempPathFactory) -> Any:
     lancedb = pytest.importorskip("lancedb")
     pa = pytest.importorskip("pyarrow")
     columns = ["id", "kind", "user_id", "agent_id", "run_id", "created_at", "updated_at", "said_at"]
-    schema = pa.schema([pa.field("vector", pa.list_(pa.float32(), 2))] + [pa.field(c, pa.string()) for c in columns])
+    fields = [pa.field("vector", pa.list_(pa.float32(), 2))] + [pa.field(c, pa.string()) for c in columns]
+    schema = pa.schema(fields)
     db = lancedb.connect(tmp_path_factory.mktemp("lance"))
     data = [{"vector": [0.0, 1.0], **{c: r.get(c) for c in columns}} for r in LANCE_ROWS]
     return db.create_table("memories", data=data, schema=schema)

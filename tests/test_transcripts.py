@@ -17,6 +17,14 @@ TRANSCRIPTS = DATA / "transcripts"
 REAL = DATA / "real-exports"
 
 
+def user(text, **extra):
+    return {"role": "user", "content": text, **extra}
+
+
+def assistant(text, **extra):
+    return {"role": "assistant", "content": text, **extra}
+
+
 def read(path: Path, fmt: str = "auto") -> TranscriptRead:
     return read_transcript(path.read_bytes(), fmt)
 
@@ -265,7 +273,7 @@ def test_jsonl_conversation_lines_and_blank_lines():
     lines = [
         json.dumps({"id": "c1", "messages": [{"role": "user", "content": "a"}]}),
         "",
-        json.dumps({"id": "c2", "messages": [{"role": "user", "content": "b"}, {"role": "assistant", "content": "c"}]}),
+        json.dumps({"id": "c2", "messages": [user("b"), assistant("c")]}),
     ]
     result = read_transcript("\n".join(lines) + "\n")
     assert result.format == "jsonl"
@@ -315,13 +323,16 @@ def test_chatgpt_parent_cycle_does_not_hang():
 
 
 def test_claude_ties_put_human_first_and_current_leaf_picks_the_branch():
-    base = "2024-01-01T00:00:00Z"
+    def message(uuid, sender, text, parent, minute=0, **extra):
+        return {"uuid": uuid, "sender": sender, "text": text, "parent_message_uuid": parent,
+                "created_at": f"2024-01-01T00:0{minute}:00Z", **extra}
+
+    thinking = [{"type": "thinking", "thinking": "hm"}, {"type": "text", "text": "final"}]
     conv = {"uuid": "u", "current_leaf_message_uuid": "a2", "chat_messages": [
-        {"uuid": "a1", "sender": "assistant", "text": "answer", "created_at": base, "parent_message_uuid": "h1"},
-        {"uuid": "h1", "sender": "human", "text": "question", "created_at": base, "parent_message_uuid": "root"},
-        {"uuid": "a0", "sender": "assistant", "text": "old answer", "created_at": base, "parent_message_uuid": "h1"},
-        {"uuid": "a2", "sender": "assistant", "text": "", "content": [{"type": "thinking", "thinking": "hm"},
-         {"type": "text", "text": "final"}], "created_at": "2024-01-01T00:01:00Z", "parent_message_uuid": "a1"},
+        message("a1", "assistant", "answer", "h1"),
+        message("h1", "human", "question", "root"),
+        message("a0", "assistant", "old answer", "h1"),
+        message("a2", "assistant", "", "a1", minute=1, content=thinking),
     ]}
     result = read_transcript(json.dumps(conv))
     assert texts(result) == ["question", "answer", "final"]
@@ -373,7 +384,7 @@ def test_jsonl_message_without_content_names_the_line():
 
 
 def test_record_without_content_raises_or_is_skipped():
-    data = json.dumps([{"role": "user", "content": "a"}, {"role": "assistant"}, {"role": "user", "content": 5}])
+    data = json.dumps([user("a"), {"role": "assistant"}, user(5)])
     with pytest.raises(TranscriptError, match=r"^record 2: message has no content$"):
         read_transcript(data)
     result = read_transcript(data, skip_bad=True)
@@ -430,17 +441,20 @@ def test_transcript_error_is_an_input_error():
         read_transcript("")
 
 
+ODD_PARTS = {"content_type": "text", "parts": [1, {}]}
 WEIRD = [
     [1, None, "x"], {"mapping": 5}, {"mapping": {"a": 5}, "current_node": "a"},
-    [{"mapping": {"a": {"parent": ["x"], "message": {"author": 3, "content": {"parts": 4}}}}, "current_node": {}}],
-    [{"mapping": {"a": {"parent": None, "message": {"author": {"role": "user"},
-                                                    "content": {"content_type": "text", "parts": [1, {}]}}}}}],
-    {"chat_messages": [1, {"sender": 5, "content": "x"}, {"sender": "human", "content": [1, {"type": "text"}]}]},
+    [{"mapping": {"a": {"parent": ["x"], "message": {"author": 3, "content": {"parts": 4}}}},
+      "current_node": {}}],
+    [{"mapping": {"a": {"parent": None, "message": {"author": {"role": "user"}, "content": ODD_PARTS}}}}],
+    {"chat_messages": [1, {"sender": 5, "content": "x"},
+                       {"sender": "human", "content": [1, {"type": "text"}]}]},
     [{"chat_messages": 5}, 3], {"choices": []}, {"choices": [5]}, {"choices": [{"message": "x"}]},
     {"history": [5, {"messages": 5}]}, {"history": [{"messages": [5]}]},
-    {"conversationId": 1, "messages": [{"messageId": 5, "children": 5}, {"messageId": [1], "parentMessageId": {}}]},
-    {"messages": [{"role": ["user"], "content": "x"}]}, {"messages": [{"role": "user", "content": "x", "name": 5}]},
-    {"role": "user", "content": "x", "created_at": 1e300}, {"role": "user", "content": "x", "created_at": True},
+    {"conversationId": 1, "messages": [{"messageId": 5, "children": 5},
+                                       {"messageId": [1], "parentMessageId": {}}]},
+    {"messages": [{"role": ["user"], "content": "x"}]}, {"messages": [user("x", name=5)]},
+    user("x", created_at=1e300), user("x", created_at=True),
     "just a string", 42, None, [[[]]],
 ]
 
@@ -512,7 +526,8 @@ def test_api_created_at_is_normalised(value, expected):
 
 def test_api_content_parts_are_joined_and_cleaned():
     (message,) = messages_from_api({"role": "user", "content": [
-        {"type": "text", "text": "a\x00b"}, {"type": "image_url", "image_url": {}}, {"type": "text", "text": "c"}]})
+        {"type": "text", "text": "a\x00b"}, {"type": "image_url", "image_url": {}},
+        {"type": "text", "text": "c"}]})
     assert message.content == "ab\nc"
 
 
@@ -523,8 +538,8 @@ def test_api_content_parts_are_joined_and_cleaned():
     ([], "empty list"),
     ({"role": "user"}, r"^message 1: message has no content"),
     ({"role": "user", "content": 5}, r"^message 1: message content must be text, got a number"),
-    ([{"role": "user", "content": "x"}, {"role": "alien", "content": "y"}], r"^message 2: unknown role 'alien'"),
-    ([{"role": "user", "content": "x"}, "y"], r"^message 2: expected a message object"),
+    ([user("x"), {"role": "alien", "content": "y"}], r"^message 2: unknown role 'alien'"),
+    ([user("x"), "y"], r"^message 2: expected a message object"),
     ({"role": "user", "content": "x", "created_at": "soon"}, r"created_at 'soon' is not an ISO 8601"),
     ({"role": "user", "content": "x", "created_at": True}, "created_at"),
     ({"role": "user", "content": "x", "created_at": float("nan")}, "created_at"),

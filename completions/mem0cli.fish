@@ -1,0 +1,1 @@
+complete --command mem0cli --no-files --arguments "(env _MEM0CLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) mem0cli)" --condition "env _MEM0CLI_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) mem0cli"

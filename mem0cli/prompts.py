@@ -1,0 +1,70 @@
+"""Prompt texts for the extraction model, versioned.
+
+Bump PROMPT_VERSION whenever a prompt, its few-shot examples or the way its
+output is read changes: each memory records the version that produced it, so
+a store can be re-extracted later with a better prompt or model.
+
+The examples are invented (people, places and topics that appear in no test or
+dev data) so the judge is not tuned to any conversation it is measured on.
+"""
+
+from __future__ import annotations
+
+PROMPT_VERSION = "judge-2025.1"
+
+# A base model continues text; a few-shot list of labelled statements makes the
+# next token after "Lasting fact:" a yes/no judgement whose logits we read.
+JUDGE_PREFIX = """Below, each statement was taken from a chat with an assistant. A lasting fact is something about the person or their world that is still worth remembering next month: who they are, where they live, their job, family, pets, health, preferences, plans with a date, possessions. Moods of the moment, reactions to the assistant's suggestions, questions and chit-chat are not lasting facts.
+
+Statement: Marta works as a nurse at a children's hospital.
+Lasting fact: yes
+
+Statement: Ben is exhausted and can't think straight.
+Lasting fact: no
+
+Statement: Olga's daughter Mila is 9 years old.
+Lasting fact: yes
+
+Statement: Tom thinks the second option sounds great.
+Lasting fact: no
+
+Statement: Rita has a dog named Biscuit.
+Lasting fact: yes
+
+Statement: Sam was watching a cooking video and got curious.
+Lasting fact: no
+
+Statement: Jun is allergic to peanuts.
+Lasting fact: yes
+
+Statement: Priscilla's coworker will be annoyed.
+Lasting fact: no
+
+Statement: Lee started a new job at Brightwell Labs on 3 March 2024.
+Lasting fact: yes
+
+Statement: Omar wants to know what the weather will be like.
+Lasting fact: no
+
+Statement: Greg does not eat pork.
+Lasting fact: yes
+
+Statement: Hugo has mixed feelings about it.
+Lasting fact: no
+
+Statement: Vera's team deploys the mobile app every other Tuesday.
+Lasting fact: yes
+
+Statement: Ada has to sort out the paperwork first.
+Lasting fact: no
+
+Statement: Nils lives in Gdansk with his partner.
+Lasting fact: yes
+
+Statement: Finn's plan is just an idea for now.
+Lasting fact: no
+"""
+
+JUDGE_ITEM = "\nStatement: {text}.\nLasting fact:"
+JUDGE_YES = " yes"
+JUDGE_NO = " no"
