@@ -1,12 +1,29 @@
-"""Fact extraction: the Extractor protocol, the llama.cpp extractor, and parse_facts()."""
+"""Fact extraction: the Extractor protocol, the llama.cpp extractor, and parse_facts().
+
+Design (see bench/extraction.py for the figures):
+1. candidates.py turns user messages into third-person clause candidates with
+   deterministic rules (sentence/clause splitting, first person -> the speaker's
+   name, relative dates resolved, questions/requests/small talk dropped);
+2. grounding drops any candidate whose content words are not in its source
+   messages (counted in `dropped`);
+3. the model judges each remaining candidate: a few-shot "Lasting fact: yes/no"
+   prompt whose fixed prefix is evaluated once and kept in the KV cache, the
+   score being the logit of " yes" minus " no" for the next token. No text is
+   generated, so a small base model cannot invent facts and one candidate costs
+   about one short forward pass;
+4. at most `max_facts_per_message` facts per message, best scores first.
+"""
 
 from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass, field
 from typing import Protocol
 
-from .models import ExtractionResult, Message
+from . import prompts
+from .candidates import Candidate, build_candidates, display_name, normalise
+from .models import ExtractionResult, Fact, Message
 
 
 class Extractor(Protocol):
@@ -23,8 +40,11 @@ class Extractor(Protocol):
 def parse_facts(raw: str, *, max_facts: int = 20) -> list[str]:
     """Facts from a model's raw text, defensively: a JSON list, or one fact per line.
 
-    Malformed output yields an empty list rather than an exception.
+    Malformed output (garbage, truncated JSON, repetition loops, nothing at all)
+    yields an empty or short list rather than an exception.
     """
+    if not isinstance(raw, str):
+        return []
     text = raw.strip()
     if not text:
         return []
@@ -35,12 +55,232 @@ def parse_facts(raw: str, *, max_facts: int = 20) -> list[str]:
         except json.JSONDecodeError:
             data = None
         if isinstance(data, list):
-            return [s.strip() for s in data if isinstance(s, str) and s.strip()][:max_facts]
+            return _clean_list([s for s in data if isinstance(s, str)], max_facts)
         if data is not None:
             return []
+    if text.startswith(("[", "{")):
+        return []  # truncated or broken JSON: nothing trustworthy in it
     facts = []
     for line in text.splitlines():
-        line = re.sub(r"^\s*(?:[-*•]|\d+[.)])\s*", "", line).strip()
-        if line and len(line) < 300 and not line.startswith(("{", "[", "<")):
+        line = re.sub(r"^\s*(?:[-*\u2022]|\d+[.)])\s*", "", line).strip().strip('"').strip()
+        if line and len(line) < 300 and not line.startswith(("{", "[", "<", "]", "}")):
             facts.append(line)
-    return facts[:max_facts]
+    return _clean_list(facts, max_facts)
+
+
+def _clean_list(items: list[str], max_facts: int) -> list[str]:
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        item = item.strip()
+        key = item.lower()
+        if not item or len(item) > 300 or key in seen or not re.search(r"[A-Za-z]", item):
+            continue
+        seen.add(key)
+        out.append(item)
+    return out[:max_facts]
+
+
+# -- grounding ------------------------------------------------------------------
+
+_STOPWORDS = frozenset(
+    """a an the and or but so of to in on at by for with from into onto over under about around
+    is are was were be been being am has have had having do does did not no nor than then that this
+    these those it its it's he she they them his her their him we us our i me my you your
+    who whom which what when where why how there here as if also just very really still now
+    s will would can could should may might must shall until since before after during each every
+    up down out off again further once more most some any all both few other such only own same
+    too one named called name user's user week weekend around""".split()
+)
+_DATE_WORDS = frozenset(
+    """january february march april may june july august september october november december
+    spring summer autumn winter q1 q2 q3 q4 end start beginning middle""".split()
+)
+
+
+def _content_words(text: str) -> list[str]:
+    words = re.findall(r"[\w][\w.@/:+-]*[\w]|\w", text.lower())
+    out = []
+    for w in words:
+        w = re.sub(r"'s$", "", w)
+        if w in _STOPWORDS or w in _DATE_WORDS or re.fullmatch(r"\d{1,2}|\d{4}", w):
+            continue
+        out.append(w)
+    return out
+
+
+def _stem(word: str) -> str:
+    return word[:5] if word.isalpha() and len(word) > 5 else word
+
+
+def is_grounded(candidate_text: str, source_text: str, names: set[str]) -> bool:
+    """Whether every content word of a candidate occurs in its source (light paraphrase allowed).
+
+    Inflections match on a shared 5-letter stem ("teaches"/"teach"); the
+    speakers' names, dates written by the resolver and function words are free.
+    """
+    source = (source_text + " " + normalise(source_text)).lower()
+    source_words = set(_content_words(source)) | set(re.findall(r"\w+", source))
+    source_stems = {_stem(w) for w in source_words}
+    lowered_names = {n.lower() for n in names}
+    for word in _content_words(candidate_text):
+        if word in lowered_names or word.rstrip("'") in lowered_names:
+            continue
+        if word in source_words or _stem(word) in source_stems or word in source:
+            continue
+        return False
+    return True
+
+
+# -- extractors -------------------------------------------------------------------
+
+
+@dataclass
+class ExtractionStats:
+    """Counts from the last extract() call (for benchmarks and logs)."""
+
+    candidates: int = 0
+    ungrounded: int = 0
+    rejected: int = 0
+    capped: int = 0
+    scores: list[tuple[str, float]] = field(default_factory=list)
+
+
+class _CandidateExtractor:
+    prompt_version = prompts.PROMPT_VERSION
+
+    def __init__(self, *, max_facts_per_message: int = 6) -> None:
+        self.max_facts_per_message = max_facts_per_message
+        self.last_stats = ExtractionStats()
+
+    def extract(self, messages: list[Message], *, default_name: str | None = None) -> ExtractionResult:
+        stats = ExtractionStats()
+        candidates = build_candidates(messages, default_name)
+        stats.candidates = len(candidates)
+        names = {display_name(m.name or default_name) for m in messages if m.role == "user"}
+        names |= {c.speaker for c in candidates}
+        grounded = []
+        for cand in candidates:
+            if is_grounded(cand.text, cand.source_text, names):
+                grounded.append(cand)
+            else:
+                stats.ungrounded += 1
+        scored = self._score(grounded)
+        stats.scores = [(c.text, s) for c, s in scored]
+        kept: list[tuple[Candidate, float]] = []
+        for cand, score in scored:
+            if score >= self._threshold(cand):
+                kept.append((cand, score))
+            else:
+                stats.rejected += 1
+        kept = self._cap(kept, stats)
+        facts = [
+            Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3))
+            for c, s in kept
+        ]
+        self.last_stats = stats
+        return ExtractionResult(facts=facts, dropped=stats.ungrounded + stats.rejected + stats.capped)
+
+    def _cap(self, kept: list[tuple[Candidate, float]], stats: ExtractionStats) -> list[tuple[Candidate, float]]:
+        per_message: dict[int, list[tuple[Candidate, float]]] = {}
+        for item in kept:
+            per_message.setdefault(item[0].message_index, []).append(item)
+        allowed = set()
+        for items in per_message.values():
+            best = sorted(items, key=lambda it: -it[1])[: self.max_facts_per_message]
+            allowed |= {id(it) for it in best}
+        out = [it for it in kept if id(it) in allowed]
+        stats.capped += len(kept) - len(out)
+        return out
+
+    def _score(self, candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+        raise NotImplementedError
+
+    def _threshold(self, candidate: Candidate) -> float:
+        raise NotImplementedError
+
+
+class RuleExtractor(_CandidateExtractor):
+    """Grounded clause candidates with no model judging them: fast, lower precision.
+
+    An explicit choice (e.g. for machines without llama-cpp-python), never a
+    silent fallback for LlamaCppExtractor.
+    """
+
+    model_id = "rules"
+
+    def _score(self, candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+        return [(c, 1.0) for c in candidates]
+
+    def _threshold(self, candidate: Candidate) -> float:
+        return 0.0
+
+
+# Per-kind offsets on the judge's threshold: clause kinds whose rules are less
+# sure (pronoun-resolved third parties, elided subjects) need a clearer "yes".
+DEFAULT_THRESHOLD = -0.2
+KIND_THRESHOLD_OFFSET = {
+    "first-person": 0.0,
+    "elided": 0.0,
+    "third-party": 0.0,
+    "correction": -10.0,  # the user corrected the assistant: kept unless clearly junk
+    "identifier": -10.0,
+    "name": -10.0,
+}
+
+
+class LlamaCppExtractor(_CandidateExtractor):
+    """Clause candidates judged by a local GGUF model through llama-cpp-python.
+
+    The model is loaded on the first extract() (once per process and path);
+    `model_path` defaults to $MEM0CLI_LLM_MODEL, then the bundled Gemma 3 270M.
+    """
+
+    def __init__(
+        self,
+        model_path: str | None = None,
+        *,
+        threshold: float = DEFAULT_THRESHOLD,
+        max_facts_per_message: int = 6,
+        n_threads: int | None = None,
+    ) -> None:
+        super().__init__(max_facts_per_message=max_facts_per_message)
+        from .llm import resolve_model_path
+
+        self.model_path = resolve_model_path(model_path)
+        self.threshold = threshold
+        self.n_threads = n_threads
+        self._model_id: str | None = None
+        self._model = None
+
+    @property
+    def model_id(self) -> str:  # type: ignore[override]
+        if self._model_id is None:
+            from .llm import model_id_for
+
+            self._model_id = model_id_for(self.model_path)
+        return self._model_id
+
+    @property
+    def model(self):  # noqa: ANN201 - llm.ScoringModel, imported lazily
+        if self._model is None:
+            from .llm import load_model
+
+            self._model = load_model(self.model_path, n_threads=self.n_threads)
+            self._model_id = self._model.model_id
+            self._yes = self._model.token_id(prompts.JUDGE_YES)
+            self._no = self._model.token_id(prompts.JUDGE_NO)
+        return self._model
+
+    def judge(self, text: str) -> float:
+        """The logit margin of " yes" over " no" for `text` being a lasting fact."""
+        model = self.model
+        model.prime(prompts.JUDGE_PREFIX)
+        yes, no = model.next_logits(prompts.JUDGE_ITEM.format(text=text.rstrip(".")), [self._yes, self._no])
+        return yes - no
+
+    def _score(self, candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+        return [(c, self.judge(c.text)) for c in candidates]
+
+    def _threshold(self, candidate: Candidate) -> float:
+        return self.threshold + KIND_THRESHOLD_OFFSET.get(candidate.kind, 0.0)

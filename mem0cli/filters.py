@@ -56,7 +56,7 @@ MAX_LIST = 1000  # keeps a compiled query under SQLite's bound-parameter limit
 
 @dataclass(frozen=True)
 class Cond:
-    """One comparison: ``key op value``; value is a tuple for in/nin."""
+    """One comparison ``key op value``; value is a tuple for in/nin; ``"*"`` is ne None."""
 
     key: str
     op: str

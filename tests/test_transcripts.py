@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -471,24 +470,20 @@ def test_odd_shapes_only_ever_raise_transcript_error(doc, fmt, skip_bad):
         assert all(isinstance(m, Message) for c in result.conversations for m in c.messages)
 
 
-def test_large_jsonl_is_linear():
+def test_large_jsonl_reads_every_record():
     line = json.dumps({"role": "user", "content": "I like tea " * 5, "id": 1}) + "\n"
     data = line * 100_000
-    start = time.perf_counter()
     result = read_transcript(data)
     assert result.records == 100_000
-    assert time.perf_counter() - start < 10
 
 
-def test_long_chatgpt_chain_without_current_node_is_linear():
+def test_deep_chatgpt_chain_without_current_node_does_not_recurse():
     size = 50_000
     mapping = {str(i): {"parent": str(i - 1) if i else None, "message": {
         "id": str(i), "author": {"role": "user" if i % 2 else "assistant"},
         "content": {"content_type": "text", "parts": [f"m{i}"]}}} for i in range(size)}
-    start = time.perf_counter()
     result = read_transcript(json.dumps([{"mapping": mapping}]))
     assert len(result.conversations[0].messages) == size
-    assert time.perf_counter() - start < 10
 
 
 # -- messages_from_api ---------------------------------------------------------
