@@ -28,6 +28,7 @@ from . import __version__
 from . import filters as flt
 from .errors import InputError, StoreError
 from .memory import Memory, fact_hash, now_iso
+from .search import search_text
 
 FORMAT = "mem0cli-export"
 VERSION = 1
@@ -38,7 +39,7 @@ MEMORY_FIELDS = (
 )  # fmt: skip
 MESSAGE_FIELDS = (
     "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name", "content",
-    "said_at", "hash", "added_at", "metadata",
+    "said_at", "hash", "added_at", "created_at", "updated_at", "metadata",
 )  # fmt: skip
 
 
@@ -51,18 +52,18 @@ def export_records(memory: Memory, *, tree: flt.Filter | None = None, with_vecto
     try:
         rows = facts.select(where, params, order="created_at, id")
         ids = [r["id"] for r in rows]
-        links = _source_pks(facts, ids)
+        links = facts.source_pks(ids)
         history = facts.history_of(ids)
         pks = sorted({pk for pk_list in links.values() for pk in pk_list})
         if tree is None:
             messages = facts.select_messages()
         else:
-            messages = _messages_by_pk(facts, pks)
+            messages = list(facts.get_messages(pks).values())
         deletions = facts.deletions()
         embed_model = facts.get_meta("embed_model")
     finally:
         facts.conn.execute("COMMIT")
-    vectors = _vectors_of(memory, ids) if with_vectors else {}
+    vectors = _vectors_of(memory, ids + [m["pk"] for m in messages]) if with_vectors else {}
     header = {
         "format": FORMAT, "version": VERSION, "tool_version": __version__, "exported_at": now_iso(),
         "embed_model": embed_model, "llm_models": sorted({r["model"] for r in rows if r["model"]}),
@@ -70,7 +71,11 @@ def export_records(memory: Memory, *, tree: flt.Filter | None = None, with_vecto
         "vectors": with_vectors,
     }
     out: list[dict] = [header]
-    out += [{"type": "message", **{k: m[k] for k in MESSAGE_FIELDS}} for m in messages]
+    for m in messages:
+        record = {"type": "message", **{k: m[k] for k in MESSAGE_FIELDS}}
+        if m["pk"] in vectors:
+            record["vector"] = vectors[m["pk"]]
+        out.append(record)
     for row in rows:
         record = {"type": "memory", **{k: row[k] for k in MEMORY_FIELDS}}
         record["source_pks"] = links.get(row["id"], [])
@@ -235,11 +240,16 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     added = skipped = 0
     to_index: dict[str, list[float] | None] = {}
     same_model = plan.header.get("embed_model") == memory.embedder.model_id
+    memory.vectors  # noqa: B018 - open the vector table (and check its model) before writing
     with memory._write_lock():
         with facts.transaction():
             for m in plan.messages:
                 if facts.find_message(m["hash"]) is None:
-                    facts.insert_message({k: m.get(k) for k in MESSAGE_FIELDS})
+                    row = {k: m.get(k) for k in MESSAGE_FIELDS}
+                    row["created_at"] = row["created_at"] or row["added_at"]
+                    row["updated_at"] = row["updated_at"] or row["added_at"]
+                    facts.insert_message(row, search_text(m["content"], m.get("said_at"), m.get("name") or m["role"]))
+                    to_index[m["pk"]] = m.get("vector") if same_model else None
             known = facts.get_rows([r["id"] for r in plan.memories])
             for record in plan.memories:
                 if record["id"] in known:
@@ -249,7 +259,7 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 row["kind"] = row["kind"] or "fact"
                 row["confirmations"] = row["confirmations"] or 1
                 row["indexed"] = 0
-                facts.insert_memory(row)
+                facts.insert_memory(row, search_text(row["memory"], row["said_at"]))
                 for pk in record.get("source_pks", []):
                     facts.link_source(record["id"], pk)
                 history = record.get("history") or [
@@ -273,36 +283,21 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
 
 
 def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> None:
+    """Index imported facts and turns, embedding those that came without a usable vector."""
     if not vectors:
         return
     dims = memory.embedder.dimensions
     missing = [i for i, v in vectors.items() if v is None or len(v) != dims]
     if missing:
-        rows = memory.facts.get_rows(missing)
-        for mid, vec in zip(missing, memory.embedder.embed_documents([rows[i]["memory"] for i in missing])):
-            vectors[mid] = vec
+        facts = memory.facts.get_rows(missing)
+        turns = memory.facts.get_messages(missing)
+        texts = [
+            facts[i]["memory"] if i in facts
+            else search_text(turns[i]["content"], turns[i]["said_at"], turns[i]["name"] or turns[i]["role"])
+            for i in missing
+        ]
+        vectors.update(zip(missing, memory.embedder.embed_documents(texts)))
     memory._index({k: v for k, v in vectors.items() if v is not None})
-
-
-def _source_pks(facts, ids: list[str]) -> dict[str, list[str]]:
-    out: dict[str, list[str]] = {}
-    for start in range(0, len(ids), 400):
-        chunk = ids[start : start + 400]
-        marks = ", ".join("?" * len(chunk))
-        for mid, pk in facts.conn.execute(
-            f"SELECT memory_id, message_pk FROM memory_sources WHERE memory_id IN ({marks}) ORDER BY message_pk",
-            chunk,
-        ):
-            out.setdefault(mid, []).append(pk)
-    return out
-
-
-def _messages_by_pk(facts, pks: list[str]) -> list[dict[str, Any]]:
-    rows: list[dict[str, Any]] = []
-    for start in range(0, len(pks), 400):
-        chunk = pks[start : start + 400]
-        rows += facts.select_messages(f"pk IN ({', '.join('?' * len(chunk))})", chunk)
-    return rows
 
 
 def _vectors_of(memory: Memory, ids: list[str]) -> dict[str, list[float]]:

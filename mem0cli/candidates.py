@@ -47,6 +47,7 @@ _PAST_IRREGULAR = frozenset(
     found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
     flew fell won paid built brought caught""".split()
 )
+_NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
@@ -96,7 +97,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:(?:so|also|and|but|oh|btw|by the way|anyway|anyways|honestly|actually|basically|well|ok|okay|"
     r"yeah|yes|yep|nah|no|omg|ugh|hmm|hey|hi|hello|update|fyi|for context|context|heads up|"
     r"reminder that|random but|unrelated|plus|then|now|oh and|oh wait|wait|alright|right|"
-    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when)\b[\s,:!.-]*)+",
+    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when|please)\b[\s,:!.-]*)+",
     re.I,
 )
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha|though|tho|btw|tbh|honestly|anyway|too|here|either|thanks|thank you|ugh|actually))+[\s!.]*$", re.I)
@@ -292,7 +293,7 @@ def _words(text: str) -> list[str]:
 
 def _is_past_verb(word: str) -> bool:
     low = word.lower()
-    return low.isalpha() and (low in _PAST_IRREGULAR or (low.endswith("ed") and not low.endswith("eed") and len(low) > 4))
+    return low.isalpha() and (low in _PAST_IRREGULAR or (low.endswith("ed") and low not in _NOT_PAST_ED and len(low) > 4))
 
 
 def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
@@ -403,6 +404,7 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             m = messages[idx[0]]
             out.append(Candidate(f"{n}'s name is {intro}", rename[n], _ids([m]), m.created_at,
                                  " ".join(messages[i].content for i in idx), "name", idx[0]))
+    history: dict[str, list[str]] = {}
     for i, message in enumerate(messages):
         if message.role != "user" or not message.content.strip():
             continue
@@ -443,7 +445,10 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 fact = re.sub(r"\s+", " ", fact).strip(" ,")
                 if len(_words(fact)) < 3:
                     continue
-                out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, src, kind, i, raw))
+                # a resolved pronoun names someone from an earlier message: ground in those too
+                grounding = "\n".join(history.get(names[i], [])) + "\n" + src if kind == "third-party" else src
+                out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, grounding, kind, i, raw))
+        history.setdefault(names[i], []).append(src)
     return _dedupe(out)
 
 

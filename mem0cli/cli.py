@@ -134,26 +134,33 @@ def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
     return metadata
 
 
-def _render_memories(items: list[dict], *, title: str, show_score: bool) -> None:
+def _render_memories(items: list[dict], *, title: str, show_score: bool, explain: bool = False) -> None:
     from rich.table import Table
 
     console = _console()
     if not items:
         console.print("No memories found.", style="dim")
         return
-    table = Table(title=title, show_lines=False)
+    table = Table(title=title, show_lines=explain)
     if show_score:
         table.add_column("score", justify="right")
-    table.add_column("memory", overflow="fold")
-    table.add_column("scope")
+    table.add_column("kind")
+    table.add_column("memory", overflow="fold", min_width=30, ratio=3)
+    table.add_column("scope", overflow="fold")
     table.add_column("said", no_wrap=True)
-    table.add_column("id", no_wrap=True, style="dim")
+    table.add_column("id", overflow="fold", style="dim", ratio=1)
     for item in items:
         scope = " ".join(f"{k[0]}:{item[k]}" for k in ("user_id", "agent_id", "run_id") if item.get(k))
         said = (item.get("said_at") or item.get("created_at") or "")[:10]
-        text = item["memory"] + (" (superseded)" if item.get("superseded_by") else "")
+        text = item["memory"]
+        if item.get("kind") == "message" and item.get("speaker"):
+            text = f"{item['speaker']}: {text}"
+        if item.get("superseded_by"):
+            text += " (superseded)"
+        if explain and item.get("explain"):
+            text += "\n" + " ".join(f"{k}={v}" for k, v in item["explain"].items() if v is not None)
         cells = [f"{item['score']:.3f}"] if show_score else []
-        table.add_row(*cells, text, scope, said, item["id"])
+        table.add_row(*cells, item.get("kind", "fact"), text, scope, said, item["id"])
     console.print(table)
 
 
@@ -237,21 +244,33 @@ def search(
     run_id: RunOpt = None,
     filter_json: FilterOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Most results to return.")] = 10,
-    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Drop results scoring below this.")] = None,
+    threshold: Annotated[Optional[float], typer.Option("--threshold", help="Drop results whose cosine similarity to the query is below this.")] = None,
+    kind: Annotated[Optional[str], typer.Option("--kind", help="Only facts (fact) or only conversation turns (message).")] = None,
+    explain: Annotated[bool, typer.Option("--explain", help="Show the parts of each score.")] = False,
+    freshness_weight: Annotated[float, typer.Option(help="Boost for recently updated memories (0 turns it off).")] = 0.1,
+    half_life: Annotated[float, typer.Option(help="Days after which the freshness boost halves.")] = 90.0,
+    confirmation_weight: Annotated[float, typer.Option(help="Boost per doubling of a fact's confirmations.")] = 0.05,
+    keyword_weight: Annotated[float, typer.Option(help="Weight of keyword (BM25) ranks in the fusion.")] = 1.0,
     as_json: JsonOpt = False,
 ) -> None:
-    """Find the memories most relevant to a query.
+    """Find the facts and conversation turns most relevant to a query.
 
-    Example: mem0cli search "where do I live" -u alice
+    Example: mem0cli search "where do I live" -u alice --explain
     """
+    from .ranking import RankSettings
+
+    settings = RankSettings(
+        freshness_weight=freshness_weight, half_life_days=half_life,
+        confirmation_weight=confirmation_weight, keyword_weight=keyword_weight,
+    )
     result = _memory().search(
-        query, user_id=user_id, agent_id=agent_id, run_id=run_id,
-        filters=_parse_filter(filter_json), limit=limit, threshold=threshold,
+        query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
+        limit=limit, threshold=threshold, kind=kind, rank=settings, explain=explain,
     )
     if as_json:
         _print_json(result)
     else:
-        _render_memories(result["results"], title=f"search: {query}", show_score=True)
+        _render_memories(result["results"], title=f"search: {query}", show_score=True, explain=explain)
 
 
 @app.command("list")

@@ -383,7 +383,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
     (re.compile(_PREP + rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b", _I), _h_ago),
     (re.compile(rf"\bin\s+(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)(?:'s)?(?:\s+time)?\b", _I), _h_in_n),
     (re.compile(_PREP + rf"\bthe\s+(?P<wd>{_WEEKDAY_RE})\s+after\s+next\b", _I), _h_weekday_after_next),
-    (re.compile(_PREP + rf"\b(?P<which>last|next|this|coming|this coming)\s+(?P<wd>{_WEEKDAY_RE})\b(?!s)", _I), _h_rel_weekday),
+    (re.compile(_PREP + rf"\b(?P<which>last|next|this|coming|this coming)\s+(?P<wd>{_WEEKDAY_RE})\b(?!s)(?!\s+(?:mornings?|evenings?|nights?|afternoons?))", _I), _h_rel_weekday),
     (re.compile(rf"\b(?:the\s+)?(?P<edge>end|start|beginning|middle)\s+of\s+(?P<which>next|last|this)\s+(?P<unit>month|year)\b", _I), _h_end_of_rel),
     (re.compile(_PREP + r"\b(?:the\s+)?" + _ORD.replace("(\\d", "(?P<day>\\d", 1) + r"\s+of\s+(?P<which>next|last|this)\s+month\b", _I), _h_nth_of_rel_month),
     (re.compile(_PREP + r"\b(?P<which>last|next|this|the following|the previous)\s+(?P<unit>week|weekend|month|year)\b", _I), _h_rel_period),
@@ -395,7 +395,7 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\b(?P<lead>in|since|until|till|by|from|before|after|of|end of|start of|early|late|mid)\s+(?:(?P<which>next|last|this)\s+)?(?P<month>{_MONTH_RE})\b(?!\s*\d)", _I), _h_month),
     (re.compile(rf"\b(?P<which>next|last)\s+(?P<month>{_MONTH_RE})\b(?!\s*\d)", _I), lambda m, r, p: _h_month_lead(m, r, p)),
     (re.compile(r"(?<!due )\b(?P<prep>on|until|till|by|from|before|after)\s+the\s+(?P<day>\d{1,2})(?:st|nd|rd|th)\b(?!\s+(?:of|floor|century|birthday|anniversary|time|place|grade))", _I), _h_bare_nth),
-    (re.compile(rf"\b(?P<prep>on|this|last|next|from|until|till|by|since)\s+(?P<wd>{_WEEKDAY_RE})\b(?!s)", _I), lambda m, r, p: _h_bare_weekday_prep(m, r, p)),
+    (re.compile(rf"\b(?P<prep>on|this|last|next|from|until|till|by|since)\s+(?P<wd>{_WEEKDAY_RE})\b(?!s)(?!\s+(?:mornings|evenings|nights|afternoons))", _I), lambda m, r, p: _h_bare_weekday_prep(m, r, p)),
 ]
 
 

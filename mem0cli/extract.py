@@ -17,6 +17,7 @@ Design (see bench/extraction.py for the figures):
 from __future__ import annotations
 
 import json
+import os
 import re
 from dataclasses import dataclass, field
 from typing import Protocol
@@ -110,7 +111,20 @@ def _content_words(text: str) -> list[str]:
 
 
 def _stem(word: str) -> str:
-    return word[:5] if word.isalpha() and len(word) > 5 else word
+    """A crude lemma: enough to match "teaches" with "teach" and "moved" with "move"."""
+    if not word.isalpha():
+        return word
+    if word.endswith("ies") and len(word) > 4:
+        word = word[:-3] + "y"
+    elif word.endswith("es") and word[:-2].endswith(("s", "sh", "ch", "x", "z", "o")):
+        word = word[:-2]
+    elif word.endswith("s") and not word.endswith("ss") and len(word) > 3:
+        word = word[:-1]
+    elif word.endswith("ing") and len(word) > 5:
+        word = word[:-3]
+    elif word.endswith("ed") and len(word) > 4:
+        word = word[:-2]
+    return word[:5]
 
 
 def is_grounded(candidate_text: str, source_text: str, names: set[str]) -> bool:
@@ -266,7 +280,7 @@ class LlamaCppExtractor(_CandidateExtractor):
         if self._model is None:
             from .llm import load_model
 
-            self._model = load_model(self.model_path, n_threads=self.n_threads)
+            self._model = load_model(self.model_path, n_threads=self.n_threads or os.cpu_count() or 1)
             self._model_id = self._model.model_id
             self._yes = self._model.token_id(prompts.JUDGE_YES)
             self._no = self._model.token_id(prompts.JUDGE_NO)

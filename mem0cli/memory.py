@@ -27,14 +27,15 @@ from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE, Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, NotFoundError, StoreError
 from .extract import Extractor
+from . import search as search_mod
 from .models import Fact, Message, MemoryItem
+from .ranking import RankSettings
+from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 MAX_LIMIT = 10_000
-#: How far a superseded memory's score is lowered, so its successor ranks first.
-SUPERSEDED_PENALTY = 0.15
 
 
 def now_iso() -> str:
@@ -184,40 +185,54 @@ class Memory:
                 for m in keyed
                 if m.id
             ]
-        vectors = self.embedder.embed_documents([f.text for f in facts]) if facts else []
+        digests = [_message_digest(scope, m) for m in keyed]
+        new_turns = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
+        turn_texts = [search_text(keyed[i].content, keyed[i].created_at, keyed[i].name or keyed[i].role) for i in new_turns]
+        vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
+        fact_vectors, turn_vectors = vectors[: len(facts)], dict(zip(new_turns, vectors[len(facts) :]))
         with self._write_lock():
             self._repair_index()
             vector_store = self.vectors  # opened (and its model checked) outside the transaction
             at = now_iso()
             with self.facts.transaction():
-                pks = self._store_messages(keyed, scope, metadata or {}, at)
-                results, touched = self._store_facts(facts, vectors, scope, metadata or {}, at, pks, infer)
-            if touched:
-                self._index(touched, vector_store)
+                pks, touched = self._store_messages(keyed, digests, turn_vectors, scope, metadata or {}, at)
+                results, fact_touched = self._store_facts(
+                    facts, fact_vectors, scope, metadata or {}, at, pks, infer
+                )
+            self._index({**touched, **fact_touched}, vector_store)
         return {"results": results}
 
     def _store_messages(
-        self, messages: list[Message], scope: dict[str, str | None], metadata: dict[str, Any], at: str
-    ) -> dict[str, str]:
-        """Store each message once (evidence); map message key -> message pk."""
+        self,
+        messages: list[Message],
+        digests: list[str],
+        vectors: dict[int, list[float]],
+        scope: dict[str, str | None],
+        metadata: dict[str, Any],
+        at: str,
+    ) -> tuple[dict[str, str], dict[str, list[float]]]:
+        """Store each message once (evidence); map message key -> pk, and new pks -> vectors."""
         pks: dict[str, str] = {}
-        for m in messages:
-            real_id = None if (m.id or "").startswith("#") else m.id
-            digest = hashlib.sha256(
-                json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()
-            ).hexdigest()
+        touched: dict[str, list[float]] = {}
+        for i, (m, digest) in enumerate(zip(messages, digests)):
             pk = self.facts.find_message(digest)
             if pk is None:
                 pk = uuid.uuid4().hex
+                real_id = None if (m.id or "").startswith("#") else m.id
                 self.facts.insert_message(
                     {
                         "pk": pk, "message_id": real_id, **scope, "role": m.role, "name": m.name,
                         "content": m.content, "said_at": m.created_at, "hash": digest,
-                        "added_at": at, "metadata": metadata,
-                    }
+                        "added_at": at, "created_at": at, "updated_at": at, "metadata": metadata,
+                    },
+                    search_text(m.content, m.created_at, m.name or m.role),
                 )
+                vector = vectors.get(i)
+                if vector is None:  # another writer stored it between our check and the lock
+                    vector = self.embedder.embed_documents([search_text(m.content, m.created_at, m.name or m.role)])[0]
+                touched[pk] = vector
             pks[m.id or ""] = pk
-        return pks
+        return pks, touched
 
     def _store_facts(
         self,
@@ -258,7 +273,7 @@ class Memory:
                 "model": getattr(extractor, "model_id", None),
                 "prompt_version": getattr(extractor, "prompt_version", None),
             }
-            self.facts.insert_memory(row)
+            self.facts.insert_memory(row, search_text(text, fact.said_at))
             for pk in source_pks:
                 self.facts.link_source(memory_id, pk)
             self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker)
@@ -287,7 +302,7 @@ class Memory:
         scored: list[tuple[str, float]] = []
         if self.facts.count() > 0:
             where = flt.to_lance(flt.scope_filter(**scope, filters={"kind": "fact"}))
-            scored = self.vectors.search(vector, where, 8)
+            scored = [(mid, sim) for mid, _kind, sim in self.vectors.search(vector, where, 8)]
         scored += [(mid, _dot(vector, v)) for mid, _t, v in batch]
         rows = self.facts.get_rows([mid for mid, _ in scored])
         out = []
@@ -310,22 +325,28 @@ class Memory:
         return None
 
     def _index(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
-        """Write vectors for committed rows to LanceDB, then mark them indexed."""
+        """Write vectors of committed facts and turns to LanceDB, then mark them indexed."""
         if not vectors_by_id:
             return
-        rows = self.facts.get_rows(list(vectors_by_id))
-        (vector_store or self.vectors).upsert([{**rows[i], "vector": v} for i, v in vectors_by_id.items() if i in rows])
+        ids = list(vectors_by_id)
+        rows = {**self.facts.get_rows(ids), **self.facts.get_messages(ids)}
+        (vector_store or self.vectors).upsert(
+            [{**rows[i], "id": i, "vector": v} for i, v in vectors_by_id.items() if i in rows]
+        )
         with self.facts.transaction():
-            self.facts.mark_indexed(list(vectors_by_id))
+            self.facts.mark_indexed(ids)
 
     def _repair_index(self) -> int:
-        """Index memories committed to SQLite whose vectors never reached LanceDB."""
-        missing = self.facts.unindexed_ids()
-        if missing:
-            rows = self.facts.get_rows(missing)
-            vecs = self.embedder.embed_documents([rows[i]["memory"] for i in missing])
-            self._index(dict(zip(missing, vecs)))
-        return len(missing)
+        """Index facts and turns committed to SQLite whose vectors never reached LanceDB."""
+        fact_ids, pks = self.facts.unindexed()
+        if not fact_ids and not pks:
+            return 0
+        facts = self.facts.get_rows(fact_ids)
+        turns = self.facts.get_messages(pks)
+        texts = [facts[i]["memory"] for i in fact_ids]
+        texts += [search_text(t["content"], t["said_at"], t["name"] or t["role"]) for t in (turns[p] for p in pks)]
+        self._index(dict(zip([*fact_ids, *pks], self.embedder.embed_documents(texts))))
+        return len(texts)
 
     # -- search and read ----------------------------------------------------
     def search(
@@ -338,54 +359,57 @@ class Memory:
         filters: dict[str, Any] | str | None = None,
         limit: int = 10,
         threshold: float | None = None,
+        kind: str | None = None,
+        rank: RankSettings | None = None,
+        explain: bool = False,
     ) -> dict[str, list[MemoryItem]]:
-        """Memories most similar to `query` within the scope and filters, best first.
+        """Facts and conversation turns most relevant to `query`, best first.
 
-        `score` is the cosine similarity of query and memory (-1..1), lowered by
-        0.15 for a superseded memory; `threshold` drops results scoring below it.
+        Vector and keyword search are fused and lifted (see `mem0cli.ranking` for the
+        score); `threshold` drops results whose cosine similarity to the query is below
+        it; `kind` is "fact" or "message" to return only one kind; `explain` adds the
+        parts of each score.
         """
         if not isinstance(query, str) or not query.strip():
             raise InputError("the search query is empty")
         limit = _check_limit(limit)
+        if kind not in (None, "fact", "message"):
+            raise InputError("kind must be fact or message")
         tree = _build_filter(user_id, agent_id, run_id, filters)
-        if self.facts.count() == 0:
+        if kind:
+            only = flt.Cond("kind", "eq", kind)
+            tree = only if tree is None else flt.And((tree, only))
+        if self.facts.is_empty():
             return {"results": []}
         with self._write_lock():
             self._repair_index()
         vector = self.embedder.embed_query(query)
-        where_sql, params = flt.to_sql(tree)
-        pre = flt.to_lance(tree)
-        total = self.vectors.count()
-        k = min(max(limit * 4, 40), max(total, 1))
-        while True:
-            hits = self.vectors.search(vector, pre, k)
-            allowed = self.facts.ids_where(where_sql, params, [h[0] for h in hits])
-            kept = [h for h in hits if h[0] in allowed]
-            if len(kept) >= limit or len(hits) < k or k >= total:
-                break
-            k = min(k * 4, total)
-        rows = self.facts.get_rows([i for i, _ in kept])
-        scored = []
-        for mid, cos in kept:
-            row = rows.get(mid)
-            if row is None:
-                continue
-            score = cos - (SUPERSEDED_PENALTY if row["superseded_by"] else 0.0)
-            if threshold is not None and score < threshold:
-                continue
-            scored.append((score, row))
-        scored.sort(key=lambda p: -p[0])
-        top = scored[:limit]
-        items = self._items([r for _, r in top])
-        for item, (score, _) in zip(items, top):
-            item["score"] = round(score, 6)
+        ranked, rows, sources = search_mod.rank(
+            self.facts, self.vectors, vector, query, tree, limit, rank or RankSettings(), threshold
+        )
+        fact_keys = [r.key for r in ranked if r.kind == "fact"]
+        evidence = self.facts.sources_of(fact_keys)
+        items = []
+        for result in ranked:
+            row = rows[result.key]
+            if result.kind == "fact":
+                item = _memory_item(row, evidence.get(result.key, []))
+                item["evidence"] = [_message_item(m) for m in evidence.get(result.key, [])]
+            else:
+                item = _turn_item(row)
+            item["score"] = round(result.score, 6)
+            item["similarity"] = None if result.similarity is None else round(result.similarity, 6)
+            if explain:
+                item["explain"] = result.explain()
+            items.append(item)
         return {"results": items}
 
     def get(self, memory_id: str) -> MemoryItem | None:
         """One memory with its source messages (text and time), or None."""
         row = self.facts.get_rows([str(memory_id)]).get(str(memory_id))
         if row is None:
-            return None
+            turn = self.facts.get_messages([str(memory_id)]).get(str(memory_id))
+            return None if turn is None else _turn_item(turn)
         item = self._items([row])[0]
         item["evidence"] = [_message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
         return item
@@ -429,6 +453,7 @@ class Memory:
                 self.facts.update_memory(
                     memory_id, memory=text, hash=fact_hash(text), updated_at=at, indexed=0
                 )
+                self.facts.reindex_text(memory_id, search_text(text, row["said_at"]))
                 self.facts.add_history(memory_id, "UPDATE", row["memory"], text, at, actor="api")
             self._index({memory_id: vector})
         return {"message": "Memory updated successfully!", "id": memory_id}
@@ -480,7 +505,7 @@ class Memory:
                 self.facts.delete_messages(orphans)
                 self.facts.record_deletion(scope, [rows[i]["hash"] for i in ids if i in rows], at, reason)
             if self.path.joinpath("vectors").exists():
-                self._open_vectors_for_delete().delete(ids)
+                self._open_vectors_for_delete().delete([*ids, *orphans])
             self.compact()
 
     def _open_vectors_for_delete(self):
@@ -493,6 +518,8 @@ class Memory:
 
     def compact(self) -> None:
         """Make deleted text leave the disk: checkpoint SQLite's WAL, drop old LanceDB versions."""
+        self.facts.optimize_text_index()
+        self.facts.conn.execute("VACUUM")
         self.facts.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         if self.path.joinpath("vectors").exists():
             self._open_vectors_for_delete().compact()
@@ -567,6 +594,24 @@ def _display_name(scope: dict[str, str | None]) -> str | None:
 
 def _dot(a: Sequence[float], b: Sequence[float]) -> float:
     return float(sum(x * y for x, y in zip(a, b)))
+
+
+def _message_digest(scope: dict[str, str | None], m: Message) -> str:
+    """Identifies a message within a scope, so feeding a transcript twice stores it once."""
+    real_id = None if (m.id or "").startswith("#") else m.id
+    return hashlib.sha256(json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()).hexdigest()
+
+
+def _turn_item(row: dict[str, Any]) -> MemoryItem:
+    """A stored conversation turn as a memory object of kind "message"."""
+    return {
+        "id": row["pk"], "memory": row["content"], "hash": row["hash"], "kind": "message",
+        "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
+        "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
+        "said_at": row["said_at"], "speaker": row["name"], "role": row["role"],
+        "sources": [row["message_id"]] if row["message_id"] else [],
+        "superseded_by": None, "valid_until": None,
+    }
 
 
 def _message_item(row: dict[str, Any]) -> dict[str, Any]:

@@ -135,7 +135,8 @@ def test_delete_all_is_scoped_and_erases_messages(memory, extractor):
     assert memory.get_all(user_id="alice")["results"] == []
     assert len(memory.get_all(user_id="bob")["results"]) == 1
     assert {m["user_id"] for m in memory.facts.select_messages()} == {"bob"}
-    assert memory.vectors.count() == 1
+    assert memory.vectors.ids() == memory.facts.all_ids()
+    assert memory.vectors.count() == 2  # bob's fact and bob's message
     assert memory.facts.deletions()[0]["count"] == 1
 
 
@@ -154,3 +155,50 @@ def test_reset_empties_store(memory, extractor):
     memory.reset()
     assert memory.get_all()["results"] == []
     assert memory.vectors.count() == 0
+
+
+def test_hybrid_search_finds_a_rare_word_in_a_turn_without_a_fact(memory, extractor):
+    extractor.outputs = ['["Alice likes hiking"]', "[]"]
+    memory.add("I like hiking", user_id="alice")
+    memory.add(
+        [{"role": "user", "content": "The wifi password at the cabin is zq7-Kestrel", "id": "t9",
+          "created_at": "2023-05-08T13:56:00"}],
+        user_id="alice",
+    )
+    hits = memory.search("Kestrel", user_id="alice", explain=True)["results"]
+    assert hits[0]["kind"] == "message" and "zq7-Kestrel" in hits[0]["memory"]
+    assert hits[0]["sources"] == ["t9"] and hits[0]["explain"]["keyword_rank"] == 1
+    only_facts = memory.search("Kestrel", user_id="alice", kind="fact")["results"]
+    assert all(h["kind"] == "fact" for h in only_facts)
+    only_turns = memory.search("hiking", user_id="alice", kind="message")["results"]
+    assert only_turns and all(h["kind"] == "message" for h in only_turns)
+
+
+def test_a_fact_stands_for_its_turn_in_results(memory, extractor):
+    extractor.outputs = ['["Alice lives in Seattle"]']
+    memory.add([{"role": "user", "content": "I live in Seattle", "id": "m1"}], user_id="alice")
+    hits = memory.search("Seattle", user_id="alice")["results"]
+    assert [h["kind"] for h in hits] == ["fact"]
+    assert hits[0]["evidence"][0]["content"] == "I live in Seattle"
+
+
+def test_dates_are_searchable_and_named_periods_rank_first(memory, extractor):
+    extractor.outputs = ["[]", "[]"]
+    memory.add([{"role": "user", "content": "We went camping by the lake", "created_at": "2023-05-08T10:00:00"}],
+               user_id="alice")
+    memory.add([{"role": "user", "content": "We went camping in the hills", "created_at": "2022-07-01T10:00:00"}],
+               user_id="alice")
+    hits = memory.search("camping in May 2023", user_id="alice", explain=True)["results"]
+    assert "lake" in hits[0]["memory"] and hits[0]["explain"]["named_period"] > 1
+    hits = memory.search("camping last year", user_id="alice")["results"]
+    assert "hills" in hits[0]["memory"]  # the newest memory is from 2023, so last year is 2022
+    found = memory.search("8 May 2023", user_id="alice", kind="message")["results"]
+    assert "lake" in found[0]["memory"]
+
+
+def test_freshness_and_confirmations_are_explained(memory, extractor):
+    extractor.outputs = ['["Alice likes tea"]', '["Alice likes tea"]']
+    memory.add("I like tea", user_id="alice")
+    memory.add("tea, I like it", user_id="alice")
+    hit = memory.search("tea", user_id="alice", explain=True)["results"][0]
+    assert hit["explain"]["confirmations"] > 1 and hit["explain"]["freshness"] > 1

@@ -47,11 +47,17 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
         CREATE INDEX memories_unindexed ON memories(indexed) WHERE indexed = 0;
         CREATE TABLE messages (
             pk TEXT PRIMARY KEY, message_id TEXT,
+            kind TEXT NOT NULL DEFAULT 'message',
             user_id TEXT, agent_id TEXT, run_id TEXT,
             role TEXT NOT NULL, name TEXT, content TEXT NOT NULL,
             said_at TEXT, hash TEXT NOT NULL, added_at TEXT NOT NULL,
-            metadata TEXT NOT NULL DEFAULT '{}'
+            created_at TEXT, updated_at TEXT,
+            metadata TEXT NOT NULL DEFAULT '{}',
+            indexed INTEGER NOT NULL DEFAULT 0
         );
+        CREATE INDEX messages_unindexed ON messages(indexed) WHERE indexed = 0;
+        CREATE VIRTUAL TABLE memories_fts USING fts5(body, tokenize = 'porter unicode61');
+        CREATE VIRTUAL TABLE messages_fts USING fts5(body, tokenize = 'porter unicode61');
         CREATE INDEX messages_user ON messages(user_id);
         CREATE INDEX messages_hash ON messages(hash);
         CREATE TABLE memory_sources (
@@ -141,13 +147,35 @@ class FactStore:
         )
 
     # -- memories -----------------------------------------------------------
-    def insert_memory(self, row: dict[str, Any]) -> None:
+    def insert_memory(self, row: dict[str, Any], search_text: str) -> None:
+        """Insert a memory and index `search_text` (its text, dated) for keyword search."""
         row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
         cols = [c for c in MEMORY_COLUMNS if c in row]
-        self.conn.execute(
+        cursor = self.conn.execute(
             f"INSERT INTO memories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
+        self.conn.execute(
+            "INSERT INTO memories_fts(rowid, body) VALUES (?, ?)", [cursor.lastrowid, search_text]
+        )
+
+    def reindex_text(self, memory_id: str, search_text: str) -> None:
+        """Replace a memory's keyword-search text (after its text changed)."""
+        rowid = self.conn.execute("SELECT rowid FROM memories WHERE id = ?", [memory_id]).fetchone()[0]
+        self.conn.execute("DELETE FROM memories_fts WHERE rowid = ?", [rowid])
+        self.conn.execute("INSERT INTO memories_fts(rowid, body) VALUES (?, ?)", [rowid, search_text])
+
+    def keyword_search(
+        self, table: str, match: str, where: str, params: Sequence[Any], limit: int
+    ) -> list[tuple[str, float]]:
+        """(id, bm25) of rows of `table` (memories or messages) matching an FTS5 query, best first."""
+        key = {"memories": "id", "messages": "pk"}[table]
+        sql = (
+            f"SELECT t.{key}, bm25({table}_fts) AS rank FROM {table}_fts "
+            f"JOIN {table} t ON t.rowid = {table}_fts.rowid "
+            f"WHERE {table}_fts MATCH ? AND ({where}) ORDER BY rank LIMIT {int(limit)}"
+        )
+        return [(r[0], float(r[1])) for r in self.conn.execute(sql, [match, *params])]
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         if "metadata" in fields:
@@ -173,6 +201,10 @@ class FactStore:
                 )
             ]
             self.conn.execute(f"DELETE FROM memory_sources WHERE memory_id IN ({marks})", chunk)
+            self.conn.execute(
+                f"DELETE FROM memories_fts WHERE rowid IN (SELECT rowid FROM memories WHERE id IN ({marks}))",
+                chunk,
+            )
             self.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk)
             for pk in pks:
                 used = self.conn.execute(
@@ -186,6 +218,10 @@ class FactStore:
         for chunk in _chunks(pks):
             marks = ", ".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM memory_sources WHERE message_pk IN ({marks})", chunk)
+            self.conn.execute(
+                f"DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE pk IN ({marks}))",
+                chunk,
+            )
             self.conn.execute(f"DELETE FROM messages WHERE pk IN ({marks})", chunk)
 
     def get_rows(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -216,6 +252,12 @@ class FactStore:
             hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
         return hits
 
+    def is_empty(self) -> bool:
+        """True when the store holds no memory and no message."""
+        return not self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM memories) OR EXISTS (SELECT 1 FROM messages)"
+        ).fetchone()[0]
+
     def count(self, where: str = "1", params: Sequence[Any] = ()) -> int:
         return int(
             self.conn.execute(f"SELECT count(*) FROM memories WHERE {where}", list(params)).fetchone()[0]
@@ -229,29 +271,95 @@ class FactStore:
         )
         return rows[0] if rows else None
 
-    def unindexed_ids(self) -> list[str]:
-        return [r[0] for r in self.conn.execute("SELECT id FROM memories WHERE indexed = 0")]
+    def unindexed(self) -> tuple[list[str], list[str]]:
+        """Ids of memories and pks of messages whose vectors have not reached LanceDB."""
+        memories = [r[0] for r in self.conn.execute("SELECT id FROM memories WHERE indexed = 0")]
+        messages = [r[0] for r in self.conn.execute("SELECT pk FROM messages WHERE indexed = 0")]
+        return memories, messages
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
+        """Mark memories and messages (by id or pk) as present in LanceDB."""
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
             self.conn.execute(f"UPDATE memories SET indexed = 1 WHERE id IN ({marks})", chunk)
+            self.conn.execute(f"UPDATE messages SET indexed = 1 WHERE pk IN ({marks})", chunk)
 
     def all_ids(self) -> set[str]:
-        return {r[0] for r in self.conn.execute("SELECT id FROM memories")}
+        """Ids of every memory and pks of every message: what LanceDB should hold."""
+        ids = {r[0] for r in self.conn.execute("SELECT id FROM memories")}
+        return ids | {r[0] for r in self.conn.execute("SELECT pk FROM messages")}
+
+    def newest_said_at(self, where: str, params: Sequence[Any]) -> str | None:
+        """The latest said_at among facts and turns matching the WHERE fragment."""
+        row = self.conn.execute(
+            f"SELECT max(s) FROM (SELECT max(said_at) AS s FROM memories WHERE {where} "
+            f"UNION ALL SELECT max(said_at) FROM messages WHERE {where})",
+            [*params, *params],
+        ).fetchone()
+        return row[0] if row else None
+
+    def optimize_text_index(self) -> None:
+        """Merge the FTS segments, so deleted text leaves the index's pages."""
+        for table in ("memories_fts", "messages_fts"):
+            self.conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     # -- messages (evidence) -------------------------------------------------
     def find_message(self, hash_: str) -> str | None:
         row = self.conn.execute("SELECT pk FROM messages WHERE hash = ?", [hash_]).fetchone()
         return row[0] if row else None
 
-    def insert_message(self, row: dict[str, Any]) -> None:
+    def insert_message(self, row: dict[str, Any], search_text: str) -> None:
+        """Insert a message (evidence) and index `search_text` for keyword search."""
         row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
         cols = list(row)
-        self.conn.execute(
+        cursor = self.conn.execute(
             f"INSERT INTO messages ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
+        self.conn.execute(
+            "INSERT INTO messages_fts(rowid, body) VALUES (?, ?)", [cursor.lastrowid, search_text]
+        )
+
+    def get_messages(self, pks: Sequence[str]) -> dict[str, dict[str, Any]]:
+        found: dict[str, dict[str, Any]] = {}
+        for chunk in _chunks(pks):
+            marks = ", ".join("?" * len(chunk))
+            for row in self.query(f"SELECT * FROM messages WHERE pk IN ({marks})", chunk):
+                found[row["pk"]] = row
+        return found
+
+    def message_ids_where(self, where: str, params: Sequence[Any], pks: Sequence[str]) -> set[str]:
+        """The subset of message `pks` whose rows match the WHERE fragment."""
+        hits: set[str] = set()
+        for chunk in _chunks(pks, 500):
+            marks = ", ".join("?" * len(chunk))
+            sql = f"SELECT pk FROM messages WHERE pk IN ({marks}) AND ({where})"
+            hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
+        return hits
+
+    def facts_from(self, pks: Sequence[str]) -> dict[str, list[str]]:
+        """For each message pk, the ids of the memories drawn from it."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(pks):
+            marks = ", ".join("?" * len(chunk))
+            for memory_id, pk in self.conn.execute(
+                f"SELECT memory_id, message_pk FROM memory_sources WHERE message_pk IN ({marks})", chunk
+            ):
+                out.setdefault(pk, []).append(memory_id)
+        return out
+
+    def source_pks(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+        """For each memory id, the pks of its source messages."""
+        out: dict[str, list[str]] = {}
+        for chunk in _chunks(memory_ids):
+            marks = ", ".join("?" * len(chunk))
+            for memory_id, pk in self.conn.execute(
+                f"SELECT memory_id, message_pk FROM memory_sources WHERE memory_id IN ({marks}) "
+                "ORDER BY message_pk",
+                chunk,
+            ):
+                out.setdefault(memory_id, []).append(pk)
+        return out
 
     def link_source(self, memory_id: str, message_pk: str) -> None:
         self.conn.execute(
@@ -329,7 +437,10 @@ class FactStore:
 
     def reset(self) -> None:
         with self.transaction():
-            for table in ("memory_sources", "memories", "messages", "history", "deletions"):
+            for table in (
+                "memory_sources", "memories", "messages", "history", "deletions",
+                "memories_fts", "messages_fts",
+            ):
                 self.conn.execute(f"DELETE FROM {table}")
 
 

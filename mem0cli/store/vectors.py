@@ -78,14 +78,21 @@ class LanceVectorStore:
 
     def search(
         self, vector: Sequence[float], where: str | None, limit: int
-    ) -> list[tuple[str, float]]:
-        """(id, cosine similarity) of the nearest rows that pass the pre-filter, best first."""
+    ) -> list[tuple[str, str, float]]:
+        """(id, kind, cosine similarity) of the nearest rows that pass the pre-filter, best first."""
         query = self._table.search(list(vector)).distance_type("cosine").limit(limit)
-        query = query.select(["id"])
+        query = query.select(["id", "kind", "_distance"])
         if where:
             query = query.where(where, prefilter=True)
         rows = query.to_list()
-        return [(r["id"], 1.0 - float(r["_distance"])) for r in rows]
+        return [(r["id"], r["kind"], 1.0 - float(r["_distance"])) for r in rows]
+
+    def similarities(self, vector: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
+        """Cosine similarity of `vector` with the rows of the given ids."""
+        if not ids:
+            return {}
+        where = "id IN (" + ", ".join(_quote(i) for i in ids) + ")"
+        return {i: sim for i, _kind, sim in self.search(vector, where, len(ids))}
 
     def ids(self) -> set[str]:
         table = self._table.to_arrow() if self.count() else None

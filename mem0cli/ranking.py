@@ -1,0 +1,196 @@
+"""Ranking search results: fuse vector and keyword hits, lift facts by their sources,
+weigh freshness, confirmations and supersession. Pure functions, no stores.
+
+Score of a result (documented in the README):
+  fused  = vector_weight / (60 + vector_rank) + keyword_weight / (60 + keyword_rank)
+           (reciprocal-rank fusion; a list the item is not in adds nothing)
+  lifted = fused + the best fused score among the fact's source turns (for a fact),
+           or among the facts drawn from the turn (for a turn)
+  score  = lifted / best_possible_fused x boosts
+  boosts = (1 + freshness_weight x 2^(-age_days / half_life))
+           x (1 + confirmation_weight x log2(confirmations))
+           x superseded_factor (for a superseded memory)
+           x (1 + time_weight) (when the query names a period the memory was said in)
+1.0 is what an item ranked first by both vector and keyword search scores before lifts and boosts.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timezone
+
+from .dates import MONTHS, parse_when
+
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class RankSettings:
+    """Weights of the ranker; the CLI exposes them as options."""
+
+    vector_weight: float = 1.0
+    keyword_weight: float = 1.0
+    freshness_weight: float = 0.1
+    half_life_days: float = 90.0
+    confirmation_weight: float = 0.05
+    superseded_factor: float = 0.5
+    time_weight: float = 0.3
+
+
+@dataclass
+class Scored:
+    """One candidate result and the parts of its score."""
+
+    key: str
+    kind: str  # "fact" or "message"
+    similarity: float | None = None
+    vector_rank: int | None = None
+    keyword_rank: int | None = None
+    bm25: float | None = None
+    fused: float = 0.0
+    lift: float = 0.0
+    boost: float = 1.0
+    score: float = 0.0
+    parts: dict[str, float] = field(default_factory=dict)
+
+    def explain(self) -> dict[str, float | int | None]:
+        return {
+            "similarity": _round(self.similarity), "vector_rank": self.vector_rank,
+            "keyword_rank": self.keyword_rank, "bm25": _round(self.bm25),
+            "fused": _round(self.fused), "lift": _round(self.lift),
+            **{k: _round(v) for k, v in self.parts.items()}, "score": _round(self.score),
+        }
+
+
+def fuse(
+    vector_hits: list[tuple[str, str, float]],
+    keyword_hits: list[tuple[str, str, float]],
+    settings: RankSettings,
+) -> dict[str, Scored]:
+    """Reciprocal-rank fusion of (key, kind, similarity) and (key, kind, bm25) lists, each best first."""
+    out: dict[str, Scored] = {}
+    for rank, (key, kind, sim) in enumerate(vector_hits, start=1):
+        item = out.setdefault(key, Scored(key, kind))
+        item.similarity, item.vector_rank = sim, rank
+        item.fused += settings.vector_weight / (RRF_K + rank)
+    for rank, (key, kind, bm25) in enumerate(keyword_hits, start=1):
+        item = out.setdefault(key, Scored(key, kind))
+        item.keyword_rank, item.bm25 = rank, bm25
+        item.fused += settings.keyword_weight / (RRF_K + rank)
+    return out
+
+
+def lift(items: dict[str, Scored], sources: dict[str, list[str]]) -> None:
+    """A fact and its source turns each add the other's best fused score."""
+    facts_of: dict[str, list[str]] = {}
+    for fact, pks in sources.items():
+        for pk in pks:
+            facts_of.setdefault(pk, []).append(fact)
+    for item in items.values():
+        related = sources.get(item.key, []) if item.kind == "fact" else facts_of.get(item.key, [])
+        best = max((items[r].fused for r in related if r in items), default=0.0)
+        item.lift = best
+
+
+def boost(
+    item: Scored, row: dict, settings: RankSettings, now: datetime, period: tuple[date, date] | None
+) -> None:
+    """Apply freshness, confirmation, supersession and named-period boosts; set the score."""
+    best = (settings.vector_weight + settings.keyword_weight) / (RRF_K + 1)
+    parts: dict[str, float] = {}
+    updated = _parse_time(row.get("updated_at"))
+    if settings.freshness_weight and updated is not None:
+        age_days = max((now - updated).total_seconds() / 86400.0, 0.0)
+        parts["freshness"] = 1 + settings.freshness_weight * 2 ** (-age_days / settings.half_life_days)
+    confirmations = int(row.get("confirmations") or 1)
+    if settings.confirmation_weight and confirmations > 1:
+        parts["confirmations"] = 1 + settings.confirmation_weight * math.log2(confirmations)
+    if row.get("superseded_by"):
+        parts["superseded"] = settings.superseded_factor
+    said = parse_when(row.get("said_at"))
+    if period is not None and said is not None and period[0] <= said <= period[1]:
+        parts["named_period"] = 1 + settings.time_weight
+    item.parts = parts
+    item.boost = math.prod(parts.values()) if parts else 1.0
+    item.score = (item.fused + item.lift) / best * item.boost
+
+
+def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> list[Scored]:
+    """The top results, one per turn: a fact stands for the turns it came from.
+
+    A turn with a fact among the candidates gives way to that fact (which already
+    carries the turn's score as its lift); a fact whose turns are all shown is skipped.
+    """
+    turns_with_facts = {pk for item in ranked if item.kind == "fact" for pk in sources.get(item.key, [])}
+    chosen: list[Scored] = []
+    covered: set[str] = set()
+    for item in ranked:
+        if len(chosen) >= limit:
+            break
+        if item.kind == "message":
+            if item.key in covered or item.key in turns_with_facts:
+                continue
+            covered.add(item.key)
+        else:
+            turns = sources.get(item.key, [])
+            if turns and all(t in covered for t in turns):
+                continue
+            covered.update(turns)
+        chosen.append(item)
+    return chosen
+
+
+_PERIOD = re.compile(
+    r"\b(?:(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?,?\s+)?(?P<year>(?:19|20)\d{2})\b"
+    r"|\b(?P<rel>last|this|next)\s+(?P<unit>year|month)\b",
+    re.I,
+)
+
+
+def named_period(query: str, newest: Callable[[], date | None]) -> tuple[date, date] | None:
+    """The period a query names ("in May 2023", "2022", "last year"), or None.
+
+    Relative periods count from `newest()`, the day of the newest memory searched (called only then).
+    """
+    match = _PERIOD.search(query)
+    if not match:
+        return None
+    if match.group("year"):
+        year = int(match.group("year"))
+        month = match.group("month")
+        if month:
+            m = MONTHS[month.lower()]
+            return date(year, m, 1), _month_end(year, m)
+        return date(year, 1, 1), date(year, 12, 31)
+    reference = newest()
+    if reference is None:
+        return None
+    shift = {"last": -1, "this": 0, "next": 1}[match.group("rel").lower()]
+    if match.group("unit").lower() == "year":
+        year = reference.year + shift
+        return date(year, 1, 1), date(year, 12, 31)
+    total = reference.year * 12 + reference.month - 1 + shift
+    year, month = divmod(total, 12)
+    return date(year, month + 1, 1), _month_end(year, month + 1)
+
+
+def _month_end(year: int, month: int) -> date:
+    nxt = date(year + (month == 12), month % 12 + 1, 1)
+    return date.fromordinal(nxt.toordinal() - 1)
+
+
+def _parse_time(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
