@@ -1,16 +1,19 @@
 """Export and import: a versioned JSONL format, and Mem0's get_all() JSON for migration.
 
-Format (version 1), one JSON object per line:
-  {"format": "mem0cli-export", "version": 1, "tool_version", "exported_at",
-   "embed_model", "counts": {"memories", "messages", "deletions"}, "vectors": bool}
-  {"type": "message", "pk", "message_id", "user_id", "agent_id", "run_id", "role",
-   "name", "content", "said_at", "hash", "added_at", "metadata"}
+Format (version 2), one JSON object per line:
+  {"format": "mem0cli-export", "version": 2, "tool_version", "exported_at", "since",
+   "embed_model", "llm_models", "counts": {"memories", "messages", "deletions", "tombstones"},
+   "vectors": bool}
+  {"type": "message", "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name",
+   "content", "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "vector"?}
   {"type": "memory", "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id",
    "metadata", "created_at", "updated_at", "said_at", "speaker", "superseded_by",
    "valid_until", "confirmations", "model", "prompt_version", "source_pks": [...],
-   "history": [{"event", "old_memory", "new_memory", "actor", "created_at", "reason"}],
-   "vector": [...] (only with vectors)}
-  {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}
+   "history": [{"event", "old_memory", "new_memory", "actor", "created_at", "reason", ...}],
+   "vector": [...] (only with --with-vectors)}
+  {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}   proof of erasure, no text
+  {"type": "tombstone", "id", "deleted_at", "user_id", "agent_id", "run_id"}  a deleted memory
+Version 1 (no message or tombstone lines) still imports.
 """
 
 from __future__ import annotations
@@ -31,7 +34,7 @@ from .memory import Memory, fact_hash, now_iso
 from .search import search_text
 
 FORMAT = "mem0cli-export"
-VERSION = 1
+VERSION = 2  # 2: messages (evidence) and tombstones; version 1 files still import
 MEMORY_FIELDS = (
     "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata", "created_at",
     "updated_at", "said_at", "speaker", "superseded_by", "valid_until", "confirmations",
@@ -44,34 +47,49 @@ MESSAGE_FIELDS = (
 
 
 # -- export ------------------------------------------------------------------
-def export_records(memory: Memory, *, tree: flt.Filter | None = None, with_vectors: bool = False) -> list[dict]:
-    """The store (or the part the filter selects) as export records, from one consistent snapshot."""
+def export_records(
+    memory: Memory, *, tree: flt.Filter | None = None, with_vectors: bool = False, since: str | None = None
+) -> list[dict]:
+    """The store (or the part the filter selects) as export records, from one consistent snapshot.
+
+    With `since` (ISO time), only what changed at or after it: memories updated, messages
+    added, deletions and tombstones (ids of deleted memories) recorded since then.
+    """
     facts = memory.facts
     where, params = flt.to_sql(tree)
+    if since:
+        where, params = f"({where}) AND updated_at >= ?", [*params, since]
     facts.conn.execute("BEGIN")  # a read transaction: one snapshot under WAL
     try:
         rows = facts.select(where, params, order="created_at, id")
         ids = [r["id"] for r in rows]
         links = facts.source_pks(ids)
         history = facts.history_of(ids)
-        pks = sorted({pk for pk_list in links.values() for pk in pk_list})
-        if tree is None:
-            messages = facts.select_messages()
-        else:
-            messages = list(facts.get_messages(pks).values())
-        deletions = facts.deletions()
+        linked = {pk for pk_list in links.values() for pk in pk_list}
+        messages = {m["pk"]: m for m in facts.select_messages(where, params)}
+        messages.update(facts.get_messages(sorted(linked - set(messages))))
+        deletions = [d for d in facts.deletions() if not since or d["created_at"] >= since]
+        tombstones = [
+            t for t in facts.tombstones(since)
+            if flt.matches(tree, {**t, "kind": "fact", "metadata": {}})
+        ]
         embed_model = facts.get_meta("embed_model")
     finally:
         facts.conn.execute("COMMIT")
-    vectors = _vectors_of(memory, ids + [m["pk"] for m in messages]) if with_vectors else {}
+    turns = sorted(messages.values(), key=lambda m: (m["said_at"] or "", m["added_at"], m["pk"]))
+    vectors = _vectors_of(memory, ids + [m["pk"] for m in turns]) if with_vectors else {}
     header = {
         "format": FORMAT, "version": VERSION, "tool_version": __version__, "exported_at": now_iso(),
-        "embed_model": embed_model, "llm_models": sorted({r["model"] for r in rows if r["model"]}),
-        "counts": {"memories": len(rows), "messages": len(messages), "deletions": len(deletions)},
+        "since": since, "embed_model": embed_model,
+        "llm_models": sorted({r["model"] for r in rows if r["model"]}),
+        "counts": {
+            "memories": len(rows), "messages": len(turns), "deletions": len(deletions),
+            "tombstones": len(tombstones),
+        },
         "vectors": with_vectors,
     }
     out: list[dict] = [header]
-    for m in messages:
+    for m in turns:
         record = {"type": "message", **{k: m[k] for k in MESSAGE_FIELDS}}
         if m["pk"] in vectors:
             record["vector"] = vectors[m["pk"]]
@@ -84,6 +102,7 @@ def export_records(memory: Memory, *, tree: flt.Filter | None = None, with_vecto
             record["vector"] = vectors[row["id"]]
         out.append(record)
     out += [{"type": "deletion", **{k: d[k] for k in ("scope", "count", "hashes", "created_at", "reason")}} for d in deletions]
+    out += [{"type": "tombstone", **t} for t in tombstones]
     return out
 
 
@@ -131,6 +150,7 @@ class ImportPlan:
     messages: list[dict[str, Any]] = field(default_factory=list)
     memories: list[dict[str, Any]] = field(default_factory=list)
     deletions: list[dict[str, Any]] = field(default_factory=list)
+    tombstones: list[dict[str, Any]] = field(default_factory=list)
 
 
 def read_import(data: bytes) -> ImportPlan:
@@ -177,6 +197,10 @@ def _read_jsonl(text: str) -> ImportPlan:
             plan.messages.append(_check_message(record, number))
         elif kind == "deletion":
             plan.deletions.append(record)
+        elif kind == "tombstone":
+            if not isinstance(record.get("id"), str) or not isinstance(record.get("deleted_at"), str):
+                raise InputError(f"line {number}: tombstone needs id and deleted_at")
+            plan.tombstones.append(record)
         else:
             raise InputError(f"line {number}: unknown record type {kind!r}")
     if plan is None:
@@ -279,7 +303,19 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 if key not in existing:
                     facts.record_deletion(d.get("scope") or {}, d.get("hashes") or [], d.get("created_at") or now_iso(), d.get("reason") or "import")
         _index_imported(memory, to_index)
-    return {"added": added, "skipped": skipped, "messages": len(plan.messages)}
+    removed = _apply_tombstones(memory, plan.tombstones)
+    return {"added": added, "skipped": skipped, "messages": len(plan.messages), "deleted": removed}
+
+
+def _apply_tombstones(memory: Memory, tombstones: list[dict[str, Any]]) -> int:
+    """Delete memories the export says were deleted, unless they changed here since."""
+    if not tombstones:
+        return 0
+    rows = memory.facts.get_rows([t["id"] for t in tombstones])
+    doomed = [t["id"] for t in tombstones if t["id"] in rows and rows[t["id"]]["updated_at"] <= t["deleted_at"]]
+    if doomed:
+        memory._delete_ids(doomed, {"ids": doomed}, reason="import tombstone")
+    return len(doomed)
 
 
 def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> None:

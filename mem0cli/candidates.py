@@ -58,7 +58,7 @@ _QUESTION_START = re.compile(
 )
 _IMPERATIVE_START = re.compile(
     r"^(?:please |pls )?(?:give|suggest|tell|help|make|write|keep|add|mention|recommend|draft|explain|"
-    r"show|list|find|translate|format|tighten|summari[sz]e|check|send|remind|note|remember|swap|"
+    r"show|list|find|translate|format|tighten|summari[sz]e|check|send|remind|remember|swap|"
     r"change|use|let's|let me|don't|do not|try|avoid|skip|stop|plan|put|fix|proofread|settle|"
     r"compare|describe|create|design|convert|look|consider|imagine|assume|pick|choose)\b",
     re.I,
@@ -97,7 +97,7 @@ _LEADING_FILLER = re.compile(
     r"^(?:(?:so|also|and|but|oh|btw|by the way|anyway|anyways|honestly|actually|basically|well|ok|okay|"
     r"yeah|yes|yep|nah|no|omg|ugh|hmm|hey|hi|hello|update|fyi|for context|context|heads up|"
     r"reminder that|random but|unrelated|plus|then|now|oh and|oh wait|wait|alright|right|"
-    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when|please)\b[\s,:!.-]*)+",
+    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when|please|note)\b[\s,:!.-]*)+",
     re.I,
 )
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha|though|tho|btw|tbh|honestly|anyway|too|here|either|thanks|thank you|ugh|actually))+[\s!.]*$", re.I)
@@ -181,7 +181,7 @@ def strip_noise(text: str) -> str:
     text = re.sub(r"```.*?```", " ", text, flags=re.S)
     text = re.sub(r"`[^`]*`", " ", text)
     text = _QUOTED.sub(" ", text)
-    text = _EMOJI.sub(" ", text)
+    text = _EMOJI.sub("\n", text)  # an emoji usually ends a sentence in chat
     return text
 
 
@@ -211,6 +211,30 @@ _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
 
 
+_SHARED_VERB = r"(?:has|have|is|was|works|lives|loves|hates|likes|plays|runs|owns|uses|goes|got|had|can't|cannot|does not|doesn't|never|also)"
+
+
+def _split_shared_subject(pieces: list[str]) -> list[str]:
+    """"Jonas is 7 and has an allergy" -> ["Jonas is 7", "Jonas has an allergy"]."""
+    out: list[str] = []
+    for piece in pieces:
+        match = re.search(r"\s+and\s+(?=" + _SHARED_VERB + r"\b)", piece)
+        if not match:
+            out.append(piece)
+            continue
+        head, tail = piece[: match.start()], piece[match.end():]
+        if re.match(r"^(?:I'm|I am|I)\b", head):
+            subject = "I"
+        else:
+            subj = re.match(r"^(.{1,60}?)\s+(?:is|are|was|were|has|have|had)\b", head)
+            subject = subj.group(1) if subj and len(subj.group(1).split()) <= 5 else ""
+        if not subject:
+            out.append(piece)
+            continue
+        out.extend([head, f"{subject} {tail}"])
+    return out
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Clauses of a sentence; a short "Header:" prefix is dropped."""
     head = re.match(r"^([^:]{1,40}):\s+(?=\S)", sentence)
@@ -218,7 +242,16 @@ def split_clauses(sentence: str) -> list[str]:
         sentence = sentence[head.end():]
     inner = re.findall(r"\(([^()]*)\)", sentence)
     sentence = re.sub(r"\s*\([^()]*\)", "", sentence)
-    pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()] + inner
+    pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+    merged: list[str] = []
+    for piece in pieces:  # "Nikola and I are ..." is one subject, not two clauses
+        if merged and len(merged[-1].split()) <= 2 and re.match(r"^[A-Z][\w'-]*$", merged[-1].split()[-1]) \
+                and re.match(r"^(?:I|me)\s+(?:are|were|have|'ve|will|just|both|\w+ed)\b", piece):
+            merged[-1] = f"{merged[-1]} and {piece}"
+        else:
+            merged.append(piece)
+    pieces = merged
+    pieces = _split_shared_subject(pieces) + inner
     out: list[str] = []
     for piece in pieces:
         # comma lists of fragments that inherit the first clause's subject
@@ -299,7 +332,7 @@ def _is_past_verb(word: str) -> bool:
 def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
     """Remember who "she"/"he"/"it" most likely mean in later clauses."""
     poss = possessive(name)
-    for match in re.finditer(r"\bmy\s+(?:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
+    for match in re.finditer(r"\b(?i:my)\s+(?i:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
         relation, person = match.group(1).lower(), match.group(2)
         if person and person.lower() in {"is", "and", "has", "was"}:
             person = None
@@ -415,6 +448,10 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         src = message.content
         prev_assistant = next((messages[j].content for j in range(i - 1, -1, -1) if messages[j].role == "assistant"), "")
         text = normalise(strip_noise(src))
+        if "?" in text:
+            for thing in _possessions_in_questions(text):
+                fact = f"{name} has {thing}" if re.match(r"^(?:a|an|the)\b", thing, re.I) else f"{name} has a {thing}"
+                out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "possession", i))
         for fixed in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
             out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant, "correction", i))
         for kind, fact in _identifier_facts(text, name):
@@ -486,6 +523,19 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
     if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called)", clause, re.I):
         return "third-party", clause
     return None, clause
+
+
+def _possessions_in_questions(text: str) -> list[str]:
+    """"How do I ... on my Pixel 8?" -> ["Pixel 8"]: a named thing the user owns, asked about."""
+    out = []
+    for sentence in split_sentences(text):
+        if not sentence.rstrip().endswith("?"):
+            continue
+        for match in re.finditer(r"\b(?i:my)\s+((?:[A-Z0-9][\w.+-]*)(?:\s+[A-Z0-9][\w.+-]*){0,3})", sentence):
+            thing = match.group(1).strip()
+            if re.search(r"[A-Z]", thing[1:]) or re.search(r"\d", thing) or len(thing.split()) > 1:
+                out.append(thing)
+    return out
 
 
 def _identifier_facts(text: str, name: str) -> list[tuple[str, str]]:

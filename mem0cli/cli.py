@@ -10,7 +10,8 @@ import functools
 import json
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, Optional, TypeVar
 
@@ -119,6 +120,21 @@ def _parse_filter(raw: str | None) -> dict | None:
     return data
 
 
+def _iso_time(value: str | None) -> str | None:
+    """An ISO 8601 time as stored (UTC, milliseconds); a date alone means its midnight UTC."""
+    if value is None:
+        return None
+    from datetime import datetime, timezone
+
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise InputError(f"--since must be an ISO 8601 time such as 2025-01-31T12:00:00Z, not {value!r}") from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+
+
 def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
     """key=value pairs; a value that reads as a JSON number, bool or null keeps that type."""
     metadata: dict[str, Any] = {}
@@ -132,6 +148,20 @@ def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
         except json.JSONDecodeError:
             metadata[key.strip()] = value
     return metadata
+
+
+@contextmanager
+def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr when it is a terminal (and not --quiet); a no-op otherwise."""
+    if state.quiet or not sys.stderr.isatty() or total < 50:
+        yield lambda n: None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(stderr=True), transient=True) as bar:
+        task = bar.add_task(label, total=total)
+        yield lambda n: bar.advance(task, n)
 
 
 def _render_memories(items: list[dict], *, title: str, show_score: bool, explain: bool = False) -> None:
@@ -195,18 +225,20 @@ def add(
     run_id: RunOpt = None,
     metadata: Annotated[Optional[list[str]], typer.Option("--metadata", "-m", help="key=value, repeatable.")] = None,
     no_infer: Annotated[bool, typer.Option("--no-infer", help="Store each message as it is, without extraction.")] = False,
-    fmt: Annotated[str, typer.Option("--format", help="Transcript format (default: detect).")] = "auto",
+    fmt: Annotated[str, typer.Option("--format", help="Transcript format: auto, messages, jsonl, text, openai, chatgpt, claude, librechat, chatbot-ui, whatsapp.")] = "auto",
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip and count malformed records instead of stopping.")] = False,
+    resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted add of the same input from its checkpoint.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Extract facts from a message or a transcript and store them.
 
     Example: cat chat.json | mem0cli add -u alex
     """
-    from .memory import _scope
+    from .ingest import ingest, input_digest
+    from .memory import check_metadata, check_scope
     from .transcripts import FORMATS, read_transcript
 
-    scope = _scope(user_id, agent_id, run_id, required=True)
+    scope = check_scope(user_id, agent_id, run_id, required=True)
     meta = _parse_metadata(metadata)
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}")
@@ -218,21 +250,18 @@ def add(
             raise InputError("no input: give a message as an argument or pipe a transcript to stdin")
         data = sys.stdin.buffer.read()
     read = read_transcript(data, fmt, skip_bad=skip_bad)
-    memory = _memory()
-    results: list[dict] = []
-    for conversation in read.conversations:
-        conv_scope = dict(scope)
-        if len(read.conversations) > 1 and not run_id and conversation.id:
-            conv_scope["run_id"] = str(conversation.id)
-        results += memory.add_messages(conversation.messages, scope=conv_scope, metadata=meta, infer=not no_infer)["results"]
+    total = sum(len(c.messages) for c in read.conversations)
+    with _progress(total, "adding messages") as advance:
+        summary = ingest(
+            _memory(), read.conversations, scope=scope, metadata=check_metadata(meta), infer=not no_infer,
+            digest=input_digest(data, scope, not no_infer), resume=resume, on_progress=advance,
+        )
+    summary.skipped_records = read.skipped
+    for warning in summary.warnings:
+        _info(f"mem0cli: warning: {warning}")
     if as_json:
-        _print_json({"results": results})
-    counts = {e: sum(1 for r in results if r["event"] == e) for e in ("ADD", "UPDATE", "NONE")}
-    read_count = sum(len(c.messages) for c in read.conversations)
-    _info(
-        f"{read_count} messages read ({read.format}): {counts['ADD']} added, {counts['UPDATE']} updated, "
-        f"{counts['NONE']} unchanged" + (f", {read.skipped} skipped" if read.skipped else "")
-    )
+        _print_json({"results": summary.results, "summary": {k: v for k, v in vars(summary).items() if k != "results"}})
+    _info(f"{summary.line()} ({read.format})")
 
 
 @app.command()
@@ -409,6 +438,7 @@ def export_(
     run_id: RunOpt = None,
     filter_json: FilterOpt = None,
     with_vectors: Annotated[bool, typer.Option("--with-vectors", help="Include the embedding vectors.")] = False,
+    since: Annotated[Optional[str], typer.Option("--since", help="Only what changed at or after this ISO time (deletions as tombstones).")] = None,
 ) -> None:
     """Write a versioned JSONL backup of the store (or of a scope or filter).
 
@@ -418,7 +448,7 @@ def export_(
     from . import filters as flt
 
     tree = flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json))
-    records = backup.export_records(_memory(), tree=tree, with_vectors=with_vectors)
+    records = backup.export_records(_memory(), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
     backup.write_export(records, output)
     if output not in (None, "-"):
         _info(f"exported {records[0]['counts']['memories']} memories to {output}")
@@ -450,6 +480,17 @@ def import_(
     if as_json:
         _print_json(result)
     _info(f"imported {result['added']} memories ({result['skipped']} already present)")
+
+
+@app.command()
+@handled
+def compact() -> None:
+    """Rewrite the store's files so that forgotten text leaves the disk (forget does this too).
+
+    Example: mem0cli compact
+    """
+    _memory().compact()
+    _info("compacted")
 
 
 @app.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import json
+import logging
 import os
 import re
 import uuid
@@ -33,6 +34,8 @@ from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api
+
+logger = logging.getLogger("mem0cli")
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 MAX_LIMIT = 10_000
@@ -71,6 +74,7 @@ class Memory:
         self._extractor = extractor
         self._facts: FactStore | None = None
         self._vectors: Any = None
+        self._lock_depth = 0
 
     # -- parts, loaded on first use --------------------------------------------
     @property
@@ -128,13 +132,22 @@ class Memory:
 
     @contextmanager
     def _write_lock(self) -> Iterator[None]:
-        """One writer at a time across processes, around SQLite and LanceDB writes."""
+        """One writer at a time across processes, around SQLite and LanceDB writes (re-entrant)."""
+        if self._lock_depth:
+            self._lock_depth += 1
+            try:
+                yield
+            finally:
+                self._lock_depth -= 1
+            return
         self._ensure_home()
         fd = os.open(self.path / "write.lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
+            self._lock_depth = 1
             yield
         finally:
+            self._lock_depth = 0
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
 
@@ -159,9 +172,10 @@ class Memory:
 
         Events: ADD (new), UPDATE (supersedes an older memory), NONE (already known).
         """
-        scope = _scope(user_id, agent_id, run_id, required=True)
-        meta = _check_metadata(metadata)
-        return self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+        scope = check_scope(user_id, agent_id, run_id, required=True)
+        meta = check_metadata(metadata)
+        added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+        return {"results": added["results"]}
 
     def add_messages(
         self,
@@ -171,25 +185,39 @@ class Memory:
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
     ) -> dict[str, list[dict[str, Any]]]:
-        """`add` for messages already normalised (the CLI's transcript readers use this)."""
+        """`add` for messages already normalised (the CLI's transcript readers use this).
+
+        Messages already stored in this scope (same role, speaker, text, time and id) are
+        skipped, so feeding a transcript twice adds nothing. Returns the results and counts:
+        {"results", "messages_read", "messages_new", "dropped", "warnings"}.
+        """
         said = [m for m in messages if m.role != "system" and m.content.strip()]
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
+        digests = [_message_digest(scope, m) for m in keyed]
+        new = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
+        summary: dict[str, Any] = {
+            "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],
+        }
+        if not new:
+            return summary
+        fresh = [keyed[i] for i in new]
         if infer:
-            result = self.extractor.extract(keyed, default_name=_display_name(scope))
-            facts = result.facts
+            extracted = self.extractor.extract(fresh, default_name=_display_name(scope))
+            facts = extracted.facts
+            summary["dropped"], summary["warnings"] = extracted.dropped, list(extracted.warnings)
+            for warning in extracted.warnings:
+                logger.warning(warning)
         else:
             facts = [
                 Fact(text=m.content.strip(), source_ids=(m.id,), said_at=m.created_at, speaker=m.name)
-                for m in keyed
+                for m in fresh
                 if m.id
             ]
-        digests = [_message_digest(scope, m) for m in keyed]
-        new_turns = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
-        turn_texts = [search_text(keyed[i].content, keyed[i].created_at, keyed[i].name or keyed[i].role) for i in new_turns]
+        turn_texts = [search_text(m.content, m.created_at, m.name or m.role) for m in fresh]
         vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
-        fact_vectors, turn_vectors = vectors[: len(facts)], dict(zip(new_turns, vectors[len(facts) :]))
+        fact_vectors, turn_vectors = vectors[: len(facts)], dict(zip(new, vectors[len(facts) :]))
         with self._write_lock():
             self._repair_index()
             vector_store = self.vectors  # opened (and its model checked) outside the transaction
@@ -200,7 +228,8 @@ class Memory:
                     facts, fact_vectors, scope, metadata or {}, at, pks, infer
                 )
             self._index({**touched, **fact_touched}, vector_store)
-        return {"results": results}
+        summary["results"] = results
+        return summary
 
     def _store_messages(
         self,
@@ -276,7 +305,7 @@ class Memory:
             self.facts.insert_memory(row, search_text(text, fact.said_at))
             for pk in source_pks:
                 self.facts.link_source(memory_id, pk)
-            self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker)
+            self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker, scope=scope)
             touched[memory_id] = vector
             batch.append((memory_id, text, vector))
             if older is not None and self.settings.update_policy == "prefer-latest":
@@ -285,7 +314,7 @@ class Memory:
                 )
                 self.facts.add_history(
                     older["id"], "UPDATE", older["memory"], older["memory"], at,
-                    reason=f"superseded by {memory_id}: {text}",
+                    reason=f"superseded by {memory_id}",
                 )
                 results.append(
                     {"id": memory_id, "memory": text, "event": "UPDATE",
@@ -495,10 +524,14 @@ class Memory:
             at = now_iso()
             rows = self.facts.get_rows(ids)
             with self.facts.transaction():
+                orphans = self.facts.delete_memory_rows(ids)
                 for mid in ids:
                     if mid in rows:
-                        self.facts.add_history(mid, "DELETE", rows[mid]["memory"], None, at, reason=reason)
-                orphans = self.facts.delete_memory_rows(ids)
+                        row = rows[mid]
+                        self.facts.add_history(
+                            mid, "DELETE", None, None, at, reason=f"{reason} (hash {row['hash']})",
+                            scope={k: row[k] for k in SCOPE_KEYS},
+                        )
                 if messages_where is not None:
                     msgs = self.facts.select_messages(*messages_where)
                     orphans += [m["pk"] for m in msgs]
@@ -550,7 +583,7 @@ class Memory:
 
 
 # -- helpers ---------------------------------------------------------------
-def _scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
+def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
     scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
     for key, value in scope.items():
         if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 256):
@@ -561,11 +594,11 @@ def _scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, st
 
 
 def _build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
-    _scope(user_id, agent_id, run_id)
+    check_scope(user_id, agent_id, run_id)
     return flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=extra)
 
 
-def _check_metadata(metadata: Any) -> dict[str, Any]:
+def check_metadata(metadata: Any) -> dict[str, Any]:
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):

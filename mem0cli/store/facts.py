@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -68,8 +68,10 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
         CREATE TABLE history (
             id INTEGER PRIMARY KEY AUTOINCREMENT, memory_id TEXT NOT NULL,
             event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
-            actor TEXT, created_at TEXT NOT NULL, reason TEXT
+            actor TEXT, created_at TEXT NOT NULL, reason TEXT,
+            user_id TEXT, agent_id TEXT, run_id TEXT
         );
+        CREATE INDEX history_event_time ON history(event, created_at);
         CREATE INDEX history_memory ON history(memory_id);
         CREATE TABLE deletions (
             id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
@@ -159,6 +161,27 @@ class FactStore:
             "INSERT INTO memories_fts(rowid, body) VALUES (?, ?)", [cursor.lastrowid, search_text]
         )
 
+    def insert_memories(self, rows: Sequence[dict[str, Any]], search_texts: Sequence[str]) -> None:
+        """Insert many new memories and their keyword-search texts, as `insert_memory` does
+        one at a time, with one statement per table (bulk imports and the search benchmark).
+        """
+        if len(rows) != len(search_texts):
+            raise ValueError("one search text per row is needed")
+        if not rows:
+            return
+        cols = [c for c in MEMORY_COLUMNS if c in rows[0]]
+        with self.transaction():
+            # rowids chosen here, so the text index can be written with executemany too
+            first = int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM memories").fetchone()[0]) + 1
+            self.conn.executemany(
+                f"INSERT INTO memories (rowid, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
+                ([first + i, *_memory_values(r, cols)] for i, r in enumerate(rows)),
+            )
+            self.conn.executemany(
+                "INSERT INTO memories_fts(rowid, body) VALUES (?, ?)",
+                ((first + i, text) for i, text in enumerate(search_texts)),
+            )
+
     def reindex_text(self, memory_id: str, search_text: str) -> None:
         """Replace a memory's keyword-search text (after its text changed)."""
         rowid = self.conn.execute("SELECT rowid FROM memories WHERE id = ?", [memory_id]).fetchone()[0]
@@ -201,6 +224,9 @@ class FactStore:
                 )
             ]
             self.conn.execute(f"DELETE FROM memory_sources WHERE memory_id IN ({marks})", chunk)
+            self.conn.execute(  # erasure: history keeps the events, not the text
+                f"UPDATE history SET old_memory = NULL, new_memory = NULL WHERE memory_id IN ({marks})", chunk
+            )
             self.conn.execute(
                 f"DELETE FROM memories_fts WHERE rowid IN (SELECT rowid FROM memories WHERE id IN ({marks}))",
                 chunk,
@@ -388,17 +414,36 @@ class FactStore:
     def add_history(
         self, memory_id: str, event: str, old: str | None, new: str | None,
         at: str, actor: str | None = None, reason: str | None = None,
+        scope: dict[str, str | None] | None = None,
     ) -> None:
+        scope = scope or {}
         self.conn.execute(
-            "INSERT INTO history(memory_id, event, old_memory, new_memory, actor, created_at, reason) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [memory_id, event, old, new, actor, at, reason],
+            "INSERT INTO history(memory_id, event, old_memory, new_memory, actor, created_at, reason, "
+            "user_id, agent_id, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [memory_id, event, old, new, actor, at, reason,
+             scope.get("user_id"), scope.get("agent_id"), scope.get("run_id")],
+        )
+
+    def tombstones(self, since: str | None = None) -> list[dict[str, Any]]:
+        """Deleted memories (id, scope, when), newest deletions last; no text."""
+        return self.query(
+            "SELECT memory_id AS id, created_at AS deleted_at, user_id, agent_id, run_id FROM history "
+            "WHERE event = 'DELETE' AND created_at >= ? ORDER BY id",
+            [since or ""],
+        )
+
+    def add_history_many(self, events: Iterable[tuple[str, str, str | None, str | None, str, str | None]]) -> None:
+        """Record many events at once: (memory_id, event, old, new, at, actor) tuples."""
+        self.conn.executemany(
+            "INSERT INTO history(memory_id, event, old_memory, new_memory, created_at, actor) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            events,
         )
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         return self.query(
-            "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason "
-            "FROM history WHERE memory_id = ? ORDER BY id",
+            "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason, "
+            "user_id, agent_id, run_id FROM history WHERE memory_id = ? ORDER BY id",
             [memory_id],
         )
 
@@ -407,8 +452,8 @@ class FactStore:
         for chunk in _chunks(memory_ids):
             marks = ", ".join("?" * len(chunk))
             for row in self.query(
-                "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason "
-                f"FROM history WHERE memory_id IN ({marks}) ORDER BY id",
+                "SELECT memory_id, event, old_memory, new_memory, actor, created_at, reason, "
+                f"user_id, agent_id, run_id FROM history WHERE memory_id IN ({marks}) ORDER BY id",
                 chunk,
             ):
                 result.setdefault(row["memory_id"], []).append(row)
@@ -442,6 +487,13 @@ class FactStore:
                 "memories_fts", "messages_fts",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
+
+
+def _memory_values(row: dict[str, Any], cols: Sequence[str]) -> list[Any]:
+    return [
+        json.dumps(row.get("metadata") or {}, ensure_ascii=False) if c == "metadata" else row.get(c)
+        for c in cols
+    ]
 
 
 def _chunks(items: Sequence[str], size: int = 400) -> Iterator[list[str]]:

@@ -70,6 +70,26 @@ class LanceVectorStore:
             .execute(data)
         )
 
+    def append(self, rows: Sequence[dict[str, Any]], vectors: Any) -> None:
+        """Add many rows not yet in the table in one write, no merge: bulk imports.
+
+        `rows` are dicts with id and the scalar columns; `vectors` a (len(rows), dimensions)
+        float matrix (a numpy array or a list of lists).
+        """
+        import numpy as np
+        import pyarrow as pa
+
+        matrix = np.asarray(vectors, dtype=np.float32)
+        if matrix.shape != (len(rows), self.dimensions):
+            raise ValueError(f"expected a {len(rows)} x {self.dimensions} matrix, got {matrix.shape}")
+        if not rows:
+            return
+        schema = self._schema()
+        columns = [pa.array([r["id"] for r in rows], pa.string())]
+        columns.append(pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), self.dimensions))
+        columns += [pa.array([r.get(c) for r in rows], pa.string()) for c in SCALAR_COLUMNS]
+        self._table.add(pa.Table.from_arrays(columns, schema=schema))
+
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
         for start in range(0, len(ids), 500):
