@@ -191,6 +191,7 @@ class Memory:
         skipped, so feeding a transcript twice adds nothing. Returns the results and counts:
         {"results", "messages_read", "messages_new", "dropped", "warnings"}.
         """
+        scope = check_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
         said = [m for m in messages if m.role != "system" and m.content.strip()]
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")

@@ -1,0 +1,103 @@
+"""Transcripts from pipes: chunks, idempotency, resume, bad records, exports as runs."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from mem0cli import Memory, cli
+from mem0cli.ingest import Checkpoint, chunks, ingest, input_digest
+from mem0cli.models import Conversation, Message
+from tests.conftest import SHARED
+from tests.fakes import FakeEmbedder, ScriptedExtractor
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def fake_cli(monkeypatch):
+    embedder = FakeEmbedder()
+    monkeypatch.setattr(
+        cli.state, "make_memory",
+        lambda store: Memory(path=store, embedder=embedder, extractor=ScriptedExtractor()),
+    )
+    monkeypatch.setattr(cli.state, "quiet", False)
+
+
+def test_same_transcript_twice_adds_nothing_the_second_time(fake_cli):
+    data = (SHARED / "transcripts" / "messages.jsonl").read_text()
+    first = runner.invoke(cli.app, ["add", "-u", "team", "--no-infer", "--json"], input=data)
+    assert first.exit_code == 0, first.output
+    assert len(json.loads(first.stdout)["results"]) == 4
+    second = runner.invoke(cli.app, ["add", "-u", "team", "--no-infer", "--json"], input=data)
+    assert json.loads(second.stdout)["results"] == []
+    assert "nothing new" in second.stderr
+    assert len(json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"]) == 4
+
+
+def test_chatgpt_export_conversations_become_runs(fake_cli):
+    data = (SHARED / "transcripts" / "chatgpt-export.json").read_text()
+    result = runner.invoke(cli.app, ["add", "-u", "sam", "--no-infer"], input=data)
+    assert result.exit_code == 0, result.output
+    assert "5 messages read" in result.stderr and "(chatgpt)" in result.stderr
+    runs = {m["run_id"] for m in json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"]}
+    assert len(runs) == 2 and None not in runs
+
+
+def test_skip_bad_counts_bad_records_and_default_stops_with_line_number(fake_cli):
+    lines = '{"role": "user", "content": "one"}\n{oops\n{"role": "user", "content": "two"}\n'
+    stopped = runner.invoke(cli.app, ["add", "-u", "a", "--no-infer"], input=lines)
+    assert stopped.exit_code == 2 and "line 2" in stopped.stderr
+    assert json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"] == []
+    skipped = runner.invoke(cli.app, ["add", "-u", "a", "--no-infer", "--skip-bad"], input=lines)
+    assert skipped.exit_code == 0 and "1 bad records skipped" in skipped.stderr
+    assert len(json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"]) == 2
+
+
+def test_every_real_export_reads_through_the_cli(fake_cli):
+    for path in sorted((SHARED / "real-exports").rglob("*")):
+        if path.suffix not in (".json", ".txt"):
+            continue
+        result = runner.invoke(cli.app, ["add", "-u", "u", "--no-infer"], input=path.read_bytes())
+        assert result.exit_code == 0, (path.name, result.stderr)
+
+
+def _conversation(n: int) -> Conversation:
+    return Conversation(messages=[Message("user", f"message number {i}", id=f"m{i}") for i in range(n)])
+
+
+def test_chunks_split_long_conversations():
+    parts = chunks([_conversation(95), _conversation(3)], size=40)
+    assert [(i, len(m)) for i, m in parts] == [(0, 40), (0, 40), (0, 15), (1, 3)]
+
+
+class FailingMemory(Memory):
+    """Dies after a number of chunks, like a killed process."""
+
+    def __init__(self, *args, fail_after: int, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.left = fail_after
+
+    def add_messages(self, *args, **kwargs):
+        if self.left == 0:
+            raise KeyboardInterrupt
+        self.left -= 1
+        return super().add_messages(*args, **kwargs)
+
+
+def test_resume_continues_from_the_checkpoint_without_duplicates(isolated_home):
+    conversations = [_conversation(100)]
+    digest = input_digest(b"input", {"user_id": "a"}, False)
+    broken = FailingMemory(path=isolated_home, embedder=FakeEmbedder(), fail_after=1)
+    with pytest.raises(KeyboardInterrupt):
+        ingest(broken, conversations, scope={"user_id": "a"}, infer=False, digest=digest)
+    assert Checkpoint(isolated_home, digest).done == 1
+    assert len(broken.facts.select_messages()) == 40
+    broken.close()
+    memory = Memory(path=isolated_home, embedder=FakeEmbedder())
+    summary = ingest(memory, conversations, scope={"user_id": "a"}, infer=False, digest=digest, resume=True)
+    assert summary.resumed_chunks == 1 and summary.messages_new == 60
+    assert len(memory.facts.select_messages()) == 100
+    assert Checkpoint(isolated_home, digest).done == 0
