@@ -96,8 +96,10 @@ class Memory:
         if self._facts is None:
             self._ensure_home()
             db_path = self.path / "memories.db"
-            self._facts = FactStore(db_path)
-            os.chmod(db_path, 0o600)
+            if not db_path.exists():
+                os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))
+            with _private_files():
+                self._facts = FactStore(db_path)
         return self._facts
 
     @property
@@ -107,12 +109,15 @@ class Memory:
             from .store.vectors import LanceVectorStore
 
             self._check_embed_model()
-            self._vectors = LanceVectorStore(self.path / "vectors", self.embedder.dimensions)
+            with _private_files():
+                self._vectors = LanceVectorStore(self.path / "vectors", self.embedder.dimensions)
         return self._vectors
 
     def _ensure_home(self) -> None:
         try:
-            self.path.mkdir(parents=True, exist_ok=True, mode=0o700)
+            if not self.path.exists():
+                self.path.mkdir(parents=True, mode=0o700)
+                os.chmod(self.path, 0o700)
         except OSError as exc:
             raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from exc
         if not os.access(self.path, os.W_OK):
@@ -145,7 +150,8 @@ class Memory:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX)
             self._lock_depth = 1
-            yield
+            with _private_files():
+                yield
         finally:
             self._lock_depth = 0
             fcntl.flock(fd, fcntl.LOCK_UN)
@@ -584,6 +590,16 @@ class Memory:
 
 
 # -- helpers ---------------------------------------------------------------
+@contextmanager
+def _private_files() -> Iterator[None]:
+    """Files and directories created inside are readable by their owner only (0600 / 0700)."""
+    old = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
 def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
     scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
     for key, value in scope.items():
