@@ -235,7 +235,7 @@ def add(
     Example: cat chat.json | mem0cli add -u alex
     """
     from .ingest import ingest, input_digest
-    from .memory import check_metadata, check_scope
+    from .validate import check_metadata, check_scope
     from .transcripts import FORMATS, read_transcript
 
     scope = check_scope(user_id, agent_id, run_id, required=True)

@@ -9,22 +9,21 @@ searches LanceDB, then applies the exact filter and reads the rows from SQLite.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import logging
 import os
-import re
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import conflicts
 from . import filters as flt
-from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE, Settings
+from .checks import SCOPE_KEYS, FactChecker, fact_hash
+from .items import memory_item, message_digest, message_item, turn_item
+from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, NotFoundError, StoreError
 from .extract import Extractor
@@ -34,22 +33,14 @@ from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api
+from .validate import build_filter, check_limit, check_metadata, check_scope
 
 logger = logging.getLogger("mem0cli")
-
-SCOPE_KEYS = ("user_id", "agent_id", "run_id")
-MAX_LIMIT = 10_000
 
 
 def now_iso() -> str:
     """The current UTC time, ISO 8601 with milliseconds (sorts as text)."""
     return datetime.now(timezone.utc).isoformat(timespec="milliseconds")
-
-
-def fact_hash(text: str) -> str:
-    """The hash of a fact's normalised text: case and spacing do not matter."""
-    normal = re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!")
-    return hashlib.md5(normal.encode("utf-8")).hexdigest()
 
 
 class Memory:
@@ -202,7 +193,7 @@ class Memory:
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
-        digests = [_message_digest(scope, m) for m in keyed]
+        digests = [message_digest(scope, m) for m in keyed]
         new = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],
@@ -283,27 +274,22 @@ class Memory:
         """Check each fact against the scope and write it; returns results and vectors to index."""
         results: list[dict[str, Any]] = []
         touched: dict[str, list[float]] = {}
-        batch: list[tuple[str, str, list[float]]] = []  # (id, text, vector) written in this call
+        checker = FactChecker(self.facts, self.vectors, self.settings.update_policy == "prefer-latest")
         extractor = self._extractor if infer else None
         for fact, vector in zip(facts, vectors):
             text = fact.text.strip()
-            digest = fact_hash(text)
             source_pks = [pks[s] for s in fact.source_ids if s in pks]
-            same = self.facts.find_by_hash(digest, scope) or self._near_duplicate(
-                vector, scope, batch
-            )
-            if same is not None:
-                self.facts.update_memory(
-                    same["id"], updated_at=at, confirmations=same.get("confirmations", 1) + 1
-                )
+            verdict = checker.check(text, vector, scope)
+            if verdict.same is not None:
+                same = verdict.same
+                self.facts.update_memory(same["id"], updated_at=at, confirmations=same["confirmations"] + 1)
                 for pk in source_pks:
                     self.facts.link_source(same["id"], pk)
                 results.append({"id": same["id"], "memory": same["memory"], "event": "NONE"})
                 continue
             memory_id = str(uuid.uuid4())
-            older = self._contradicted(text, vector, scope, batch)
             row = {
-                "id": memory_id, "memory": text, "hash": digest, "kind": "fact", **scope,
+                "id": memory_id, "memory": text, "hash": fact_hash(text), "kind": "fact", **scope,
                 "metadata": metadata, "created_at": at, "updated_at": at,
                 "said_at": fact.said_at, "speaker": fact.speaker,
                 "model": getattr(extractor, "model_id", None),
@@ -314,51 +300,22 @@ class Memory:
                 self.facts.link_source(memory_id, pk)
             self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker, scope=scope)
             touched[memory_id] = vector
-            batch.append((memory_id, text, vector))
-            if older is not None and self.settings.update_policy == "prefer-latest":
-                self.facts.update_memory(
-                    older["id"], superseded_by=memory_id, valid_until=fact.said_at or at, updated_at=at
-                )
-                self.facts.add_history(
-                    older["id"], "UPDATE", older["memory"], older["memory"], at,
-                    reason=f"superseded by {memory_id}",
-                )
-                results.append(
-                    {"id": memory_id, "memory": text, "event": "UPDATE",
-                     "previous_memory": older["memory"], "superseded_id": older["id"]}
-                )
-            else:
+            checker.remember(memory_id, vector)
+            older = verdict.older
+            if older is None:
                 results.append({"id": memory_id, "memory": text, "event": "ADD"})
+                continue
+            self.facts.update_memory(
+                older["id"], superseded_by=memory_id, valid_until=fact.said_at or at, updated_at=at
+            )
+            self.facts.add_history(
+                older["id"], "UPDATE", older["memory"], older["memory"], at, reason=f"superseded by {memory_id}"
+            )
+            results.append(
+                {"id": memory_id, "memory": text, "event": "UPDATE",
+                 "previous_memory": older["memory"], "superseded_id": older["id"]}
+            )
         return results, touched
-
-    def _neighbours(
-        self, vector: list[float], scope: dict[str, str | None], batch: list[tuple[str, str, list[float]]]
-    ) -> list[tuple[dict[str, Any], float]]:
-        """Current (not superseded) facts of the same scope nearest to `vector`, with cosine."""
-        scored: list[tuple[str, float]] = []
-        if self.facts.count() > 0:
-            where = flt.to_lance(flt.scope_filter(**scope, filters={"kind": "fact"}))
-            scored = [(mid, sim) for mid, _kind, sim in self.vectors.search(vector, where, 8)]
-        scored += [(mid, _dot(vector, v)) for mid, _t, v in batch]
-        rows = self.facts.get_rows([mid for mid, _ in scored])
-        out = []
-        for mid, cos in sorted(scored, key=lambda p: -p[1]):
-            row = rows.get(mid)
-            if row and row["superseded_by"] is None and all(row[k] == scope[k] for k in SCOPE_KEYS):
-                out.append((row, cos))
-        return out
-
-    def _near_duplicate(self, vector, scope, batch) -> dict[str, Any] | None:
-        for row, cos in self._neighbours(vector, scope, batch):
-            if cos >= NEAR_DUPLICATE_COSINE:
-                return row
-        return None
-
-    def _contradicted(self, text, vector, scope, batch) -> dict[str, Any] | None:
-        for row, cos in self._neighbours(vector, scope, batch):
-            if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row["memory"]):
-                return row
-        return None
 
     def _index(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
         """Write vectors of committed facts and turns to LanceDB, then mark them indexed."""
@@ -408,10 +365,10 @@ class Memory:
         """
         if not isinstance(query, str) or not query.strip():
             raise InputError("the search query is empty")
-        limit = _check_limit(limit)
+        limit = check_limit(limit)
         if kind not in (None, "fact", "message"):
             raise InputError("kind must be fact or message")
-        tree = _build_filter(user_id, agent_id, run_id, filters)
+        tree = build_filter(user_id, agent_id, run_id, filters)
         if kind:
             only = flt.Cond("kind", "eq", kind)
             tree = only if tree is None else flt.And((tree, only))
@@ -429,10 +386,10 @@ class Memory:
         for result in ranked:
             row = rows[result.key]
             if result.kind == "fact":
-                item = _memory_item(row, evidence.get(result.key, []))
-                item["evidence"] = [_message_item(m) for m in evidence.get(result.key, [])]
+                item = memory_item(row, evidence.get(result.key, []))
+                item["evidence"] = [message_item(m) for m in evidence.get(result.key, [])]
             else:
-                item = _turn_item(row)
+                item = turn_item(row)
             item["score"] = round(result.score, 6)
             item["similarity"] = None if result.similarity is None else round(result.similarity, 6)
             if explain:
@@ -445,9 +402,9 @@ class Memory:
         row = self.facts.get_rows([str(memory_id)]).get(str(memory_id))
         if row is None:
             turn = self.facts.get_messages([str(memory_id)]).get(str(memory_id))
-            return None if turn is None else _turn_item(turn)
+            return None if turn is None else turn_item(turn)
         item = self._items([row])[0]
-        item["evidence"] = [_message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
+        item["evidence"] = [message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
         return item
 
     def get_all(
@@ -460,9 +417,9 @@ class Memory:
         limit: int = 100,
     ) -> dict[str, list[MemoryItem]]:
         """Memories in the scope and filters, newest first."""
-        tree = _build_filter(user_id, agent_id, run_id, filters)
+        tree = build_filter(user_id, agent_id, run_id, filters)
         where, params = flt.to_sql(tree)
-        rows = self.facts.select(where, params, limit=_check_limit(limit))
+        rows = self.facts.select(where, params, limit=check_limit(limit))
         return {"results": self._items(rows)}
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
@@ -471,7 +428,7 @@ class Memory:
 
     def _items(self, rows: list[dict[str, Any]]) -> list[MemoryItem]:
         sources = self.facts.sources_of([r["id"] for r in rows])
-        return [_memory_item(r, sources.get(r["id"], [])) for r in rows]
+        return [memory_item(r, sources.get(r["id"], [])) for r in rows]
 
     # -- change and delete -----------------------------------------------------
     def update(self, memory_id: str, data: str) -> dict[str, str]:
@@ -511,7 +468,7 @@ class Memory:
         dry_run: bool = False,
     ) -> dict[str, Any]:
         """Delete every memory in a scope or filter (one is required), and the scope's messages."""
-        tree = _build_filter(user_id, agent_id, run_id, filters)
+        tree = build_filter(user_id, agent_id, run_id, filters)
         if tree is None:
             raise InputError("delete_all needs a scope (user_id, agent_id, run_id) or filters")
         where, params = flt.to_sql(tree)
@@ -600,92 +557,7 @@ def _private_files() -> Iterator[None]:
         os.umask(old)
 
 
-def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
-    scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
-    for key, value in scope.items():
-        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 256):
-            raise InputError(f"{key} must be a non-empty string of at most 256 characters")
-    if required and not any(scope.values()):
-        raise InputError("a scope is required: give at least one of user_id, agent_id, run_id")
-    return scope
-
-
-def _build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
-    check_scope(user_id, agent_id, run_id)
-    return flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=extra)
-
-
-def check_metadata(metadata: Any) -> dict[str, Any]:
-    if metadata is None:
-        return {}
-    if not isinstance(metadata, dict):
-        raise InputError("metadata must be a JSON object (a dict)")
-    for key in metadata:
-        if not isinstance(key, str) or not key or len(key) > 256:
-            raise InputError("metadata keys must be non-empty strings of at most 256 characters")
-    try:
-        encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise InputError(f"metadata must be JSON-serialisable: {exc}") from exc
-    if len(encoded) > 65_536:
-        raise InputError("metadata is larger than 64 KiB")
-    return json.loads(encoded)
-
-
-def _check_limit(limit: Any) -> int:
-    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        raise InputError(f"limit must be an integer from 1 to {MAX_LIMIT}")
-    return limit
-
-
 def _display_name(scope: dict[str, str | None]) -> str | None:
     return scope.get("user_id") or scope.get("agent_id")
 
 
-def _dot(a: Sequence[float], b: Sequence[float]) -> float:
-    return float(sum(x * y for x, y in zip(a, b)))
-
-
-def _message_digest(scope: dict[str, str | None], m: Message) -> str:
-    """Identifies a message within a scope, so feeding a transcript twice stores it once."""
-    real_id = None if (m.id or "").startswith("#") else m.id
-    return hashlib.sha256(json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()).hexdigest()
-
-
-def _turn_item(row: dict[str, Any]) -> MemoryItem:
-    """A stored conversation turn as a memory object of kind "message"."""
-    return {
-        "id": row["pk"], "memory": row["content"], "hash": row["hash"], "kind": "message",
-        "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
-        "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
-        "said_at": row["said_at"], "speaker": row["name"], "role": row["role"],
-        "sources": [row["message_id"]] if row["message_id"] else [],
-        "superseded_by": None, "valid_until": None,
-    }
-
-
-def _message_item(row: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": row["message_id"], "role": row["role"], "name": row["name"],
-        "content": row["content"], "created_at": row["said_at"],
-    }
-
-
-def _memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryItem:
-    return {
-        "id": row["id"],
-        "memory": row["memory"],
-        "hash": row["hash"],
-        "kind": row.get("kind", "fact"),
-        "user_id": row["user_id"],
-        "agent_id": row["agent_id"],
-        "run_id": row["run_id"],
-        "metadata": row["metadata"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "said_at": row["said_at"],
-        "speaker": row["speaker"],
-        "sources": [s["message_id"] for s in sources if s["message_id"]],
-        "superseded_by": row["superseded_by"],
-        "valid_until": row["valid_until"],
-    }

@@ -1,0 +1,82 @@
+"""Checks on a new fact against what its scope already holds: a duplicate, a contradiction, or new.
+
+- Exact duplicate: the same normalised text (hash) in the same scope.
+- Near duplicate: cosine >= NEAR_DUPLICATE_COSINE with a current fact of the scope.
+- Contradiction: cosine >= SUPERSEDE_COSINE and the same single-valued slot
+  (`conflicts.contradicts`), e.g. a new city for where someone lives.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from . import conflicts
+from . import filters as flt
+from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE
+from .store.facts import FactStore
+
+SCOPE_KEYS = ("user_id", "agent_id", "run_id")
+
+
+def fact_hash(text: str) -> str:
+    """The hash of a fact's normalised text: case, spacing and a final full stop do not matter."""
+    normal = re.sub(r"\s+", " ", text.strip().lower()).rstrip(".!")
+    return hashlib.md5(normal.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class Verdict:
+    """ADD (new), NONE (`same` already holds it) or UPDATE (it supersedes `older`)."""
+
+    event: str
+    same: dict[str, Any] | None = None
+    older: dict[str, Any] | None = None
+
+
+class FactChecker:
+    """Classifies the facts of one `add` call, remembering those written earlier in the call."""
+
+    def __init__(self, facts: FactStore, vectors: Any, supersede: bool) -> None:
+        self.facts = facts
+        self.vectors = vectors
+        self.supersede = supersede
+        self.batch: list[tuple[str, list[float]]] = []  # (id, vector) written in this call
+        self.store_has_facts = facts.count("kind = 'fact'") > 0
+
+    def check(self, text: str, vector: list[float], scope: dict[str, str | None]) -> Verdict:
+        same = self.facts.find_by_hash(fact_hash(text), scope)
+        if same is not None:
+            return Verdict("NONE", same=same)
+        neighbours = self._neighbours(vector, scope)
+        for row, cos in neighbours:
+            if cos >= NEAR_DUPLICATE_COSINE:
+                return Verdict("NONE", same=row)
+        if self.supersede:
+            for row, cos in neighbours:
+                if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row["memory"]):
+                    return Verdict("UPDATE", older=row)
+        return Verdict("ADD")
+
+    def remember(self, memory_id: str, vector: list[float]) -> None:
+        """A fact written in this call, not yet in LanceDB, that later facts are checked against."""
+        self.batch.append((memory_id, vector))
+
+    def _neighbours(
+        self, vector: list[float], scope: dict[str, str | None]
+    ) -> list[tuple[dict[str, Any], float]]:
+        """Current (not superseded) facts of the same scope nearest to `vector`, with cosine."""
+        scored: list[tuple[str, float]] = []
+        if self.store_has_facts:
+            where = flt.to_lance(flt.scope_filter(**scope, filters={"kind": "fact"}))
+            scored = [(mid, sim) for mid, _kind, sim in self.vectors.search(vector, where, 8)]
+        scored += [(mid, sum(x * y for x, y in zip(vector, v))) for mid, v in self.batch]
+        rows = self.facts.get_rows([mid for mid, _ in scored])
+        out = []
+        for mid, cos in sorted(scored, key=lambda p: -p[1]):
+            row = rows.get(mid)
+            if row and row["superseded_by"] is None and all(row[k] == scope[k] for k in SCOPE_KEYS):
+                out.append((row, cos))
+        return out

@@ -1,0 +1,54 @@
+"""The shapes the API returns: stored rows as memory objects, and the identity of a message."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from .models import MemoryItem, Message
+
+
+def message_digest(scope: dict[str, str | None], m: Message) -> str:
+    """Identifies a message within a scope, so feeding a transcript twice stores it once."""
+    real_id = None if (m.id or "").startswith("#") else m.id
+    return hashlib.sha256(json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()).hexdigest()
+
+
+def turn_item(row: dict[str, Any]) -> MemoryItem:
+    """A stored conversation turn as a memory object of kind "message"."""
+    return {
+        "id": row["pk"], "memory": row["content"], "hash": row["hash"], "kind": "message",
+        "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
+        "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
+        "said_at": row["said_at"], "speaker": row["name"], "role": row["role"],
+        "sources": [row["message_id"]] if row["message_id"] else [],
+        "superseded_by": None, "valid_until": None,
+    }
+
+
+def message_item(row: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["message_id"], "role": row["role"], "name": row["name"],
+        "content": row["content"], "created_at": row["said_at"],
+    }
+
+
+def memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryItem:
+    return {
+        "id": row["id"],
+        "memory": row["memory"],
+        "hash": row["hash"],
+        "kind": row.get("kind", "fact"),
+        "user_id": row["user_id"],
+        "agent_id": row["agent_id"],
+        "run_id": row["run_id"],
+        "metadata": row["metadata"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "said_at": row["said_at"],
+        "speaker": row["speaker"],
+        "sources": [s["message_id"] for s in sources if s["message_id"]],
+        "superseded_by": row["superseded_by"],
+        "valid_until": row["valid_until"],
+    }

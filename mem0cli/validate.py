@@ -1,0 +1,49 @@
+"""Checks on what callers pass in: scopes, metadata, limits, filters. Each failure is an InputError."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from . import filters as flt
+from .errors import InputError
+
+MAX_LIMIT = 10_000
+
+
+def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[str, str | None]:
+    scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    for key, value in scope.items():
+        if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 256):
+            raise InputError(f"{key} must be a non-empty string of at most 256 characters")
+    if required and not any(scope.values()):
+        raise InputError("a scope is required: give at least one of user_id, agent_id, run_id")
+    return scope
+
+
+def build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
+    check_scope(user_id, agent_id, run_id)
+    return flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=extra)
+
+
+def check_metadata(metadata: Any) -> dict[str, Any]:
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise InputError("metadata must be a JSON object (a dict)")
+    for key in metadata:
+        if not isinstance(key, str) or not key or len(key) > 256:
+            raise InputError("metadata keys must be non-empty strings of at most 256 characters")
+    try:
+        encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"metadata must be JSON-serialisable: {exc}") from exc
+    if len(encoded) > 65_536:
+        raise InputError("metadata is larger than 64 KiB")
+    return json.loads(encoded)
+
+
+def check_limit(limit: Any) -> int:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        raise InputError(f"limit must be an integer from 1 to {MAX_LIMIT}")
+    return limit
