@@ -452,10 +452,13 @@ class Memory:
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def delete(self, memory_id: str) -> dict[str, str]:
-        """Delete one memory from both stores; history records the deletion."""
-        if self.facts.get_rows([memory_id]).get(memory_id) is None:
+        """Delete one memory (or one stored turn) from both stores; history records the deletion."""
+        if self.facts.get_rows([memory_id]).get(memory_id) is not None:
+            self._delete_ids([memory_id], {"id": memory_id}, reason="delete")
+        elif self.facts.get_messages([memory_id]).get(memory_id) is not None:
+            self._delete_ids([], {"id": memory_id}, reason="delete message", message_pks=[memory_id])
+        else:
             raise NotFoundError(f"no memory with id {memory_id}")
-        self._delete_ids([memory_id], {"id": memory_id}, reason="delete")
         return {"message": "Memory deleted successfully!", "id": memory_id}
 
     def delete_all(
@@ -482,11 +485,13 @@ class Memory:
 
     def _delete_ids(
         self, ids: list[str], scope: dict[str, Any], reason: str,
-        messages_where: tuple[str, list] | None = None,
+        messages_where: tuple[str, list] | None = None, message_pks: list[str] | None = None,
     ) -> None:
+        """Erase memories, the turns no remaining memory uses, and the given turns; then compact."""
         with self._write_lock():
             at = now_iso()
             rows = self.facts.get_rows(ids)
+            turns = self.facts.get_messages(message_pks or [])
             with self.facts.transaction():
                 orphans = self.facts.delete_memory_rows(ids)
                 for mid in ids:
@@ -499,8 +504,10 @@ class Memory:
                 if messages_where is not None:
                     msgs = self.facts.select_messages(*messages_where)
                     orphans += [m["pk"] for m in msgs]
+                orphans += list(turns)
                 self.facts.delete_messages(orphans)
-                self.facts.record_deletion(scope, [rows[i]["hash"] for i in ids if i in rows], at, reason)
+                hashes = [rows[i]["hash"] for i in ids if i in rows] + [t["hash"] for t in turns.values()]
+                self.facts.record_deletion(scope, hashes, at, reason)
             if self.path.joinpath("vectors").exists():
                 self._open_vectors_for_delete().delete([*ids, *orphans])
             self.compact()

@@ -202,3 +202,14 @@ def test_freshness_and_confirmations_are_explained(memory, extractor):
     memory.add("tea, I like it", user_id="alice")
     hit = memory.search("tea", user_id="alice", explain=True)["results"][0]
     assert hit["explain"]["confirmations"] > 1 and hit["explain"]["freshness"] > 1
+
+
+def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
+    extractor.outputs = ["[]"]
+    memory.add([{"role": "user", "content": "The gate code is 4471", "id": "t1"}], user_id="alice")
+    turn = memory.search("gate code", user_id="alice")["results"][0]
+    assert turn["kind"] == "message" and memory.get(turn["id"])["memory"] == "The gate code is 4471"
+    memory.delete(turn["id"])
+    assert memory.get(turn["id"]) is None
+    assert memory.search("gate code", user_id="alice")["results"] == []
+    assert memory.facts.deletions()[-1]["count"] == 1
