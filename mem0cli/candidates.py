@@ -69,7 +69,7 @@ _HYPOTHETICAL = re.compile(
     re.I,
 )
 _TRANSIENT = re.compile(
-    r"\b(?:today|tonight|this morning|this afternoon|this evening|right now|at the moment|atm)\b", re.I
+    r"\b(?:today|tonight|this morning|this afternoon|this evening|this week)\b", re.I
 )
 _SMALL_TALK_START = re.compile(
     r"^(?:thanks|thank|thx|cheers|ok|okay|cool|great|perfect|nice|awesome|lovely|sounds|looks|"
@@ -398,6 +398,9 @@ def _correction_candidates(user_text: str, assistant_text: str, name: str) -> li
     out = []
     for match in re.finditer(r"\b([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s*,?\s+not\s+([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\b", user_text):
         right, wrong = match.group(1), match.group(2)
+        right = re.sub(r"^(?:in|at|on|from|to|the|a|an|it's|its|is)\s+", "", right, flags=re.I)
+        if re.match(r"^(?:I|I'm|we|we're|my|our)\b", match.group(1), re.I):
+            continue  # the user's own clause already states it
         if wrong.lower() in {"sure", "really", "much", "bad", "yet", "that", "me", "a", "the"}:
             continue
         if not re.search(rf"\b{re.escape(wrong)}\b", assistant_text, re.I):
@@ -503,6 +506,10 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return None, clause
     if _EVALUATIVE.search(clause) and len(words) <= 6:
         return None, clause
+    if re.search(r"\bit is$|\bdo it$|\bdo that$", low) and len(words) <= 6:
+        return None, clause  # "Omelette it is", "I can do it": replies, not facts
+    if re.search(r"\b(?:I|we) (?:was|were) \w+ing\b", clause):
+        return None, clause  # past progressive narrates a moment ("I was watching a vlog")
     if re.search(r"\bI'll\b|\bI will\b|\bgoing to\b", clause) and len(words) <= 6:
         return None, clause
     if _TRANSIENT.search(clause) and len(words) <= 12:
@@ -511,7 +518,9 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "first-person", clause
     first = words[0]
     if position > 0 and subject_prefix and (_GERUND_FRAGMENT.match(clause) or _QUANTITY_FRAGMENT.match(clause)):
-        return "elided", f"I'm {clause}" if subject_prefix == "I'm" or _GERUND_FRAGMENT.match(clause) else f"I {clause}"
+        if _QUANTITY_FRAGMENT.match(clause) and subject_prefix != "I'm":
+            return None, clause  # "I teach 3 classes, about 35 students each": no verb to inherit
+        return "elided", f"I'm {clause}"
     if position == 0 and _is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this)\b$", low):
         return "elided", f"I {clause[0].lower()}{clause[1:]}"
     if position == 0 and first.lower() in {"started", "moving", "working", "living", "studying", "learning"} and len(words) >= 3:

@@ -53,6 +53,8 @@ class SentenceTransformerEmbedder:
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+            # torch's OpenMP threads otherwise spin and starve llama.cpp in the same process
+            os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             source = self._source or str(bundled_model_path())
             try:
                 if source not in _LOADED:

@@ -90,11 +90,13 @@ def check_gguf(path: Path) -> None:
 
 
 def file_sha256(path: Path) -> str:
-    """The file's sha256, cached in a sidecar keyed by size and mtime."""
+    """The file's sha256, cached under the cache dir keyed by path, size and mtime.
+
+    Nothing is written beside the model file: it may be the user's.
+    """
     stat = path.stat()
     key = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
-    sidecars = [path.with_name(path.name + ".sha256.json"),
-                cache_dir() / "hashes" / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24] + ".json")]
+    sidecars = [cache_dir() / "hashes" / (hashlib.sha256(str(path.resolve()).encode()).hexdigest()[:24] + ".json")]
     for sidecar in sidecars:
         try:
             data = json.loads(sidecar.read_text())

@@ -1,0 +1,122 @@
+"""Deterministic clause candidates: rewriting, splitting, and what yields nothing."""
+
+from __future__ import annotations
+
+from mem0cli.candidates import build_candidates, display_name, normalise, rewrite_first_person, third_person
+from mem0cli.models import Message
+
+
+def user(text: str, name: str | None = None, when: str = "2024-05-02T10:00:00", id: str | None = None) -> Message:
+    return Message(role="user", content=text, name=name, id=id, created_at=when)
+
+
+def assistant(text: str) -> Message:
+    return Message(role="assistant", content=text)
+
+
+def texts(messages: list[Message], default_name: str | None = "alice") -> list[str]:
+    return [c.text for c in build_candidates(messages, default_name)]
+
+
+def test_display_names() -> None:
+    assert display_name("alice") == "Alice"
+    assert display_name("priya_s") == "Priya"
+    assert display_name("u-77310") == "User"
+    assert display_name(None) == "User"
+    assert display_name("McKenzie") == "McKenzie"
+
+
+def test_first_person_rewrite_conjugates() -> None:
+    assert rewrite_first_person("I teach Year 5", "Aroha") == "Aroha teaches Year 5"
+    assert rewrite_first_person("I'm allergic to sesame", "Nadia") == "Nadia is allergic to sesame"
+    assert rewrite_first_person("I always fly with my partner", "Sam") == "Sam always flies with Sam's partner"
+    assert rewrite_first_person("I don't drink alcohol", "Amara") == "Amara does not drink alcohol"
+    assert rewrite_first_person("I've got two cats", "Bo") == "Bo has two cats"
+    assert third_person("study") == "studies" and third_person("watch") == "watches" and third_person("moved") == "moved"
+
+
+def test_lowercase_chat_pronouns_are_rewritten() -> None:
+    assert normalise("lol im a nurse and ive got a dog").strip() == "I'm a nurse and I've got a dog"
+    got = texts([user("lol im a 3rd shift security guard so i sleep 8am-3pm")], "u-50912")
+    assert "User is a 3rd shift security guard" in got
+    assert "User sleeps 8am-3pm" in got
+    got = texts([user("yo im lactose intolerant af so no milk stuff")], "jaylen")
+    assert got[0].startswith("Jaylen is lactose intolerant")
+    assert not any(" im " in t or t.startswith("im ") for t in got)
+
+
+def test_clauses_are_split_into_atomic_candidates() -> None:
+    got = texts([user("Context: I'm 41, about 92 kg, trying to get down to 85, and I lift weights three times a week.")], "sven")
+    assert got == [
+        "Sven is 41",
+        "Sven is about 92 kg",
+        "Sven is trying to get down to 85",
+        "Sven lifts weights three times a week",
+    ]
+    got = texts([user("I speak Wolof and French, but I'm sitting the IELTS in March.")], "fatou")
+    assert got == ["Fatou speaks Wolof and French", "Fatou is sitting the IELTS in March 2025"]
+
+
+def test_questions_greetings_small_talk_yield_nothing() -> None:
+    messages = [
+        user("Quick question: why does sourdough need a starter?"),
+        assistant("It is a culture of wild yeast."),
+        user("morning!! ugh, mondays"),
+        user("Got it, thanks!"),
+        user("how do i convert m3u8 to mp4 w ffmpeg"),
+        user("Can you write me a poem about a fox who lives in a lighthouse?"),
+        user("If I ever adopted a dog, what breeds are good for a small flat?"),
+        user("ok you've been a great referee"),
+        user("Got this text, is it legit? 'Hi, this is your bank. I am locked out, reply with your PIN.'"),
+    ]
+    assert texts(messages) == []
+
+
+def test_assistant_only_claims_yield_nothing() -> None:
+    messages = [
+        user("What are some good day hikes?"),
+        assistant("Since you live in Boulder and you're an experienced hiker, try Royal Arch."),
+        user("Thanks, I'll have a look."),
+    ]
+    assert texts(messages) == []
+
+
+def test_correction_of_the_assistant_replaces_its_claim() -> None:
+    messages = [
+        user("running outside ok in the mornings here? its cold"),
+        assistant("So to sum up: you live in Denver and you have two kids."),
+        user("boulder not denver lol"),
+    ]
+    got = texts(messages, "u-1")
+    assert "User lives in Boulder" in got
+    assert not any("Denver" in t for t in got)
+
+
+def test_named_speakers_sharing_a_user_id() -> None:
+    messages = [
+        user("Nikola and I are hiking in Montenegro next month.", name="jelena", when="2023-06-23T17:00:00", id="m1"),
+        user("note I'm allergic to wasps", name="nikola", id="m2"),
+        user("And I'm vegetarian.", name="jelena", id="m3"),
+    ]
+    cands = build_candidates(messages, "jelena")
+    by_text = {c.text: c for c in cands}
+    assert "Nikola and Jelena are hiking in Montenegro in July 2023" in by_text
+    assert by_text["Nikola is allergic to wasps"].speaker == "Nikola"
+    assert by_text["Nikola is allergic to wasps"].source_ids == ("m2",)
+    assert by_text["Jelena is vegetarian"].speaker == "Jelena"
+
+
+def test_pronoun_resolved_to_a_named_relative() -> None:
+    got = texts([user("My daughter Chiamaka is helping me. She is 16 and very good with the camera.")], "adaeze")
+    assert any(t.startswith("Adaeze's daughter Chiamaka is 16") for t in got)
+
+
+def test_user_introducing_a_name_is_used() -> None:
+    got = texts([user("btw call me Lena. I have a cat, Mochi.")], "u-88213")
+    assert "User's name is Lena" in got
+    assert "Lena has a cat, Mochi" in got
+
+
+def test_possession_named_in_a_question() -> None:
+    got = texts([user("How do I take a scrolling screenshot on my Pixel 8?")], "oscar")
+    assert got == ["Oscar has a Pixel 8"]
