@@ -164,6 +164,14 @@ def _progress(total: int, label: str) -> Iterator[Callable[[int], None]]:
         yield lambda n: bar.advance(task, n)
 
 
+def _history_id(memory, memory_id: str) -> str:
+    """A full id for `history`: a deleted memory has history but no row, so only expand live ids."""
+    try:
+        return memory.expand_id(memory_id)
+    except InputError:
+        return memory_id
+
+
 def _render_memories(items: list[dict], *, title: str, show_score: bool, explain: bool = False) -> None:
     from rich.table import Table
 
@@ -174,23 +182,20 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     table = Table(title=title, show_lines=explain)
     if show_score:
         table.add_column("score", justify="right")
-    table.add_column("kind")
-    table.add_column("memory", overflow="fold", min_width=30, ratio=3)
-    table.add_column("scope", overflow="fold")
+    table.add_column("memory", overflow="fold", ratio=1)
     table.add_column("said", no_wrap=True)
-    table.add_column("id", overflow="fold", style="dim", ratio=1)
+    table.add_column("id", no_wrap=True, style="dim")
     for item in items:
-        scope = " ".join(f"{k[0]}:{item[k]}" for k in ("user_id", "agent_id", "run_id") if item.get(k))
         said = (item.get("said_at") or item.get("created_at") or "")[:10]
         text = item["memory"]
-        if item.get("kind") == "message" and item.get("speaker"):
-            text = f"{item['speaker']}: {text}"
+        if item.get("kind") == "message":
+            text = f"[turn] {item.get('speaker') or item.get('role')}: {text}"
         if item.get("superseded_by"):
             text += " (superseded)"
         if explain and item.get("explain"):
             text += "\n" + " ".join(f"{k}={v}" for k, v in item["explain"].items() if v is not None)
         cells = [f"{item['score']:.3f}"] if show_score else []
-        table.add_row(*cells, item.get("kind", "fact"), text, scope, said, item["id"])
+        table.add_row(*cells, text, said, item["id"][:8])
     console.print(table)
 
 
@@ -335,7 +340,8 @@ def get(
 
     Example: mem0cli get 0b9c...
     """
-    item = _memory().get(memory_id)
+    memory = _memory()
+    item = memory.get(memory.expand_id(memory_id))
     if item is None:
         raise InputError(f"no memory with id {memory_id}")
     if as_json:
@@ -363,7 +369,8 @@ def history(
 
     Example: mem0cli history 0b9c...
     """
-    events = _memory().history(memory_id)
+    memory = _memory()
+    events = memory.history(_history_id(memory, memory_id))
     if not events:
         raise InputError(f"no history for id {memory_id}")
     if as_json:
@@ -400,9 +407,7 @@ def forget(
     if memory_ids:
         if user_id or agent_id or run_id or filters:
             raise InputError("give ids or a scope/filter, not both")
-        missing = [i for i in memory_ids if memory.get(i) is None]
-        if missing:
-            raise InputError(f"no memory with id {missing[0]}")
+        memory_ids = [memory.expand_id(i) for i in memory_ids]
         if not dry_run:
             for memory_id in memory_ids:
                 memory.delete(memory_id)

@@ -55,6 +55,8 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
             # torch's OpenMP threads otherwise spin and starve llama.cpp in the same process
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             source = self._source or str(bundled_model_path())
             try:
                 if source not in _LOADED:

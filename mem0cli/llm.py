@@ -124,12 +124,30 @@ def model_id_for(path: Path) -> str:
     return f"{path.name}@{file_sha256(path)[:12]}"
 
 
+_LOG_CALLBACK: Any = None
+
+
+def _quiet_native_logs(llama_cpp: Any) -> None:
+    """llama.cpp's own log lines go nowhere: stderr is for mem0cli's messages only."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is None:
+        import ctypes
+
+        @llama_cpp.llama_log_callback
+        def _drop(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+            return None
+
+        _LOG_CALLBACK = _drop  # keep a reference: llama.cpp holds only the pointer
+        llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+
+
 def _load_llama(path: Path, *, n_ctx: int, n_threads: int | None) -> Any:
     try:
         import llama_cpp
         import llama_cpp.llama_cpp as low
     except ImportError as exc:
         raise ModelError(f"llama-cpp-python is not installed; it is needed for {MODEL_ENV}") from exc
+    _quiet_native_logs(llama_cpp)
     original = low.llama_model_default_params
 
     def defaults_without_extra_bufts() -> Any:

@@ -407,6 +407,17 @@ class Memory:
         item["evidence"] = [message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
         return item
 
+    def expand_id(self, prefix: str) -> str:
+        """The full id of the one memory or turn whose id starts with `prefix` (at least 6 characters)."""
+        if len(prefix) < 6:
+            raise InputError(f"id {prefix!r} is too short: give at least 6 characters")
+        found = self.facts.ids_starting(prefix)
+        if not found:
+            raise NotFoundError(f"no memory with id {prefix}")
+        if len(found) > 1 and prefix not in found:
+            raise InputError(f"id {prefix} is ambiguous: give more characters")
+        return prefix if prefix in found else found[0]
+
     def get_all(
         self,
         *,

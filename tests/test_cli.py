@@ -148,3 +148,15 @@ def test_stats(scripted):
     run("add", "I like tea", "-u", "alice")
     data = json.loads(run("stats", "--json").stdout)
     assert data["memories"] == 1 and data["messages"] == 1 and data["users"] == 1
+
+
+def test_ids_can_be_given_by_a_unique_prefix(scripted):
+    scripted.outputs = ['["Alice likes tea"]']
+    mid = json.loads(run("add", "I like tea", "-u", "alice", "--json").stdout)["results"][0]["id"]
+    table = run("list")
+    assert mid[:8] in table.stdout
+    assert json.loads(run("get", mid[:8], "--json").stdout)["id"] == mid
+    short = run("get", mid[:3])
+    assert short.exit_code == 2 and "too short" in short.stderr
+    assert run("forget", mid[:8]).exit_code == 0
+    assert [e["event"] for e in json.loads(run("history", mid, "--json").stdout)] == ["ADD", "DELETE"]

@@ -40,9 +40,13 @@ def store_bytes(store: Path) -> bytes:
 @pytest.mark.e2e
 def test_alice_and_bob_scenario(tmp_path):
     store = tmp_path / "store"
-    added = json.loads(ok(mem0cli(store, "add", "-u", "alice", "--json", stdin=json.dumps(ALICE))))["results"]
+    first = mem0cli(store, "add", "-u", "alice", "--json", stdin=json.dumps(ALICE))
+    added = json.loads(ok(first))["results"]
     assert any("Seattle" in r["memory"] for r in added), added
-    ok(mem0cli(store, "add", "-u", "bob", stdin=json.dumps(BOB)))
+    assert first.stderr.strip().splitlines() == [first.stderr.strip()]  # one summary line, no model logs
+    assert "2 messages read" in first.stderr
+    quiet = mem0cli(store, "--quiet", "add", "-u", "bob", stdin=json.dumps(BOB))
+    assert quiet.returncode == 0 and quiet.stderr == "" and quiet.stdout == ""
 
     hits = json.loads(ok(mem0cli(store, "search", "where do I live", "-u", "alice", "--json")))["results"]
     assert "Seattle" in hits[0]["memory"]

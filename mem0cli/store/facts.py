@@ -278,6 +278,16 @@ class FactStore:
             hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
         return hits
 
+    def ids_starting(self, prefix: str, limit: int = 2) -> list[str]:
+        """Memory ids and message pks that start with `prefix` (at most `limit`)."""
+        n = len(prefix)
+        rows = self.conn.execute(
+            "SELECT id FROM memories WHERE substr(id, 1, ?) = ? UNION ALL "
+            "SELECT pk FROM messages WHERE substr(pk, 1, ?) = ? LIMIT ?",
+            [n, prefix, n, prefix, limit],
+        )
+        return [r[0] for r in rows]
+
     def is_empty(self) -> bool:
         """True when the store holds no memory and no message."""
         return not self.conn.execute(

@@ -14,6 +14,7 @@ TABLE = "memories"
 SCALAR_COLUMNS = ("kind", "user_id", "agent_id", "run_id", "created_at", "updated_at", "said_at")
 #: Past this many rows an IVF-PQ index is built, so search stops scanning every vector.
 ANN_INDEX_ROWS = 50_000
+VECTOR_INDEX = "vector_idx"
 
 
 class LanceVectorStore:
@@ -89,6 +90,18 @@ class LanceVectorStore:
         columns.append(pa.FixedSizeListArray.from_arrays(pa.array(matrix.reshape(-1)), self.dimensions))
         columns += [pa.array([r.get(c) for r in rows], pa.string()) for c in SCALAR_COLUMNS]
         self._table.add(pa.Table.from_arrays(columns, schema=schema))
+
+    def maybe_build_index(self) -> bool:
+        """Build the ANN index once the table passes ANN_INDEX_ROWS; True when one was built."""
+        if self.count() < ANN_INDEX_ROWS:
+            return False
+        names = {i.name for i in self._table.list_indices()}
+        if VECTOR_INDEX in names:
+            return False
+        self._table.create_index(
+            metric="cosine", index_type="IVF_PQ", vector_column_name="vector", name=VECTOR_INDEX,
+        )
+        return True
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
