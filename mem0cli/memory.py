@@ -67,6 +67,31 @@ class Memory:
         self._vectors: Any = None
         self._lock_depth = 0
 
+    @classmethod
+    def from_config(cls, config: dict[str, Any] | None = None) -> Memory:
+        """Mem0-style construction: reads the parts of a Mem0 config dict that apply offline.
+
+        `vector_store.config.path` (or top-level `path`) is the store directory,
+        `embedder.config.model` a sentence-transformers model, `llm.config.model` a GGUF path.
+        """
+        config = config or {}
+        if not isinstance(config, dict):
+            raise InputError("config must be a dict")
+
+        def part(name: str) -> dict[str, Any]:
+            section = config.get(name) or {}
+            inner = section.get("config") if isinstance(section, dict) else None
+            return inner if isinstance(inner, dict) else {}
+
+        base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
+        settings = Settings(
+            home=base.home,
+            llm_model=part("llm").get("model") or base.llm_model,
+            embed_model=part("embedder").get("model") or base.embed_model,
+            update_policy=base.update_policy,
+        )
+        return cls(settings=settings)
+
     # -- parts, loaded on first use --------------------------------------------
     @property
     def embedder(self) -> Embedder:

@@ -213,3 +213,15 @@ def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
     assert memory.get(turn["id"]) is None
     assert memory.search("gate code", user_id="alice")["results"] == []
     assert memory.facts.deletions()[-1]["count"] == 1
+
+
+def test_from_config_reads_a_mem0_style_config(tmp_path):
+    m = Memory.from_config({
+        "vector_store": {"provider": "lancedb", "config": {"path": str(tmp_path / "store")}},
+        "embedder": {"provider": "huggingface", "config": {"model": "/models/other-minilm"}},
+        "llm": {"provider": "llama_cpp", "config": {"model": "/models/big.gguf"}},
+    })
+    assert m.path == tmp_path / "store"
+    assert m.settings.embed_model == "/models/other-minilm" and m.settings.llm_model == "/models/big.gguf"
+    with pytest.raises(InputError):
+        Memory.from_config("nope")
