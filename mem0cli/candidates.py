@@ -102,10 +102,14 @@ _LEADING_FILLER = re.compile(
 )
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha|though|tho|btw|tbh|honestly|anyway|too|here|either|thanks|thank you|ugh|actually))+[\s!.]*$", re.I)
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\uFE0F\u200d]+")
-_QUOTED = re.compile(r"(?<![\w])(['\u2018\"\u201c])(?=\S)(.{12,}?)(?<=\S)(['\u2019\"\u201d])(?![\w])", re.S)
+# a quoted passage: its text may hold apostrophes ("I'm") but no closing quote, so a
+# short quote ('about me') is never taken as the start of a long one
+_QUOTED = re.compile(
+    r"(?<![\w])(['\u2018\"\u201c])(?=\S)((?:(?!['\u2019\"\u201d](?!\w)).){12,}?)(?<=\S)(['\u2019\"\u201d])(?![\w])", re.S
+)
 _ABBREV = re.compile(r"\b(Mr|Mrs|Ms|Dr|St|Prof|Jr|Sr|vs|etc|e\.g|i\.e|approx|no)\.\s", re.I)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+\w")
-_PHONE = re.compile(r"(?<![\w])(?:\+?\d[\d ()-]{7,}\d)(?![\w])")
+_PHONE = re.compile(r"(?<![\w(])(?:\+?\d|\(\d)[\d ()-]{7,}\d(?![\w])")
 
 
 @dataclass(frozen=True)
@@ -200,13 +204,17 @@ _SPLIT_SUBJECT = r"(?:I|I'm|I've|I'd|I'll|(?i:my|we|we're|we've|our|he|she|he's|
 _CLAUSE_SPLIT = re.compile(
     r"\s*;\s*"
     r"|,?\s+but\s+"
-    r"|,\s+so\s+|\s+so\s+(?=" + _SPLIT_SUBJECT + r")|,\s+(?=even\b)"
+    r"|,\s+so\s+|\s+so\s+(?=" + _SPLIT_SUBJECT + r"|(?:no|not|need|needs|please|any|can|could|should|what|how|it's|that's|there's)\b)"
+    r"|,\s+(?=even\b)"
     r"|,?\s+because\s+|,?\s+since\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+(?:although|though|while|whereas)\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+and\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,\s+and\s+"
+    r"|,\s+(?=(?:can|could|should|would|will|do|does|did|is|are|am)\s+(?:I|you|we|it|there|this|that|they)\b)"
+    r"|,\s+(?=(?:what|how|why|where|when|which|any)\b)"
 )
+_PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) \w+ing\b")
 _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
 
@@ -223,6 +231,9 @@ def _split_shared_subject(pieces: list[str]) -> list[str]:
             out.append(piece)
             continue
         head, tail = piece[: match.start()], piece[match.end():]
+        if _PAST_PROGRESSIVE.search(head):
+            out.append(piece)  # "I was watching a vlog and got curious": one narrated moment
+            continue
         if re.match(r"^(?:I'm|I am|I)\b", head):
             subject = "I"
         else:
@@ -237,6 +248,8 @@ def _split_shared_subject(pieces: list[str]) -> list[str]:
 
 def split_clauses(sentence: str) -> list[str]:
     """Clauses of a sentence; a short "Header:" prefix is dropped."""
+    # an apposition naming a relative is part of the subject: "my youngest, Jonas, is 7"
+    sentence = re.sub(r"\b((?i:my|our)\s+(?:\w+\s+)?\w+),\s+([A-Z][\w'-]+),\s+", r"\1 \2 ", sentence)
     head = re.match(r"^([^:]{1,40}):\s+(?=\S)", sentence)
     if head and len(head.group(1).split()) <= 6 and "http" not in head.group(1):
         sentence = sentence[head.end():]
@@ -260,11 +273,19 @@ def split_clauses(sentence: str) -> list[str]:
     return out
 
 
+_SMALL_TALK_OPENER = re.compile(
+    r"^(?:lol |haha |ok |okay |oh )?(?:perfect|great|cool|nice|awesome|lovely|brilliant|amazing|thanks|thank you|"
+    r"got it|sounds good|fair enough|fair|wow|good|noted)\s*[,!.:]+\s*",
+    re.I,
+)
+
+
 def _clean_clause(clause: str) -> str:
     clause = clause.strip(" \t,;:-\u2013\u2014\"'")
     previous = None
     while previous != clause:
         previous = clause
+        clause = _SMALL_TALK_OPENER.sub("", clause)
         clause = _LEADING_FILLER.sub("", clause).strip(" ,;:-")
         clause = _TRAILING_FILLER.sub("", clause).strip(" ,;:-")
     clause = re.sub(r"[!?.]+$", "", clause).strip()
@@ -334,6 +355,7 @@ def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
     poss = possessive(name)
     for match in re.finditer(r"\b(?i:my)\s+(?i:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
         relation, person = match.group(1).lower(), match.group(2)
+        person = re.sub(r"'s?$", "", person) if person else person  # "my sister Kalena's baby shower"
         if person and person.lower() in {"is", "and", "has", "was"}:
             person = None
         text = f"{poss} {relation}" + (f" {person}" if person else "")
@@ -458,7 +480,12 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         for fixed in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
             out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant, "correction", i))
         for kind, fact in _identifier_facts(text, name):
-            out.append(Candidate(fact, name, _ids([message]), message.created_at, src, kind, i))
+            # built from a matched identifier: its template words ("phone number") are ours
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, kind, i))
+        for fact in _link_facts(text, name, we):
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "link", i))
+        for fact in _named_relations(text, name):
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "named", i))
         for sentence in split_sentences(text):
             question = sentence.rstrip().endswith("?")
             clauses = split_clauses(sentence)
@@ -489,7 +516,19 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 grounding = "\n".join(history.get(names[i], [])) + "\n" + src if kind == "third-party" else src
                 out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, grounding, kind, i, raw))
         history.setdefault(names[i], []).append(src)
-    return _dedupe(out)
+    return _dedupe(_drop_covered_links(out))
+
+
+def _drop_covered_links(candidates: list[Candidate]) -> list[Candidate]:
+    """A link candidate is a fallback: not needed when a clause of its message carries the URL."""
+    out = []
+    for c in candidates:
+        if c.kind == "link":
+            url = c.text.rsplit(" ", 1)[-1]
+            if any(o.kind != "link" and o.message_index == c.message_index and url in o.text for o in candidates):
+                continue
+        out.append(c)
+    return out
 
 
 def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | None, str]:
@@ -508,7 +547,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return None, clause
     if re.search(r"\bit is$|\bdo it$|\bdo that$", low) and len(words) <= 6:
         return None, clause  # "Omelette it is", "I can do it": replies, not facts
-    if re.search(r"\b(?:I|we) (?:was|were) \w+ing\b", clause):
+    if _PAST_PROGRESSIVE.search(clause):
         return None, clause  # past progressive narrates a moment ("I was watching a vlog")
     if re.search(r"\bI'll\b|\bI will\b|\bgoing to\b", clause) and len(words) <= 6:
         return None, clause
@@ -521,7 +560,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         if _QUANTITY_FRAGMENT.match(clause) and subject_prefix != "I'm":
             return None, clause  # "I teach 3 classes, about 35 students each": no verb to inherit
         return "elided", f"I'm {clause}"
-    if position == 0 and _is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this)\b$", low):
+    if position == 0 and _is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this|these|those)\b", low):
         return "elided", f"I {clause[0].lower()}{clause[1:]}"
     if position == 0 and first.lower() in {"started", "moving", "working", "living", "studying", "learning"} and len(words) >= 3:
         return "elided", f"I'm {clause[0].lower()}{clause[1:]}" if first.endswith("ing") else f"I {clause}"
@@ -529,7 +568,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "third-party", clause
     if re.match(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?:\w+\s+)?(?:is|are|was|has|have|had|will|does|doesn't|can't|hates|loves|likes|plays|works|lives|starts|got|moved|goes)\b", clause):
         return "third-party", clause
-    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called)", clause, re.I):
+    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
         return "third-party", clause
     return None, clause
 
@@ -544,6 +583,47 @@ def _possessions_in_questions(text: str) -> list[str]:
             thing = match.group(1).strip()
             if re.search(r"[A-Z]", thing[1:]) or re.search(r"\d", thing) or len(thing.split()) > 1:
                 out.append(thing)
+    return out
+
+
+PETS = frozenset("cat dog puppy kitten rabbit bunny hamster parrot horse pony tortoise turtle snake lizard gecko ferret budgie".split())
+_NAMED_KIN = (_RELATION - {"youngest", "oldest", "eldest", "baby", "kid"}) | PETS
+NAMED_RELATION = re.compile(r"\bhas an? (\w+) named ([\w'-]+)$")  # the text _named_relations() writes
+
+
+def _named_relations(text: str, name: str) -> list[str]:
+    """"my cat Borscht keeps ..." -> "NAME has a cat named Borscht": a named pet or relative."""
+    out = []
+    for match in re.finditer(
+        r"\b(?i:my)\s+(?:(?i:little|older|younger|big|baby|new|best|old)\s+)?([a-z]+),?\s+([A-Z][\w'-]+)(?=[\s,.!?;:)]|$)", text
+    ):
+        noun, person = match.group(1).lower(), re.sub(r"'s?$", "", match.group(2))
+        if noun not in _NAMED_KIN or person in {"I", "I'm", "I've", "I'd", "I'll"} or person.lower() in _STOP_NAMES:
+            continue
+        article = "an" if noun[0] in "aeiou" else "a"
+        out.append(f"{name} has {article} {noun} named {person}")
+    return out
+
+
+_STOP_NAMES = frozenset("and but so or the a an is was has had who which that this it he she they".split())
+
+
+_URL = r"(?:https?://[^\s,;)\]]+|(?:[\w-]+\.)+(?:com|org|net|io|dev|app|ai|co|uk|de)(?:/[^\s,;)\]]*)?)"
+_LINK = re.compile(
+    r"\b((?:the|my|our)\s+[\w' -]{2,50}?)(?:\s+(?:is\s+at|is\s+here|is|are\s+at|are|lives\s+at|at))?\s*:?\s+(" + _URL + r")",
+    re.I,
+)
+
+
+def _link_facts(text: str, name: str, we: str | None) -> list[str]:
+    """"the design doc is here: https://x/y" -> "The design doc is at https://x/y"."""
+    out = []
+    for match in _LINK.finditer(text):
+        thing, url = match.group(1).strip(), match.group(2).rstrip(".!?:'\"")
+        if len(thing.split()) > 8 or _SECOND_PERSON.search(thing):
+            continue
+        thing = rewrite_first_person(thing, name, we=we)
+        out.append(f"{thing[:1].upper()}{thing[1:]} is at {url}")
     return out
 
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from . import prompts
-from .candidates import Candidate, build_candidates, display_name, normalise
+from .candidates import NAMED_RELATION, PETS, Candidate, build_candidates, display_name, normalise
 from .models import ExtractionResult, Fact, Message
 
 
@@ -157,6 +157,7 @@ class ExtractionStats:
     ungrounded: int = 0
     rejected: int = 0
     capped: int = 0
+    redundant: int = 0
     scores: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -187,13 +188,31 @@ class _CandidateExtractor:
                 kept.append((cand, score))
             else:
                 stats.rejected += 1
+        kept = self._drop_redundant(kept, stats)
         kept = self._cap(kept, stats)
         facts = [
             Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3))
             for c, s in kept
         ]
         self.last_stats = stats
-        return ExtractionResult(facts=facts, dropped=stats.ungrounded + stats.rejected + stats.capped)
+        return ExtractionResult(facts=facts, dropped=stats.ungrounded + stats.rejected + stats.capped + stats.redundant)
+
+    @staticmethod
+    def _drop_redundant(kept: list[tuple[Candidate, float]], stats: ExtractionStats) -> list[tuple[Candidate, float]]:
+        """"X has a sister named Kalena" adds nothing when a kept fact is about "X's sister Kalena".
+
+        A pet's name stays: that the pet exists is usually the lasting part.
+        """
+        out = []
+        for cand, score in kept:
+            match = NAMED_RELATION.search(cand.text) if cand.kind == "named" else None
+            if match and match.group(1) not in PETS:
+                mention = re.compile(rf"\b{re.escape(match.group(1))},?\s+{re.escape(match.group(2))}\b", re.I)
+                if any(other is not cand and mention.search(other.text) for other, _ in kept):
+                    stats.redundant += 1
+                    continue
+            out.append((cand, score))
+        return out
 
     def _cap(self, kept: list[tuple[Candidate, float]], stats: ExtractionStats) -> list[tuple[Candidate, float]]:
         per_message: dict[int, list[tuple[Candidate, float]]] = {}

@@ -120,3 +120,50 @@ def test_user_introducing_a_name_is_used() -> None:
 def test_possession_named_in_a_question() -> None:
     got = texts([user("How do I take a scrolling screenshot on my Pixel 8?")], "oscar")
     assert got == ["Oscar has a Pixel 8"]
+
+
+def test_named_pet_or_relative_becomes_its_own_candidate() -> None:
+    got = texts([user("My cat Whiskerton keeps scratching the sofa. How do I stop him?")], "oona")
+    assert "Oona has a cat named Whiskerton" in got
+    got = texts([user("My sister Odile's wedding is in May.")], "oona")
+    assert "Oona has a sister named Odile" in got
+    assert not any("Odile's's" in t or "named Odile's" in t for t in got)
+
+
+def test_link_stated_beside_a_request() -> None:
+    got = texts([user("Can you shorten my bio? The spec for the new parser is here: https://quill.example.net/spec, read it first.")], "pim")
+    assert "The spec for the new parser is at https://quill.example.net/spec" in got
+    got = texts([user("our wiki: https://wiki.example.org/team")], "pim")
+    assert "Pim's wiki is at https://wiki.example.org/team" in got
+
+
+def test_short_quote_does_not_swallow_the_message() -> None:
+    text = "Fix the 'about' page please. I live in Tromsø. Text: 'Hi, I'm a painter and I love the sea.'"
+    got = texts([user(text)], "pim")
+    assert "Pim lives in Tromsø" in got
+    assert not any("painter" in t for t in got)  # quoted text is not the user's claim
+
+
+def test_phone_number_in_brackets_is_kept_whole() -> None:
+    got = texts([user("Reach me on (212) 555-0199 after six.")], "pim")
+    assert "Pim's phone number is (212) 555-0199" in got
+
+
+def test_statement_before_a_question_in_one_sentence() -> None:
+    got = texts([user("rn im a cook at a diner 30hrs a week, can i keep that during the course??")], "tal")
+    assert any(t.startswith("Tal is a cook at a diner") or "Tal is a cook at a diner" in t for t in got)
+    assert not any("keep that" in t for t in got)
+
+
+def test_narrated_moment_and_its_tail_yield_nothing() -> None:
+    messages = [
+        user("Makes sense. No actual plans, I was reading a travel blog and got curious."),
+        user("lol perfect, short is exactly what I needed"),
+    ]
+    assert texts(messages, "kit") == []
+
+
+def test_apposition_and_trailing_so_fragment() -> None:
+    got = texts([user("My youngest, Pia, is 6. I'm vegetarian so no meat stuff")], "rue")
+    assert "Rue's youngest Pia is 6" in got
+    assert "Rue is vegetarian" in got

@@ -86,3 +86,11 @@ def test_facts_per_message_are_capped() -> None:
     result = RuleExtractor(max_facts_per_message=4).extract([Message("user", text, id="m1")], default_name="kim")
     assert len(result.facts) == 4
     assert result.dropped >= 8
+
+
+def test_named_relative_is_dropped_when_a_kept_fact_names_them() -> None:
+    messages = [Message("user", "My brother Anselm lives in Quito. My dog Fennel is 3.", id="m1")]
+    texts = [f.text for f in RuleExtractor().extract(messages, default_name="ines").facts]
+    assert "Ines's brother Anselm lives in Quito" in texts
+    assert "Ines has a brother named Anselm" not in texts  # nothing beyond the fact above
+    assert "Ines has a dog named Fennel" in texts  # a pet's name stays: its existence is the fact
