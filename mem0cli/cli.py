@@ -65,6 +65,7 @@ def handled(func: F) -> F:
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
+            _check_utf8(kwargs)
             return func(*args, **kwargs)
         except typer.Exit:
             raise
@@ -82,6 +83,17 @@ def handled(func: F) -> F:
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _check_utf8(arguments: dict[str, Any]) -> None:
+    """Arguments that were not valid UTF-8 on the command line (lone surrogates) are bad input."""
+    for name, value in arguments.items():
+        for item in value if isinstance(value, list) else [value]:
+            if isinstance(item, str):
+                try:
+                    item.encode("utf-8")
+                except UnicodeEncodeError:
+                    raise InputError(f"{name.replace('_', '-')} is not valid UTF-8") from None
 
 
 def _error(message: str) -> None:

@@ -404,8 +404,31 @@ def to_lance(f: Filter | None) -> str | None:
     Only the columns are known to LanceDB; conditions on metadata (and a few
     others, such as ``icontains``) are dropped from an AND, and make an OR or a
     NOT unknown. The exact filter is applied afterwards in SQLite or Python.
+    LanceDB's parser fails on deeply nested expressions, so a predicate nested
+    deeper than ``MAX_LANCE_DEPTH`` parentheses is dropped (None: no pre-filter).
     """
-    return None if f is None else _lance(f)[0]
+    predicate = None if f is None else _lance(f)[0]
+    if predicate is not None and _paren_depth(predicate) > MAX_LANCE_DEPTH:
+        return None
+    return predicate
+
+
+MAX_LANCE_DEPTH = 12
+
+
+def _paren_depth(predicate: str) -> int:
+    """The deepest parenthesis nesting outside string literals."""
+    depth = deepest = 0
+    in_string = False
+    for char in predicate:
+        if char == "'":
+            in_string = not in_string  # a doubled '' toggles twice: still right
+        elif not in_string and char == "(":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif not in_string and char == ")":
+            depth -= 1
+    return deepest
 
 
 def _lance(f: Filter) -> tuple[str | None, bool]:

@@ -33,7 +33,7 @@ from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api
-from .validate import build_filter, check_limit, check_metadata, check_scope
+from .validate import build_filter, check_limit, check_metadata, check_scope, check_text
 
 logger = logging.getLogger("mem0cli")
 
@@ -388,7 +388,7 @@ class Memory:
         it; `kind` is "fact" or "message" to return only one kind; `explain` adds the
         parts of each score.
         """
-        if not isinstance(query, str) or not query.strip():
+        if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
         limit = check_limit(limit)
         if kind not in (None, "fact", "message"):
@@ -424,6 +424,7 @@ class Memory:
 
     def get(self, memory_id: str) -> MemoryItem | None:
         """One memory with its source messages (text and time), or None."""
+        check_text(memory_id, "memory id")
         row = self.facts.get_rows([str(memory_id)]).get(str(memory_id))
         if row is None:
             turn = self.facts.get_messages([str(memory_id)]).get(str(memory_id))
@@ -460,6 +461,7 @@ class Memory:
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         """The events of one memory, oldest first (ADD, UPDATE, DELETE)."""
+        check_text(memory_id, "memory id")
         return self.facts.history(str(memory_id))
 
     def _items(self, rows: list[dict[str, Any]]) -> list[MemoryItem]:
@@ -469,7 +471,8 @@ class Memory:
     # -- change and delete -----------------------------------------------------
     def update(self, memory_id: str, data: str) -> dict[str, str]:
         """Replace a memory's text; the old text stays in its history."""
-        if not isinstance(data, str) or not data.strip():
+        check_text(memory_id, "memory id")
+        if not isinstance(check_text(data, "memory text"), str) or not data.strip():
             raise InputError("the new memory text is empty")
         text = data.strip()
         vector = self.embedder.embed_documents([text])[0]
@@ -489,6 +492,7 @@ class Memory:
 
     def delete(self, memory_id: str) -> dict[str, str]:
         """Delete one memory (or one stored turn) from both stores; history records the deletion."""
+        check_text(memory_id, "memory id")
         if self.facts.get_rows([memory_id]).get(memory_id) is not None:
             self._delete_ids([memory_id], {"id": memory_id}, reason="delete")
         elif self.facts.get_messages([memory_id]).get(memory_id) is not None:

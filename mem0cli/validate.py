@@ -16,6 +16,8 @@ def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[st
     for key, value in scope.items():
         if value is not None and (not isinstance(value, str) or not value.strip() or len(value) > 256):
             raise InputError(f"{key} must be a non-empty string of at most 256 characters")
+        if value is not None:
+            check_text(value, key)
     if required and not any(scope.values()):
         raise InputError("a scope is required: give at least one of user_id, agent_id, run_id")
     return scope
@@ -36,6 +38,11 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
             raise InputError("metadata keys must be non-empty strings of at most 256 characters")
     try:
         encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
+        encoded.encode("utf-8")
+    except RecursionError:
+        raise InputError("metadata is nested too deeply") from None
+    except UnicodeEncodeError:
+        raise InputError("metadata is not valid UTF-8 text") from None
     except (TypeError, ValueError) as exc:
         raise InputError(f"metadata must be JSON-serialisable: {exc}") from exc
     if len(encoded) > 65_536:
@@ -47,3 +54,14 @@ def check_limit(limit: Any) -> int:
     if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
         raise InputError(f"limit must be an integer from 1 to {MAX_LIMIT}")
     return limit
+
+
+def check_text(value: Any, what: str) -> str:
+    """A string that SQLite and LanceDB can store: valid UTF-8 (no lone surrogates)."""
+    if not isinstance(value, str):
+        raise InputError(f"{what} must be a string")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise InputError(f"{what} is not valid UTF-8 text") from None
+    return value
