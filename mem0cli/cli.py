@@ -501,6 +501,47 @@ def import_(
 
 @app.command()
 @handled
+def doctor(
+    repair: Annotated[bool, typer.Option("--repair", help="Fix what can be rebuilt from SQLite first.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check that SQLite and LanceDB agree (ids, counts, model, schema); exit 1 when they do not.
+
+    Example: mem0cli doctor --repair
+    """
+    from . import doctor as checks
+
+    memory = _memory()
+    fixed = checks.repair(memory) if repair else []
+    report = checks.check(memory)
+    if as_json:
+        _print_json({"ok": report.ok, "problems": report.problems, "counts": report.counts, "fixed": fixed})
+    else:
+        for line in fixed:
+            _info(f"fixed: {line}")
+        for problem in report.problems:
+            sys.stdout.write(f"problem: {problem}\n")
+        if report.ok:
+            _info("ok: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+@handled
+def reindex() -> None:
+    """Rebuild the vector table from SQLite, e.g. after changing MEM0CLI_EMBED_MODEL.
+
+    Example: MEM0CLI_EMBED_MODEL=/models/other mem0cli reindex
+    """
+    from . import doctor as checks
+
+    count = checks.reindex(_memory())
+    _info(f"reindexed {count} facts and turns")
+
+
+@app.command()
+@handled
 def compact() -> None:
     """Rewrite the store's files so that forgotten text leaves the disk (forget does this too).
 

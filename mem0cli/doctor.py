@@ -47,7 +47,7 @@ class DoctorReport:
 
 
 def check(memory: Memory) -> DoctorReport:
-    """Compare the two stores; never loads the embedding model, never writes."""
+    """Compare the two stores; loads no embedding model and changes nothing in them."""
     with memory._write_lock():
         return _inspect(memory)
 
@@ -154,8 +154,10 @@ def _inspect(memory: Memory) -> DoctorReport:
             key for key, scope in table["scopes"].items() if key in rows and rows[key][1] != scope
         )
     report.counts.update(
-        vectors=len(vector_ids), missing_vectors=len(report.missing),
-        orphan_vectors=len(report.orphans), stale_vectors=len(report.stale),
+        vectors=len(vector_ids),
+        missing_vectors=len(report.missing),
+        orphan_vectors=len(report.orphans),
+        stale_vectors=len(report.stale),
         duplicate_vectors=len(report.duplicates),
     )
     if report.missing:
@@ -176,7 +178,9 @@ def _inspect(memory: Memory) -> DoctorReport:
 def _check_sqlite(conn: sqlite3.Connection, report: DoctorReport) -> None:
     version = int(conn.execute("PRAGMA user_version").fetchone()[0])
     if not 1 <= version <= len(MIGRATIONS):
-        report.problems.append(f"unknown schema version {version} (this mem0cli knows 1 to {len(MIGRATIONS)})")
+        report.problems.append(
+            f"unknown schema version {version} (this mem0cli knows 1 to {len(MIGRATIONS)})"
+        )
         report.fatal = True
     result = [r[0] for r in conn.execute("PRAGMA integrity_check")]
     if result != ["ok"]:
@@ -197,7 +201,8 @@ def _check_sqlite(conn: sqlite3.Connection, report: DoctorReport) -> None:
                 f"the keyword index of {table} disagrees with it ({missing} rows missing, {extra} extra)"
             )
     dangling = conn.execute(
-        "SELECT count(*) FROM memory_sources s WHERE NOT EXISTS (SELECT 1 FROM memories m WHERE m.id = s.memory_id)"
+        "SELECT count(*) FROM memory_sources s "
+        "WHERE NOT EXISTS (SELECT 1 FROM memories m WHERE m.id = s.memory_id)"
     ).fetchone()[0]
     if dangling:
         report.problems.append(f"{dangling} source links point at memories that do not exist")
@@ -209,7 +214,9 @@ def _check_model(
     model_id = memory.embedder.model_id  # an attribute: the model is not loaded
     if stored is None:
         if has_vectors:
-            report.problems.append("the store has vectors but no recorded embedding model; run `mem0cli reindex`")
+            report.problems.append(
+                "the store has vectors but no recorded embedding model; run `mem0cli reindex`"
+            )
             report.reindex_needed = True
         return
     if stored != model_id:
@@ -276,8 +283,10 @@ def _read_vector_table(path: Path, report: DoctorReport) -> dict[str, Any] | Non
         dimensions = vector_store.LanceVectorStore.open_existing(path).dimensions
     except StoreError:  # the directory exists but the table was never created (or was dropped)
         return None
-    except Exception as exc:  # lancedb raises OSError, RuntimeError, ValueError... for a damaged table
-        report.problems.append(f"the vector table cannot be opened ({type(exc).__name__}); run `mem0cli reindex`")
+    except Exception as exc:  # noqa: BLE001 - a damaged table: OSError, RuntimeError, ValueError...
+        report.problems.append(
+            f"the vector table cannot be opened ({type(exc).__name__}); run `mem0cli reindex`"
+        )
         report.reindex_needed = True
         return None
     try:
@@ -287,8 +296,10 @@ def _read_vector_table(path: Path, report: DoctorReport) -> dict[str, Any] | Non
         names = set(table.schema.names)
         columns = ["id", *(c for c in SCOPE_COLUMNS if c in names)]
         data = table.search().select(columns).limit(None).to_arrow().to_pydict()
-    except Exception as exc:  # lancedb raises OSError, RuntimeError, ValueError... for a damaged table
-        report.problems.append(f"the vector table cannot be read ({type(exc).__name__}); run `mem0cli reindex`")
+    except Exception as exc:  # noqa: BLE001 - as above
+        report.problems.append(
+            f"the vector table cannot be read ({type(exc).__name__}); run `mem0cli reindex`"
+        )
         report.reindex_needed = True
         return None
     ids = data["id"]

@@ -131,8 +131,11 @@ class Memory:
 
     def _ensure_home(self) -> None:
         try:
-            if not self.path.exists():
+            try:
                 self.path.mkdir(parents=True, mode=0o700)
+            except FileExistsError:
+                pass
+            else:
                 os.chmod(self.path, 0o700)
         except OSError as exc:
             raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from exc
@@ -355,7 +358,9 @@ class Memory:
             self.facts.mark_indexed(ids)
 
     def _repair_index(self) -> int:
-        """Index facts and turns committed to SQLite whose vectors never reached LanceDB."""
+        """Index facts and turns committed to SQLite whose vectors never reached LanceDB,
+        and finish vector deletes a killed forget left behind."""
+        self._drain_vector_deletes()
         fact_ids, pks = self.facts.unindexed()
         if not fact_ids and not pks:
             return 0
@@ -548,9 +553,19 @@ class Memory:
                 self.facts.delete_messages(orphans)
                 hashes = [rows[i]["hash"] for i in ids if i in rows] + [t["hash"] for t in turns.values()]
                 self.facts.record_deletion(scope, hashes, at, reason)
-            if self.path.joinpath("vectors").exists():
-                self._open_vectors_for_delete().delete([*ids, *orphans])
+                self.facts.queue_vector_deletes([*ids, *orphans])
+            self._drain_vector_deletes()
             self.compact()
+
+    def _drain_vector_deletes(self) -> None:
+        """Delete from LanceDB the vectors whose rows SQLite deleted (a killed forget leaves some)."""
+        pending = self.facts.pending_vector_deletes()
+        if not pending:
+            return
+        if self.path.joinpath("vectors").exists():
+            self._open_vectors_for_delete().delete(pending)
+        with self.facts.transaction():
+            self.facts.clear_vector_deletes(pending)
 
     def _open_vectors_for_delete(self):
         """The vector table without loading the embedding model (deletes need no vectors)."""

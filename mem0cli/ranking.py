@@ -1,17 +1,22 @@
-"""Ranking search results: fuse vector and keyword hits, lift facts by their sources,
-weigh freshness, confirmations and supersession. Pure functions, no stores.
+"""Ranking search results: fuse vector and keyword hits, share scores between
+neighbouring turns and between facts and their sources, weigh freshness,
+confirmations, supersession, named periods and named speakers. Pure functions, no stores.
 
 Score of a result (documented in the README):
-  fused  = vector_weight / (60 + vector_rank) + keyword_weight / (60 + keyword_rank)
-           (reciprocal-rank fusion; a list the item is not in adds nothing)
-  lifted = fused + the best fused score among the fact's source turns (for a fact),
-           or among the facts drawn from the turn (for a turn)
-  score  = lifted / best_possible_fused x boosts
-  boosts = (1 + freshness_weight x 2^(-age_days / half_life))
-           x (1 + confirmation_weight x log2(confirmations))
-           x superseded_factor (for a superseded memory)
-           x (1 + time_weight) (when the query names a period the memory was said in)
-1.0 is what an item ranked first by both vector and keyword search scores before lifts and boosts.
+  fused   = vector_weight / (k + vector_rank) + keyword_weight / (k + keyword_rank)
+            (reciprocal-rank fusion, k = rrf_k; a list the item is not in adds nothing)
+  lifted  = fused + the best fused score among the fact's source turns (for a fact),
+            or among the facts drawn from the turn (for a turn)
+  context = context_weight x max(0, lifted of the turn before - lifted of the turn)
+            (for a fact, that of its source turn): a reply inherits relevance from what
+            it replies to, since an answer often shares no word with its question
+  score   = (lifted + context) / best_possible_fused x boosts
+  boosts  = (1 + freshness_weight x 2^(-age_days / half_life))
+            x (1 + confirmation_weight x log2(confirmations))
+            x superseded_factor (for a superseded memory)
+            x (1 + time_weight) (when the query names a period the memory was said in)
+            x (1 + speaker_weight) (when the query names the person who said it)
+1.0 is what an item ranked first by both vector and keyword search scores before context, lifts and boosts.
 """
 
 from __future__ import annotations
@@ -24,7 +29,6 @@ from datetime import date, datetime, timezone
 
 from .dates import MONTHS, parse_when
 
-RRF_K = 60
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,9 @@ class RankSettings:
 
     vector_weight: float = 1.0
     keyword_weight: float = 1.0
+    rrf_k: int = 20
+    context_weight: float = 0.5
+    speaker_weight: float = 0.5
     freshness_weight: float = 0.1
     half_life_days: float = 90.0
     confirmation_weight: float = 0.05
@@ -51,6 +58,7 @@ class Scored:
     keyword_rank: int | None = None
     bm25: float | None = None
     fused: float = 0.0
+    context: float = 0.0
     lift: float = 0.0
     boost: float = 1.0
     score: float = 0.0
@@ -60,7 +68,7 @@ class Scored:
         return {
             "similarity": _round(self.similarity), "vector_rank": self.vector_rank,
             "keyword_rank": self.keyword_rank, "bm25": _round(self.bm25),
-            "fused": _round(self.fused), "lift": _round(self.lift),
+            "fused": _round(self.fused), "context": _round(self.context), "lift": _round(self.lift),
             **{k: _round(v) for k, v in self.parts.items()}, "score": _round(self.score),
         }
 
@@ -75,31 +83,75 @@ def fuse(
     for rank, (key, kind, sim) in enumerate(vector_hits, start=1):
         item = out.setdefault(key, Scored(key, kind))
         item.similarity, item.vector_rank = sim, rank
-        item.fused += settings.vector_weight / (RRF_K + rank)
+        item.fused += settings.vector_weight / (settings.rrf_k + rank)
     for rank, (key, kind, bm25) in enumerate(keyword_hits, start=1):
         item = out.setdefault(key, Scored(key, kind))
         item.keyword_rank, item.bm25 = rank, bm25
-        item.fused += settings.keyword_weight / (RRF_K + rank)
+        item.fused += settings.keyword_weight / (settings.rrf_k + rank)
     return out
 
 
 def lift(items: dict[str, Scored], sources: dict[str, list[str]]) -> None:
     """A fact and its source turns each add the other's best fused score."""
-    facts_of: dict[str, list[str]] = {}
-    for fact, pks in sources.items():
-        for pk in pks:
-            facts_of.setdefault(pk, []).append(fact)
+    facts_of = _facts_of(items, sources)
     for item in items.values():
         related = sources.get(item.key, []) if item.kind == "fact" else facts_of.get(item.key, [])
-        best = max((items[r].fused for r in related if r in items), default=0.0)
-        item.lift = best
+        item.lift = max((items[r].fused for r in related if r in items), default=0.0)
+
+
+def add_context(
+    items: dict[str, Scored], sources: dict[str, list[str]], before: dict[str, str], weight: float
+) -> None:
+    """A reply inherits the relevance of what it replies to.
+
+    A turn and the facts drawn from it form one result; when the turn before it is a
+    candidate too, the result gains `weight` x the amount by which that turn's result
+    (its fused score plus its best fact's) exceeds its own. With weight <= 1 a result
+    never passes the one before it on context alone. `before` maps a turn's key to the
+    key of the turn said just before it.
+    """
+    if not weight:
+        return
+    facts_of = _facts_of(items, sources)
+
+    def unit(pk: str) -> float:
+        own = items[pk].fused if pk in items else 0.0
+        return own + max((items[f].fused for f in facts_of.get(pk, [])), default=0.0)
+
+    turns = {k for k, item in items.items() if item.kind == "message"} | set(facts_of)
+    gain = {}
+    for pk in turns:
+        prev = before.get(pk)
+        if prev is not None and (prev in items or prev in facts_of):
+            gain[pk] = weight * max(0.0, unit(prev) - unit(pk))
+    for item in items.values():
+        turns_of = [item.key] if item.kind == "message" else sources.get(item.key, [])
+        item.context = max((gain.get(t, 0.0) for t in turns_of), default=0.0)
+
+
+def _facts_of(items: dict[str, Scored], sources: dict[str, list[str]]) -> dict[str, list[str]]:
+    """For each turn, the candidate facts drawn from it."""
+    out: dict[str, list[str]] = {}
+    for fact, pks in sources.items():
+        if fact in items:
+            for pk in pks:
+                out.setdefault(pk, []).append(fact)
+    return out
 
 
 def boost(
-    item: Scored, row: dict, settings: RankSettings, now: datetime, period: tuple[date, date] | None
+    item: Scored,
+    row: dict,
+    settings: RankSettings,
+    now: datetime,
+    period: tuple[date, date] | None,
+    speakers: frozenset[str] = frozenset(),
 ) -> None:
-    """Apply freshness, confirmation, supersession and named-period boosts; set the score."""
-    best = (settings.vector_weight + settings.keyword_weight) / (RRF_K + 1)
+    """Apply freshness, confirmation, supersession, named-period and named-speaker boosts; set the score.
+
+    `speakers` are the (lower-cased) speakers the query names.
+    """
+    best = (settings.vector_weight + settings.keyword_weight) / (settings.rrf_k + 1)
     parts: dict[str, float] = {}
     updated = _parse_time(row.get("updated_at"))
     if settings.freshness_weight and updated is not None:
@@ -113,9 +165,12 @@ def boost(
     said = parse_when(row.get("said_at"))
     if period is not None and said is not None and period[0] <= said <= period[1]:
         parts["named_period"] = 1 + settings.time_weight
+    speaker = row.get("speaker") if item.kind == "fact" else row.get("name")
+    if speakers and settings.speaker_weight and speaker and speaker.lower() in speakers:
+        parts["named_speaker"] = 1 + settings.speaker_weight
     item.parts = parts
     item.boost = math.prod(parts.values()) if parts else 1.0
-    item.score = (item.fused + item.lift) / best * item.boost
+    item.score = (item.fused + item.context + item.lift) / best * item.boost
 
 
 def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> list[Scored]:
@@ -141,6 +196,27 @@ def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> l
             covered.update(turns)
         chosen.append(item)
     return chosen
+
+
+def named_speakers(query: str, speakers: set[str]) -> frozenset[str]:
+    """The speakers (lower-cased) whose names the query mentions as whole words."""
+    low = query.lower()
+    return frozenset(
+        name.lower() for name in speakers
+        if name and re.search(r"(?<!\w)" + re.escape(name.lower()) + r"(?!\w)", low)
+    )
+
+
+def without_names(query: str, names: frozenset[str]) -> str:
+    """The query with the named speakers' names taken out (for keyword search).
+
+    Every turn of a conversation carries its speaker's name, so a name says who
+    spoke (the speaker boost), not what was said; as a keyword it would favour
+    the turns that address that person by name.
+    """
+    for name in sorted(names, key=len, reverse=True):
+        query = re.sub(r"(?<!\w)" + re.escape(name) + r"(?:'s)?(?!\w)", " ", query, flags=re.I)
+    return query
 
 
 _PERIOD = re.compile(

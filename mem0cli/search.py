@@ -10,7 +10,7 @@ from typing import Any
 
 from . import filters as flt
 from . import ranking
-from .dates import format_day, parse_when
+from .dates import format_day, parse_when, resolve_dates
 from .store.facts import FactStore
 
 STOP_WORDS = frozenset(
@@ -22,14 +22,37 @@ STOP_WORDS = frozenset(
 )
 
 
-def search_text(text: str, said_at: str | None, speaker: str | None = None) -> str:
-    """What search sees of a fact or turn: its day written out, the speaker, the text.
+#: How much of the previous turn a turn's indexed text carries.
+CONTEXT_CHARS = 300
+_MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
+#: The absolute dates `resolve_dates` writes: "7 May 2023", "May 2023", "summer 2022", "Q3 2024", "2022".
+_WRITTEN_DATE = re.compile(
+    rf"\b(?:\d{{1,2}} (?:{_MONTH_NAMES}) \d{{4}}|(?:{_MONTH_NAMES}|spring|summer|autumn|winter|Q[1-4]) \d{{4}}"
+    r"|(?:19|20)\d{2})\b"
+)
 
-    "[8 May 2023] Caroline: I went to the support group yesterday"
+
+def search_text(
+    text: str, said_at: str | None, speaker: str | None = None, context: str | None = None
+) -> str:
+    """What search sees of a fact or turn: its day written out, the speaker, the text,
+    the absolute dates of its relative ones, and for a turn the start of the turn
+    before it (`context`), since an answer often shares no word with its question.
+
+    "[8 May 2023] Caroline: I went to the support group yesterday (7 May 2023)"
     """
     day = parse_when(said_at)
     prefix = f"[{format_day(day)}] " if day else ""
-    return f"{prefix}{speaker}: {text}" if speaker else f"{prefix}{text}"
+    body = f"{prefix}{speaker}: {text}" if speaker else f"{prefix}{text}"
+    if day:
+        written = _WRITTEN_DATE.findall(resolve_dates(text, day))
+        new = [d for d in dict.fromkeys(written) if d not in text]
+        if new:
+            body += f" ({'; '.join(new)})"
+    context = (context or "").strip()
+    if context:
+        body += "\n" + (context if len(context) <= CONTEXT_CHARS else context[:CONTEXT_CHARS].rsplit(" ", 1)[0])
+    return body
 
 
 def keyword_query(text: str) -> str | None:
@@ -49,16 +72,13 @@ def vector_hits(
     """(key, kind, cosine) of the nearest facts and turns that pass the exact filter."""
     where, params = flt.to_sql(tree)
     pre = flt.to_lance(tree)
-    total = vectors.count()
-    if total == 0:
-        return []
-    k = min(want, total)
+    k = want
     while True:
         hits = vectors.search(vector, pre, k)
         kept = _exact(facts, hits, where, params)
-        if len(kept) >= want or len(hits) < k or k >= total:
+        if len(kept) >= want or len(hits) < k:  # enough, or every row that passes seen
             return kept
-        k = min(k * 4, total)
+        k *= 4
 
 
 def keyword_hits(
@@ -95,19 +115,44 @@ def rank(
     threshold: float | None = None,
 ) -> tuple[list[ranking.Scored], dict[str, dict[str, Any]], dict[str, list[str]]]:
     """The ranked results, their rows (facts and turns by key), and each fact's source turns."""
-    want = max(limit * 5, 50)
+    want = max(limit * 10, 100)
     by_vector = vector_hits(facts, vectors, vector, tree, want)
-    by_keyword = keyword_hits(facts, query, tree, want)
+
+    def read_rows(keys: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+        fact_keys = [k for k, kind in keys if kind == "fact"]
+        return {**facts.get_rows(fact_keys), **facts.get_messages([k for k, kind in keys if kind != "fact"])}
+
+    # The speakers among the nearest memories are those a query can name; their names
+    # go to the speaker boost instead of keyword search.
+    rows = read_rows([(k, kind) for k, kind, _ in by_vector])
+    named = ranking.named_speakers(query, {r.get("speaker") or r.get("name") or "" for r in rows.values()})
+    by_keyword = keyword_hits(facts, ranking.without_names(query, named) if named else query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
-    missing = [k for k, item in items.items() if item.similarity is None]
-    if missing:
-        for key, sim in vectors.similarities(vector, missing).items():
-            items[key].similarity = sim
+
+    def fill_similarities(chosen: list[ranking.Scored]) -> None:
+        missing = [item.key for item in chosen if item.similarity is None]
+        if missing:
+            for key, sim in vectors.similarities(vector, missing).items():
+                items[key].similarity = sim
+
+    if threshold is not None:  # otherwise only the results shown need their similarity
+        fill_similarities(list(items.values()))
+    rows.update(read_rows([(k, item.kind) for k, item in items.items() if k not in rows]))
     fact_keys = [k for k, item in items.items() if item.kind == "fact"]
-    message_keys = [k for k, item in items.items() if item.kind == "message"]
-    rows: dict[str, dict[str, Any]] = {**facts.get_rows(fact_keys), **facts.get_messages(message_keys)}
     sources = facts.source_pks(fact_keys)
+    turn_keys = {k for k, item in items.items() if item.kind == "message"}
+    turn_keys.update(pk for pks in sources.values() for pk in pks)
+    before: dict[str, str] = {}
+    if settings.context_weight and turn_keys:
+        # the turn just before each candidate turn (or fact's source) in the same scope, by insertion order
+        sql = (
+            "SELECT m.pk, (SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id AND x.agent_id IS m.agent_id "
+            "AND x.run_id IS m.run_id AND x.rowid < m.rowid ORDER BY x.rowid DESC LIMIT 1) "
+            f"FROM messages m WHERE m.pk IN ({', '.join('?' * len(turn_keys))})"
+        )
+        before = {pk: prev for pk, prev in facts.conn.execute(sql, sorted(turn_keys)) if prev}
     ranking.lift(items, sources)
+    ranking.add_context(items, sources, before, settings.context_weight)
     now = datetime.now(timezone.utc)
     period = ranking.named_period(query, lambda: parse_when(facts.newest_said_at(*flt.to_sql(tree))))
     scored = []
@@ -115,8 +160,9 @@ def rank(
         row = rows.get(key)
         if row is None or (threshold is not None and (item.similarity or 0.0) < threshold):
             continue
-        ranking.boost(item, row, settings, now, period)
+        ranking.boost(item, row, settings, now, period, named)
         scored.append(item)
     scored.sort(key=lambda i: (-i.score, i.kind != "fact", i.key))
-    return ranking.select(scored, sources, limit), rows, sources
-
+    chosen = ranking.select(scored, sources, limit)
+    fill_similarities(chosen)
+    return chosen, rows, sources

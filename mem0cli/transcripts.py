@@ -250,7 +250,7 @@ def _try_iso(value: Any) -> str | None:
 
 
 def _str(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return None if value is None else _clean(str(value)) or None
 
 
 def _key(value: Any) -> str | None:

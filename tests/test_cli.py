@@ -160,3 +160,15 @@ def test_ids_can_be_given_by_a_unique_prefix(scripted):
     assert short.exit_code == 2 and "too short" in short.stderr
     assert run("forget", mid[:8]).exit_code == 0
     assert [e["event"] for e in json.loads(run("history", mid, "--json").stdout)] == ["ADD", "DELETE"]
+
+
+def test_doctor_reports_and_repairs_a_missing_vector(scripted, monkeypatch):
+    scripted.outputs = ['["Alice likes tea"]']
+    mid = json.loads(run("add", "I like tea", "-u", "alice", "--json").stdout)["results"][0]["id"]
+    assert run("doctor").exit_code == 0
+    memory = cli.state.make_memory(None)
+    memory.vectors.delete([mid])
+    broken = run("doctor", "--json")
+    assert broken.exit_code == 1 and json.loads(broken.stdout)["problems"]
+    fixed = run("doctor", "--repair")
+    assert fixed.exit_code == 0 and "fixed" in fixed.stderr

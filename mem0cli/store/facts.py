@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +28,8 @@ MEMORY_COLUMNS = (
 
 def m001_create_tables(db: sqlite_utils.Database) -> None:
     """Memories, the messages they came from, the links, history, erasure records."""
-    db.executescript(
+    _execute_script(
+        db,
         """
         CREATE TABLE memories (
             id TEXT PRIMARY KEY, memory TEXT NOT NULL, hash TEXT NOT NULL,
@@ -83,7 +85,32 @@ def m001_create_tables(db: sqlite_utils.Database) -> None:
     )
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_create_tables]
+def m002_vector_deletes(db: sqlite_utils.Database) -> None:
+    """Ids whose vectors must leave LanceDB: written with the deletion, drained after it."""
+    db.conn.execute("CREATE TABLE vector_deletes (id TEXT PRIMARY KEY)")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_create_tables, m002_vector_deletes]
+
+
+def _execute_script(db: sqlite_utils.Database, script: str) -> None:
+    """Each statement inside the caller's transaction (executescript would COMMIT it first)."""
+    for statement in script.split(";"):
+        if statement.strip():
+            db.conn.execute(statement)
+
+
+def _set_wal(conn: sqlite3.Connection) -> None:
+    """WAL mode; switching needs a lock SQLite does not wait for, so retry while another opener has it."""
+    for _ in range(600):
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            time.sleep(0.05)
+    conn.execute("PRAGMA journal_mode=WAL")
 
 
 class FactStore:
@@ -93,7 +120,7 @@ class FactStore:
         self.path = path
         try:
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _set_wal(conn)
             conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA busy_timeout=30000")
             conn.execute("PRAGMA secure_delete=ON")
@@ -105,13 +132,13 @@ class FactStore:
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
-        version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-        if version > len(MIGRATIONS):
-            raise StoreError(
-                f"the store was written by a newer mem0cli (schema {version}); upgrade mem0cli"
-            )
-        for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-            with self.transaction():
+        with self.transaction():  # BEGIN IMMEDIATE before reading the version: one migrator at a time
+            version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
+            if version > len(MIGRATIONS):
+                raise StoreError(
+                    f"the store was written by a newer mem0cli (schema {version}); upgrade mem0cli"
+                )
+            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
                 migration(self.db)
                 self.conn.execute(f"PRAGMA user_version = {number}")
 
@@ -193,6 +220,15 @@ class FactStore:
     ) -> list[tuple[str, float]]:
         """(id, bm25) of rows of `table` (memories or messages) matching an FTS5 query, best first."""
         key = {"memories": "id", "messages": "pk"}[table]
+        if where == "1":
+            # FTS5 ranks inside the index (`rank` is bm25) and stops at the limit, so only
+            # the best rows are joined: much cheaper than sorting bm25() over every match.
+            sql = (
+                f"SELECT t.{key}, f.rank FROM (SELECT rowid, rank FROM {table}_fts "
+                f"WHERE {table}_fts MATCH ? ORDER BY rank LIMIT {int(limit)}) f "
+                f"JOIN {table} t ON t.rowid = f.rowid ORDER BY f.rank"
+            )
+            return [(r[0], float(r[1])) for r in self.conn.execute(sql, [match])]
         sql = (
             f"SELECT t.{key}, bm25({table}_fts) AS rank FROM {table}_fts "
             f"JOIN {table} t ON t.rowid = {table}_fts.rowid "
@@ -312,6 +348,17 @@ class FactStore:
         memories = [r[0] for r in self.conn.execute("SELECT id FROM memories WHERE indexed = 0")]
         messages = [r[0] for r in self.conn.execute("SELECT pk FROM messages WHERE indexed = 0")]
         return memories, messages
+
+    def queue_vector_deletes(self, ids: Sequence[str]) -> None:
+        """Record, with a deletion, the ids whose vectors must leave LanceDB."""
+        self.conn.executemany("INSERT OR IGNORE INTO vector_deletes(id) VALUES (?)", [[i] for i in ids])
+
+    def pending_vector_deletes(self) -> list[str]:
+        return [r[0] for r in self.conn.execute("SELECT id FROM vector_deletes")]
+
+    def clear_vector_deletes(self, ids: Sequence[str]) -> None:
+        for chunk in _chunks(ids):
+            self.conn.execute(f"DELETE FROM vector_deletes WHERE id IN ({', '.join('?' * len(chunk))})", chunk)
 
     def mark_indexed(self, ids: Sequence[str]) -> None:
         """Mark memories and messages (by id or pk) as present in LanceDB."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import warnings
 from collections.abc import Sequence
 from datetime import timedelta
@@ -12,8 +13,41 @@ from ..errors import StoreError
 
 TABLE = "memories"
 SCALAR_COLUMNS = ("kind", "user_id", "agent_id", "run_id", "created_at", "updated_at", "said_at")
-#: Past this many rows an IVF-PQ index is built, so search stops scanning every vector.
-ANN_INDEX_ROWS = 50_000
+
+# Indexes (bench/search.py measures these choices). LanceDB's flat scan costs several
+# times numpy's per vector (~1 ms per 1,000 rows here), so search needs an index early.
+#: Past this many rows an IVF_FLAT index is built on the vectors: a search compares the
+#: query with the rows of the NPROBES partitions nearest to it, not with every row (while
+#: there are at most NPROBES partitions that is every row, still 3x faster than LanceDB's
+#: flat scan at 10k rows). IVF_FLAT keeps full vectors (exact distances within a partition,
+#: no refine step) and trains in about a second at this size, so the write that crosses
+#: the line stays short.
+ANN_INDEX_ROWS = 5_000
+#: Past this many rows id and the scope columns get B-tree indexes, so a scope filter
+#: (-u alice) reads that user's rows instead of every vector, and `similarities` finds
+#: rows by id without a scan.
+SCALAR_INDEX_ROWS = 5_000
+SCALAR_INDEXED = ("id", "user_id", "agent_id", "run_id")
+#: Rows per IVF partition. Given as LanceDB's target_partition_size, so `optimize` splits
+#: partitions that outgrow it as rows are added. (Given as num_partitions instead, the
+#: first `optimize` merges them down to LanceDB's own default size, a few thousand rows,
+#: and every query then reads most of the table.)
+PARTITION_ROWS = 500
+#: Partitions probed per query: recall@10 0.99+ against exact search at 100k rows
+#: (bench/search.py prints the curve); the index part of a query costs ~2 ms of ~5.
+NPROBES = 20
+#: A pre-filter matching at most this many rows (one user's memories, say) is searched
+#: exactly: flat over those rows, found through the B-tree. A flat search costs ~1 ms per
+#: 100 rows it reads, so a larger set goes through the IVF index, probing partitions past
+#: NPROBES until the limit is met: recall@10 0.95 for 1,000 of 100k rows, 0.97 for 2,000,
+#: 0.98 for 5,000 (bench/search.py, "users' filter").
+EXACT_SEARCH_ROWS = 2_000
+#: Rows written since the indexes were built are scanned flat until this many have
+#: gathered; `maybe_build_index` then folds them into the indexes (`optimize`).
+REINDEX_ROWS = 2_000
+#: Small data files (one per write) that make `maybe_build_index` merge them: a search
+#: over hundreds of files costs several times one over a single file.
+COMPACT_FRAGMENTS = 100
 VECTOR_INDEX = "vector_idx"
 
 
@@ -21,19 +55,17 @@ class LanceVectorStore:
     """One LanceDB table: id, vector, and the columns search pre-filters on."""
 
     def __init__(self, path: Path, dimensions: int) -> None:
-        import lancedb  # lazy: over a second to import
-
+        lancedb = _import_lancedb()
         self.path = path
         self.dimensions = dimensions
         self._db = lancedb.connect(str(path))
         self._table = self._open_table()
+        self._vector_index: bool | None = None
 
     @classmethod
     def open_existing(cls, path: Path) -> LanceVectorStore:
         """Open the table with the dimension it already has (no embedding model needed)."""
-        import lancedb
-
-        db = lancedb.connect(str(path))
+        db = _import_lancedb().connect(str(path))
         if TABLE not in _table_names(db):
             raise StoreError(f"no vector table under {path}")
         size = db.open_table(TABLE).schema.field("vector").type.list_size
@@ -91,17 +123,49 @@ class LanceVectorStore:
         columns += [pa.array([r.get(c) for r in rows], pa.string()) for c in SCALAR_COLUMNS]
         self._table.add(pa.Table.from_arrays(columns, schema=schema))
 
-    def maybe_build_index(self) -> bool:
-        """Build the ANN index once the table passes ANN_INDEX_ROWS; True when one was built."""
-        if self.count() < ANN_INDEX_ROWS:
-            return False
-        names = {i.name for i in self._table.list_indices()}
-        if VECTOR_INDEX in names:
-            return False
-        self._table.create_index(
-            metric="cosine", index_type="IVF_PQ", vector_column_name="vector", name=VECTOR_INDEX,
-        )
-        return True
+    def maybe_build_index(self) -> list[str]:
+        """Build or refresh the indexes the table's size calls for; names what it did.
+
+        Past SCALAR_INDEX_ROWS: B-tree indexes on id and the scope columns; past
+        ANN_INDEX_ROWS: the IVF index on the vectors; once REINDEX_ROWS rows are not in
+        the indexes yet, or COMPACT_FRAGMENTS small files have gathered (each write adds
+        one): `optimize`, which folds new rows into the indexes and merges the files.
+        Cheap when there is nothing to do (a row count, table statistics, an index
+        listing): call it after each write, under the store's write lock.
+        """
+        from lancedb.index import BTree, IvfFlat
+
+        rows = self.count()
+        done = []
+        stale = 0
+        if rows >= SCALAR_INDEX_ROWS:
+            existing = {i.name: i for i in self._table.list_indices()}
+            for column in SCALAR_INDEXED:
+                name = f"{column}_idx"
+                if name not in existing:
+                    self._table.create_index(column, config=BTree(), name=name, replace=True)
+                    done.append(name)
+            if rows >= ANN_INDEX_ROWS and VECTOR_INDEX not in existing:
+                config = IvfFlat(distance_type="cosine", target_partition_size=PARTITION_ROWS)
+                self._table.create_index("vector", config=config, name=VECTOR_INDEX, replace=True)
+                done.append(VECTOR_INDEX)
+            stale = max((i.num_unindexed_rows or 0 for i in existing.values()), default=0)
+        if done:
+            self._vector_index = None
+            return done
+        small = self._table.stats()["fragment_stats"]["num_small_fragments"]
+        if stale >= REINDEX_ROWS or small >= COMPACT_FRAGMENTS:
+            self._table.optimize()
+            done.append("optimize")
+        return done
+
+    def _has_vector_index(self) -> bool:
+        # Cached: each LanceDB call is a round trip to its event-loop thread, and the index
+        # only appears through maybe_build_index (this handle does not follow other
+        # processes' writes anyway until reopened).
+        if self._vector_index is None:
+            self._vector_index = any(i.name == VECTOR_INDEX for i in self._table.list_indices())
+        return self._vector_index
 
     def delete(self, ids: Sequence[str]) -> None:
         ids = list(ids)
@@ -110,13 +174,25 @@ class LanceVectorStore:
             self._table.delete("id IN (" + ", ".join(_quote(i) for i in chunk) + ")")
 
     def search(
-        self, vector: Sequence[float], where: str | None, limit: int
+        self, vector: Sequence[float], where: str | None, limit: int, *, exact: bool = False
     ) -> list[tuple[str, str, float]]:
-        """(id, kind, cosine similarity) of the nearest rows that pass the pre-filter, best first."""
+        """(id, kind, cosine similarity) of the nearest rows that pass the pre-filter, best first.
+
+        Approximate (the IVF index) on a large table unless `exact`, or unless the filter
+        keeps at most EXACT_SEARCH_ROWS rows.
+        """
         query = self._table.search(list(vector)).distance_type("cosine").limit(limit)
         query = query.select(["id", "kind", "_distance"])
         if where:
             query = query.where(where, prefilter=True)
+        if exact:
+            query = query.bypass_vector_index()
+        elif self._has_vector_index():
+            if where and self._table.count_rows(where) <= EXACT_SEARCH_ROWS:
+                query = query.bypass_vector_index()
+            else:
+                # more partitions only when a filter leaves too few rows in the first ones
+                query = query.minimum_nprobes(NPROBES).maximum_nprobes(0)
         rows = query.to_list()
         return [(r["id"], r["kind"], 1.0 - float(r["_distance"])) for r in rows]
 
@@ -125,7 +201,7 @@ class LanceVectorStore:
         if not ids:
             return {}
         where = "id IN (" + ", ".join(_quote(i) for i in ids) + ")"
-        return {i: sim for i, _kind, sim in self.search(vector, where, len(ids))}
+        return {i: sim for i, _kind, sim in self.search(vector, where, len(ids), exact=True)}
 
     def ids(self) -> set[str]:
         table = self._table.to_arrow() if self.count() else None
@@ -149,6 +225,17 @@ class LanceVectorStore:
     def reset(self) -> None:
         self._db.drop_table(TABLE)
         self._table = self._db.create_table(TABLE, schema=self._schema())
+        self._vector_index = None
+
+
+def _import_lancedb():
+    """lancedb, imported on first use: over a second to import."""
+    # LanceDB logs routine index maintenance (partition splits in `optimize`) as warnings
+    # on stderr; a user's own LANCEDB_LOG setting still wins.
+    os.environ.setdefault("LANCEDB_LOG", "error")
+    import lancedb
+
+    return lancedb
 
 
 def _table_names(db) -> list[str]:

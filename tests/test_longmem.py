@@ -1,0 +1,150 @@
+"""Recall over long conversations: turns and facts searched together (fakes, no models).
+
+The figures on real conversations come from bench/longmem.py; these tests pin the
+mechanisms: a turn without a fact stays findable, relative dates are findable by
+their absolute dates, named periods and named speakers rank first, `kind`
+filters, a fact stands in for its turns, a reply is found through its question.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from mem0cli import InputError
+from mem0cli.ranking import RankSettings, Scored, add_context, lift, named_speakers, without_names
+from mem0cli.search import search_text
+
+
+def turn(content: str, id_: str, name: str | None = None, when: str = "2024-10-01T16:20:00") -> dict:
+    message = {"role": "user", "content": content, "id": id_, "created_at": when}
+    if name:
+        message["name"] = name
+    return message
+
+
+def test_a_turn_without_a_fact_is_found_by_a_rare_word(memory, extractor):
+    # the scripted extractor links a call's facts to every message of the call: one call per turn
+    extractor.outputs = ['["Sven likes hiking", "Sven has a cat"]', "[]", '["Sven likes hiking in the rain"]']
+    memory.add([turn("I like hiking and I have a cat", "d1")], user_id="sven")
+    memory.add([turn("The cat is called Borscht, she hates the vet", "d2")], user_id="sven")
+    memory.add([turn("Hiking in the rain is the best", "d3")], user_id="sven")
+    hits = memory.search("Borscht", user_id="sven")["results"]
+    assert hits[0]["kind"] == "message" and hits[0]["sources"] == ["d2"]
+    assert "Borscht" in hits[0]["memory"] and hits[0]["said_at"].startswith("2024-10-01")
+
+
+def test_a_relative_date_is_found_by_its_absolute_date(memory, extractor):
+    extractor.outputs = ["[]"]
+    memory.add(
+        [turn("I passed my driving test yesterday", "d1"), turn("Dinner was pasta again", "d2")],
+        user_id="sven",
+    )
+    hits = memory.search("30 September 2024", user_id="sven")["results"]
+    assert hits[0]["sources"] == ["d1"]
+    # the indexed text carries the resolved date beside the day the turn was said
+    text = search_text("I passed my driving test yesterday", "2024-10-01T16:20:00", "Sven")
+    assert text == "[1 October 2024] Sven: I passed my driving test yesterday (30 September 2024)"
+
+
+def test_a_fact_with_a_resolved_date_is_found_by_it(memory, extractor):
+    extractor.outputs = ['["Sven passed Sven\'s driving test on 30 September 2024"]']
+    memory.add([turn("I passed my driving test yesterday", "d1")], user_id="sven")
+    hits = memory.search("what happened on 30 September 2024", user_id="sven")["results"]
+    assert hits[0]["kind"] == "fact" and "30 September 2024" in hits[0]["memory"]
+
+
+def test_a_query_naming_a_time_range_ranks_that_period_first(memory, extractor):
+    extractor.outputs = ["[]", "[]", "[]"]
+    for i, when in enumerate(["2023-03-14T10:00:00", "2024-03-20T10:00:00", "2024-07-02T10:00:00"]):
+        memory.add([turn(f"We went to a concert, number {i}", f"c{i}", when=when)], user_id="sven")
+    hits = memory.search("concert in March 2024", user_id="sven", explain=True)["results"]
+    assert hits[0]["sources"] == ["c1"] and hits[0]["explain"]["named_period"] > 1
+    hits = memory.search("the concert last year", user_id="sven")["results"]
+    assert hits[0]["sources"] == ["c0"]  # the newest memory is from 2024, so last year is 2023
+
+
+def test_kind_filters_facts_or_turns(memory, extractor):
+    extractor.outputs = ['["Sven teaches chemistry"]', "[]"]
+    memory.add([turn("I teach chemistry", "d1")], user_id="sven")
+    memory.add([turn("Chemistry exams are next week", "d2")], user_id="sven")
+    facts = memory.search("chemistry", user_id="sven", kind="fact")["results"]
+    turns = memory.search("chemistry", user_id="sven", kind="message")["results"]
+    assert [h["kind"] for h in facts] == ["fact"]
+    assert {h["kind"] for h in turns} == {"message"} and {h["sources"][0] for h in turns} == {"d1", "d2"}
+    with pytest.raises(InputError):
+        memory.search("chemistry", user_id="sven", kind="turn")
+
+
+def test_a_fact_ranks_above_and_stands_in_for_its_turn(memory, extractor):
+    extractor.outputs = ['["Sven teaches chemistry at a school in Malmo"]']
+    memory.add(
+        [turn("I teach chemistry at a school in Malmo", "d1"), turn("Chemistry is fun to teach", "d2")],
+        user_id="sven",
+    )
+    hits = memory.search("Malmo chemistry school", user_id="sven")["results"]
+    assert hits[0]["kind"] == "fact" and sorted(hits[0]["sources"]) == ["d1", "d2"]
+    assert "I teach chemistry at a school in Malmo" in [e["content"] for e in hits[0]["evidence"]]
+    # the fact's turns do not come back beside it
+    assert not [h for h in hits if h["kind"] == "message" and h["sources"][0] in ("d1", "d2")]
+
+
+def test_a_reply_is_found_through_the_question_it_answers(memory, extractor):
+    extractor.outputs = ["[]"]
+    memory.add(
+        [turn("The weather was grim all weekend", "d1", "Ana"),
+         turn("What breed is your new dog?", "d2", "Ana"),
+         turn("A corgi, she is called Biscuit", "d3", "Ben"),
+         turn("Lunch was a sandwich again", "d4", "Ana"),
+         turn("Traffic on the bridge was awful", "d5", "Ben")],
+        user_id="pair",
+    )
+    hits = memory.search("which dog breed", user_id="pair", explain=True)["results"]
+    assert [h["sources"][0] for h in hits[:2]] == ["d2", "d3"]
+    assert hits[1]["explain"]["context"] > 0
+
+
+def test_a_named_speaker_is_favoured_and_not_matched_as_a_word(memory, extractor):
+    extractor.outputs = ["[]"]
+    memory.add(
+        [turn("Bob, your garden looks lovely from the street", "d1", "Ana"),
+         turn("I planted tomatoes in the garden", "d2", "Bob"),
+         turn("I planted roses in the garden", "d3", "Ana")],
+        user_id="pair",
+    )
+    hits = memory.search("What did Bob plant in the garden?", user_id="pair", explain=True)["results"]
+    assert hits[0]["sources"] == ["d2"] and hits[0]["explain"]["named_speaker"] > 1
+    # without the boost the name is still no keyword: the turn addressing Bob does not win
+    plain = memory.search("What did Bob plant in the garden?", user_id="pair",
+                          rank=RankSettings(speaker_weight=0.0))["results"]
+    assert plain[0]["sources"] != ["d1"]
+
+
+# -- the pure parts ------------------------------------------------------------------
+
+
+def test_context_never_lifts_a_result_past_the_one_before_it():
+    items = {"q": Scored("q", "message", fused=0.09), "a": Scored("a", "message", fused=0.02),
+             "fa": Scored("fa", "fact", fused=0.01), "x": Scored("x", "message", fused=0.10)}
+    sources = {"fa": ["a"]}
+    lift(items, sources)
+    add_context(items, sources, {"a": "q", "q": "x"}, 0.5)
+    # the reply "a" with its fact "fa" (0.02 + 0.01) gains half the gap to "q" (0.09)
+    assert items["a"].context == pytest.approx(0.5 * 0.06) == items["fa"].context
+    assert items["a"].fused + items["a"].lift + items["a"].context < items["q"].fused
+    assert items["q"].context == pytest.approx(0.5 * 0.01)
+    assert items["x"].context == 0.0
+
+
+def test_speaker_names_in_a_query():
+    named = named_speakers("What did mel's kids paint? Ask Caroline", {"Mel", "Caroline", "Jon", ""})
+    assert named == {"mel", "caroline"}
+    assert named_speakers("Melanie's painting", {"Mel"}) == frozenset()
+    assert without_names("What did Mel's kids paint?", frozenset({"mel"})).split() == ["What", "did", "kids", "paint?"]
+
+
+def test_search_text_carries_the_previous_turn_briefly():
+    text = search_text("A corgi", "2023-05-08T13:56:00", "Ben", context="What breed is your dog? " * 40)
+    head, context = text.split("\n")
+    assert head == "[8 May 2023] Ben: A corgi"
+    assert context.startswith("What breed") and len(context) <= 300
+    assert search_text("Hi", None) == "Hi"

@@ -1,0 +1,135 @@
+"""The vector store's indexes and bulk writes: search results stay exact where they must."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mem0cli import Memory
+from mem0cli.search import search_text
+from mem0cli.store import vectors as vectors_mod
+from mem0cli.store.facts import FactStore
+from mem0cli.store.vectors import LanceVectorStore
+from tests.fakes import FakeEmbedder
+
+WORDS = [
+    "dog", "cat", "seattle", "paris", "piano", "chess", "coffee", "tea", "sushi", "ramen",
+    "guitar", "hiking", "boston", "tokyo",
+]
+
+
+def rows(n: int, users: int = 20, start: int = 0) -> list[dict]:
+    rng = random.Random(start)
+    return [
+        {"id": f"m{i}", "kind": "fact", "user_id": f"u{i % users}",
+         "text": " ".join(rng.sample(WORDS, 3)) + f" {i}"}
+        for i in range(start, start + n)
+    ]
+
+
+def table(path, items: list[dict]) -> LanceVectorStore:
+    store = LanceVectorStore(path, FakeEmbedder.dimensions)
+    store.append(items, FakeEmbedder().embed_documents([r["text"] for r in items]))
+    return store
+
+
+@pytest.fixture
+def small_thresholds(monkeypatch):
+    monkeypatch.setattr(vectors_mod, "SCALAR_INDEX_ROWS", 100)
+    monkeypatch.setattr(vectors_mod, "ANN_INDEX_ROWS", 300)
+    monkeypatch.setattr(vectors_mod, "PARTITION_ROWS", 30)
+    monkeypatch.setattr(vectors_mod, "EXACT_SEARCH_ROWS", 50)
+    monkeypatch.setattr(vectors_mod, "REINDEX_ROWS", 40)
+
+
+def index_names(store: LanceVectorStore) -> set[str]:
+    return {i.name for i in store._table.list_indices()}
+
+
+def test_indexes_are_built_past_their_sizes_and_refreshed(tmp_path, small_thresholds):
+    store = table(tmp_path / "v", rows(80))
+    assert store.maybe_build_index() == []
+    store.append(rows(40, start=80), FakeEmbedder().embed_documents([r["text"] for r in rows(40, start=80)]))
+    assert set(store.maybe_build_index()) == {"id_idx", "user_id_idx", "agent_id_idx", "run_id_idx"}
+    more = rows(200, start=120)
+    store.append(more, FakeEmbedder().embed_documents([r["text"] for r in more]))
+    assert store.maybe_build_index() == [vectors_mod.VECTOR_INDEX]
+    assert store.maybe_build_index() == ["optimize"]  # the B-trees lacked the 200 new rows
+    assert store.maybe_build_index() == []  # nothing to do: cheap
+    later = rows(50, start=320)
+    store.append(later, FakeEmbedder().embed_documents([r["text"] for r in later]))
+    assert store.maybe_build_index() == ["optimize"]
+    assert all(i.num_unindexed_rows == 0 for i in store._table.list_indices())
+    assert store.count() == 370
+
+
+def test_filtered_search_and_similarities_stay_exact_with_an_ann_index(tmp_path, small_thresholds):
+    items = rows(400)
+    store = table(tmp_path / "v", items)
+    store.maybe_build_index()
+    assert vectors_mod.VECTOR_INDEX in index_names(store)
+    query = FakeEmbedder().embed_query("dog piano tokyo")
+    where = "user_id = 'u3'"  # 20 rows: below EXACT_SEARCH_ROWS, searched exactly
+    assert store.search(query, where, 10) == store.search(query, where, 10, exact=True)
+    ids = [r["id"] for r in items[::7]]
+    sims = store.similarities(query, ids)
+    assert set(sims) == set(ids)
+    exact = {i: s for i, _k, s in store.search(query, "id IN (" + ", ".join(f"'{i}'" for i in ids) + ")", len(ids), exact=True)}
+    assert sims == pytest.approx(exact)
+
+
+def test_append_matches_upsert(tmp_path):
+    items = rows(30)
+    vectors = FakeEmbedder().embed_documents([r["text"] for r in items])
+    bulk = table(tmp_path / "a", items)
+    one = LanceVectorStore(tmp_path / "b", FakeEmbedder.dimensions)
+    for item, vector in zip(items, vectors):
+        one.upsert([{**item, "vector": vector}])
+    query = FakeEmbedder().embed_query("chess coffee")
+    every = {i: (k, round(s, 6)) for i, k, s in bulk.search(query, None, 30)}
+    assert every == {i: (k, round(s, 6)) for i, k, s in one.search(query, None, 30)}
+    assert len(every) == 30
+    with pytest.raises(ValueError):
+        bulk.append(items, vectors[:-1])
+
+
+def test_insert_memories_matches_insert_memory(tmp_path):
+    memory_rows = [
+        {"id": f"m{i}", "memory": f"likes {w}", "hash": f"h{i}", "kind": "fact", "user_id": "u",
+         "metadata": {"k": i}, "created_at": "2024-01-01", "updated_at": "2024-01-01",
+         "said_at": "2023-05-08" if i % 2 else None}
+        for i, w in enumerate(WORDS)
+    ]
+    texts = [search_text(r["memory"], r["said_at"]) for r in memory_rows]
+    bulk, single = FactStore(tmp_path / "a.db"), FactStore(tmp_path / "b.db")
+    with bulk.transaction():
+        bulk.insert_memories(memory_rows, texts)
+    with single.transaction():
+        for row, text in zip(memory_rows, texts):
+            single.insert_memory(row, text)
+    assert bulk.select() == single.select()
+    fts = "SELECT m.id, f.body FROM memories_fts f JOIN memories m ON m.rowid = f.rowid ORDER BY m.id"
+    assert bulk.conn.execute(fts).fetchall() == single.conn.execute(fts).fetchall()
+    assert bulk.keyword_search("memories", '"sushi"', "1", [], 5) == single.keyword_search("memories", '"sushi"', "1", [], 5)
+
+
+def test_unfiltered_keyword_search_agrees_with_the_filtered_path(memory):
+    for i in range(30):
+        memory.add(f"I went hiking near lake {i} with my dog", user_id=f"u{i % 3}", infer=False)
+    facts = memory.facts
+    fast = facts.keyword_search("memories", '"hiking" OR "dog"', "1", [], 10)
+    slow = facts.keyword_search("memories", '"hiking" OR "dog"', "1 = 1", [], 10)
+    assert [round(s, 9) for _, s in fast] == [round(s, 9) for _, s in slow]
+
+
+def test_a_memory_store_searches_the_same_with_indexes(isolated_home, small_thresholds):
+    m = Memory(path=isolated_home, embedder=FakeEmbedder())
+    for i in range(120):
+        m.add(f"{random.Random(i).choice(WORDS)} fact number {i}", user_id=f"u{i % 4}", infer=False)
+    before = m.search("dog", user_id="u1", limit=5)["results"]
+    built = m.vectors.maybe_build_index()
+    assert "user_id_idx" in built
+    after = m.search("dog", user_id="u1", limit=5)["results"]
+    assert [r["id"] for r in after] == [r["id"] for r in before]
+    m.close()
