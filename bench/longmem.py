@@ -39,7 +39,7 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "locomo-dev"
@@ -98,7 +98,9 @@ class Conversation:
         return [t for s in self.sessions for t in s]
 
 
-_SESSION_TIME = re.compile(r"(\d{1,2}):(\d{2})\s*([ap]m)\s+on\s+(\d{1,2})\s+([A-Za-z]+),?\s+(\d{4})", re.I)
+_SESSION_TIME = re.compile(
+    r"(\d{1,2}):(\d{2})\s*([ap]m)\s+on\s+(\d{1,2})\s+([A-Za-z]+),?\s+(\d{4})", re.IGNORECASE
+)
 
 
 def session_time(text: str) -> str:
@@ -293,6 +295,7 @@ class BM25:
 
 def run_references(conversations: list[Conversation]) -> dict[str, Score]:
     import numpy as np
+
     from mem0cli.embed import SentenceTransformerEmbedder
 
     embedder = SentenceTransformerEmbedder()
@@ -333,8 +336,8 @@ def ratio(a: float | None, b: float | None) -> float | None:
 
 def render(report: dict[str, Any]) -> str:
     lines = [
-        f"{report['conversations']} conversations, {report['turns']} turns, {report['questions']} questions "
-        f"(categories 1-4), limit {LIMIT}",
+        (f"{report['conversations']} conversations, {report['turns']} turns, {report['questions']} questions "
+         f"(categories 1-4), limit {LIMIT}"),
         "answer recall: answer content words found in the text of the 10 results; a mem0cli result's text is",
         "its `memory` plus, for a fact, the `content` of its `evidence` turns; a reference's is the text it indexed.",
         "+day: the same with each result's day (its said_at, written \"8 May 2023\") counted as text.",
@@ -361,7 +364,7 @@ def render(report: dict[str, Any]) -> str:
     lines += ["", "ratios vs BM25 over dated turns:"]
     for name, r in report["ratios_vs_bm25"].items():
         row = f"{name:<30} {r['evidence_recall']:>8} {r['answer_recall']:>7} {r['answer_recall_with_day']:>6}  "
-        row += "  ".join(f"{str(r[c]['evidence_recall']):>5} / {str(r[c]['answer_recall']):>5}" for c in cats)
+        row += "  ".join(f"{r[c]['evidence_recall']!s:>5} / {r[c]['answer_recall']!s:>5}" for c in cats)
         lines.append(row)
     return "\n".join(lines)
 

@@ -30,14 +30,13 @@ from datetime import date, datetime, timezone
 from .dates import MONTHS, parse_when
 
 
-
 @dataclass(frozen=True)
 class RankSettings:
     """Weights of the ranker; the CLI exposes them as options."""
 
     vector_weight: float = 1.0
     keyword_weight: float = 1.0
-    rrf_k: int = 20
+    rrf_k: int = 10
     context_weight: float = 0.5
     speaker_weight: float = 0.5
     freshness_weight: float = 0.1
@@ -215,7 +214,7 @@ def without_names(query: str, names: frozenset[str]) -> str:
     the turns that address that person by name.
     """
     for name in sorted(names, key=len, reverse=True):
-        query = re.sub(r"(?<!\w)" + re.escape(name) + r"(?:'s)?(?!\w)", " ", query, flags=re.I)
+        query = re.sub(r"(?<!\w)" + re.escape(name) + r"(?:'s)?(?!\w)", " ", query, flags=re.IGNORECASE)
     return query
 
 

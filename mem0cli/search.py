@@ -116,7 +116,10 @@ def rank(
 ) -> tuple[list[ranking.Scored], dict[str, dict[str, Any]], dict[str, list[str]]]:
     """The ranked results, their rows (facts and turns by key), and each fact's source turns."""
     want = max(limit * 10, 100)
-    by_vector = vector_hits(facts, vectors, vector, tree, want)
+    # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
+    # without a second vector query in most searches
+    wide = vector_hits(facts, vectors, vector, tree, 3 * want)
+    by_vector = wide[:want]
 
     def read_rows(keys: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
         fact_keys = [k for k, kind in keys if kind == "fact"]
@@ -129,7 +132,12 @@ def rank(
     by_keyword = keyword_hits(facts, ranking.without_names(query, named) if named else query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
 
+    known = {key: sim for key, _kind, sim in wide}
+
     def fill_similarities(chosen: list[ranking.Scored]) -> None:
+        for item in chosen:
+            if item.similarity is None:
+                item.similarity = known.get(item.key)
         missing = [item.key for item in chosen if item.similarity is None]
         if missing:
             for key, sim in vectors.similarities(vector, missing).items():
@@ -146,8 +154,9 @@ def rank(
     if settings.context_weight and turn_keys:
         # the turn just before each candidate turn (or fact's source) in the same scope, by insertion order
         sql = (
-            "SELECT m.pk, (SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id AND x.agent_id IS m.agent_id "
-            "AND x.run_id IS m.run_id AND x.rowid < m.rowid ORDER BY x.rowid DESC LIMIT 1) "
+            "SELECT m.pk, (SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id "
+            "AND x.agent_id IS m.agent_id AND x.run_id IS m.run_id AND x.rowid < m.rowid "
+            "ORDER BY x.rowid DESC LIMIT 1) "
             f"FROM messages m WHERE m.pk IN ({', '.join('?' * len(turn_keys))})"
         )
         before = {pk: prev for pk, prev in facts.conn.execute(sql, sorted(turn_keys)) if prev}

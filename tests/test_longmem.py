@@ -139,7 +139,8 @@ def test_speaker_names_in_a_query():
     named = named_speakers("What did mel's kids paint? Ask Caroline", {"Mel", "Caroline", "Jon", ""})
     assert named == {"mel", "caroline"}
     assert named_speakers("Melanie's painting", {"Mel"}) == frozenset()
-    assert without_names("What did Mel's kids paint?", frozenset({"mel"})).split() == ["What", "did", "kids", "paint?"]
+    kept = without_names("What did Mel's kids paint?", frozenset({"mel"}))
+    assert kept.split() == ["What", "did", "kids", "paint?"]
 
 
 def test_search_text_carries_the_previous_turn_briefly():
