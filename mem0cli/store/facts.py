@@ -306,11 +306,17 @@ class FactStore:
         return self.query(sql, params)
 
     def ids_where(self, where: str, params: Sequence[Any], ids: Sequence[str]) -> set[str]:
-        """The subset of `ids` whose rows match the WHERE fragment."""
+        """The subset of memory `ids` whose rows match the WHERE fragment."""
+        return self._keys_where("memories", "id", where, params, ids)
+
+    def _keys_where(
+        self, table: str, key: str, where: str, params: Sequence[Any], keys: Sequence[str]
+    ) -> set[str]:
+        """The subset of `keys` (of `table`'s `key` column) whose rows match the WHERE fragment."""
         hits: set[str] = set()
-        for chunk in _chunks(ids, 500):
+        for chunk in _chunks(keys, 500):
             marks = ", ".join("?" * len(chunk))
-            sql = f"SELECT id FROM memories WHERE id IN ({marks}) AND ({where})"
+            sql = f"SELECT {key} FROM {table} WHERE {key} IN ({marks}) AND ({where})"
             hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
         return hits
 
@@ -413,12 +419,7 @@ class FactStore:
 
     def message_ids_where(self, where: str, params: Sequence[Any], pks: Sequence[str]) -> set[str]:
         """The subset of message `pks` whose rows match the WHERE fragment."""
-        hits: set[str] = set()
-        for chunk in _chunks(pks, 500):
-            marks = ", ".join("?" * len(chunk))
-            sql = f"SELECT pk FROM messages WHERE pk IN ({marks}) AND ({where})"
-            hits.update(r[0] for r in self.conn.execute(sql, [*chunk, *params]))
-        return hits
+        return self._keys_where("messages", "pk", where, params, pks)
 
     def facts_from(self, pks: Sequence[str]) -> dict[str, list[str]]:
         """For each message pk, the ids of the memories drawn from it."""
