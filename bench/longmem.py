@@ -14,9 +14,10 @@ Figures (definitions from the data set's README, shared by every retriever):
   of the 10 results (questions without evidence left out);
 - answer recall@10: share of the answer's content words (lower-cased runs of
   [a-z0-9], stop words dropped) among the words of the text of the 10 results.
-  The text of a mem0cli result is what the API returns for it: its `memory`,
-  plus the `content` of its `evidence` turns for a fact. The text of a
-  reference result is the text it indexed;
+  The text of a mem0cli result is what the API returns for it: its `memory`
+  (for a turn, with its relative dates resolved), its `said_on` (the day it
+  was said, "8 May 2023"), and for a fact the `content` of its `evidence`
+  turns. The text of a reference result is the text it indexed;
 - ingest turns/s (models loaded beforehand), search p50/p95 in ms.
 
 References, computed in the same run on the same turns: dense MiniLM cosine over
@@ -155,20 +156,17 @@ class Score:
 
     evidence: dict[int, list[float]] = field(default_factory=lambda: {c: [] for c in CATEGORIES})
     answer: dict[int, list[float]] = field(default_factory=lambda: {c: [] for c in CATEGORIES})
-    answer_dated: dict[int, list[float]] = field(default_factory=lambda: {c: [] for c in CATEGORIES})
     times_ms: list[float] = field(default_factory=list)
     ingest_turns_per_s: float | None = None
 
-    def record(self, q: Question, sources: set[str], text: str, days: str, ms: float) -> None:
-        """One question's results: their sources, their text, and the days they were said."""
+    def record(self, q: Question, sources: set[str], text: str, ms: float) -> None:
+        """One question's results: their sources and their text."""
         if q.evidence:
             self.evidence[q.category].append(sum(e in sources for e in q.evidence) / len(q.evidence))
         wanted = content_words(q.answer)
         if wanted:
             have = set(content_words(text))
             self.answer[q.category].append(sum(w in have for w in wanted) / len(wanted))
-            have |= set(content_words(days))
-            self.answer_dated[q.category].append(sum(w in have for w in wanted) / len(wanted))
         self.times_ms.append(ms)
 
     def summary(self) -> dict[str, Any]:
@@ -177,15 +175,12 @@ class Score:
 
         every_ev = [v for vs in self.evidence.values() for v in vs]
         every_ans = [v for vs in self.answer.values() for v in vs]
-        every_dated = [v for vs in self.answer_dated.values() for v in vs]
         times = sorted(self.times_ms)
         return {
             "evidence_recall": mean(every_ev),
             "answer_recall": mean(every_ans),
-            "answer_recall_with_day": mean(every_dated),
             "by_category": {
                 CATEGORIES[c]: {"evidence_recall": mean(self.evidence[c]), "answer_recall": mean(self.answer[c]),
-                                "answer_recall_with_day": mean(self.answer_dated[c]),
                                 "questions": len(self.answer[c])}
                 for c in CATEGORIES
             },
@@ -200,8 +195,8 @@ class Score:
 
 
 def result_text(item: dict[str, Any]) -> str:
-    """The text of one result as the API returns it: memory, plus a fact's evidence turns."""
-    parts = [item.get("memory") or ""]
+    """The text of one result as the API returns it: memory, said_on, and a fact's evidence turns."""
+    parts = [item.get("memory") or "", item.get("said_on") or ""]
     parts += [e.get("content") or "" for e in item.get("evidence") or []]
     return "\n".join(parts)
 
@@ -244,8 +239,7 @@ def run_mem0cli(
                 ms = (time.perf_counter() - start) * 1000
                 sources = {s for r in results for s in r.get("sources") or []}
                 text = "\n".join(result_text(r) for r in results)
-                days = " ".join(day_label(r["said_at"]) for r in results if r.get("said_at"))
-                score.record(q, sources, text, days, ms)
+                score.record(q, sources, text, ms)
                 if verbose:
                     misses.append({
                         "conversation": conv.name, "question": q.text, "answer": q.answer,
@@ -313,13 +307,11 @@ def run_references(conversations: list[Conversation]) -> dict[str, Score]:
             sims = matrix @ np.array(embedder.embed_query(q.text), dtype=np.float32)
             top = np.argsort(-sims)[:LIMIT]
             ms = (time.perf_counter() - start) * 1000
-            days = " ".join(day_label(turns[i].said_at) for i in top)
-            dense.record(q, {turns[i].dia_id for i in top}, "\n".join(raw[i] for i in top), days, ms)
+            dense.record(q, {turns[i].dia_id for i in top}, "\n".join(raw[i] for i in top), ms)
             start = time.perf_counter()
             top = index.top(content_words(q.text), LIMIT)
             ms = (time.perf_counter() - start) * 1000
-            days = " ".join(day_label(turns[i].said_at) for i in top)
-            bm25.record(q, {turns[i].dia_id for i in top}, "\n".join(dated[i] for i in top), days, ms)
+            bm25.record(q, {turns[i].dia_id for i in top}, "\n".join(dated[i] for i in top), ms)
     return {"dense MiniLM, raw turns": dense, "BM25, dated turns": bm25}
 
 
@@ -339,21 +331,20 @@ def render(report: dict[str, Any]) -> str:
         (f"{report['conversations']} conversations, {report['turns']} turns, {report['questions']} questions "
          f"(categories 1-4), limit {LIMIT}"),
         "answer recall: answer content words found in the text of the 10 results; a mem0cli result's text is",
-        "its `memory` plus, for a fact, the `content` of its `evidence` turns; a reference's is the text it indexed.",
-        "+day: the same with each result's day (its said_at, written \"8 May 2023\") counted as text.",
+        "its `memory` and `said_on` (\"8 May 2023\") plus, for a fact, the `content` of its `evidence` turns;",
+        "a reference's is the text it indexed.",
         "",
     ]
     cats = list(CATEGORIES.values())
-    head = f"{'retriever':<30} {'evidence':>8} {'answer':>7} {'+day':>6}  " + "  ".join(f"{c:>13}" for c in cats)
+    head = f"{'retriever':<30} {'evidence':>8} {'answer':>7}  " + "  ".join(f"{c:>13}" for c in cats)
     head += f"  {'p50 ms':>7} {'p95 ms':>7} {'turns/s':>8}"
-    lines += [head, f"{'':<30} {'':>8} {'':>7} {'':>6}  " + "  ".join(f"{'ev / ans':>13}" for _ in cats)]
+    lines += [head, f"{'':<30} {'':>8} {'':>7}  " + "  ".join(f"{'ev / ans':>13}" for _ in cats)]
 
     def fmt(x: float | None, width: int = 5) -> str:
         return f"{x:>{width}.3f}" if x is not None else f"{'-':>{width}}"
 
     for name, s in report["retrievers"].items():
-        row = f"{name:<30} {fmt(s['evidence_recall'], 8)} {fmt(s['answer_recall'], 7)} "
-        row += f"{fmt(s['answer_recall_with_day'], 6)}  "
+        row = f"{name:<30} {fmt(s['evidence_recall'], 8)} {fmt(s['answer_recall'], 7)}  "
         row += "  ".join(
             f"{fmt(s['by_category'][c]['evidence_recall'])} / {fmt(s['by_category'][c]['answer_recall'])}"
             for c in cats
@@ -363,7 +354,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append(row)
     lines += ["", "ratios vs BM25 over dated turns:"]
     for name, r in report["ratios_vs_bm25"].items():
-        row = f"{name:<30} {r['evidence_recall']:>8} {r['answer_recall']:>7} {r['answer_recall_with_day']:>6}  "
+        row = f"{name:<30} {r['evidence_recall']:>8} {r['answer_recall']:>7}  "
         row += "  ".join(f"{r[c]['evidence_recall']!s:>5} / {r[c]['answer_recall']!s:>5}" for c in cats)
         lines.append(row)
     return "\n".join(lines)
@@ -408,7 +399,6 @@ def main(argv: list[str] | None = None) -> int:
                 ratios[name] = {
                     "evidence_recall": ratio(s["evidence_recall"], base["evidence_recall"]),
                     "answer_recall": ratio(s["answer_recall"], base["answer_recall"]),
-                    "answer_recall_with_day": ratio(s["answer_recall_with_day"], base["answer_recall_with_day"]),
                     **{c: {k: ratio(s["by_category"][c][k], base["by_category"][c][k])
                            for k in ("evidence_recall", "answer_recall")} for c in CATEGORIES.values()},
                 }
@@ -418,7 +408,7 @@ def main(argv: list[str] | None = None) -> int:
         "turns": sum(len(c.turns) for c in conversations),
         "questions": sum(len(c.questions) for c in conversations),
         "limit": LIMIT,
-        "answer_text": "memory + the content of a fact's evidence turns (mem0cli); the indexed text (references)",
+        "answer_text": "memory + said_on + a fact's evidence contents (mem0cli); the indexed text (references)",
         "retrievers": summaries,
         "ratios_vs_bm25": ratios,
     }

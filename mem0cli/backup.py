@@ -13,7 +13,8 @@ Format (version 2), one JSON object per line:
    "vector": [...] (only with --with-vectors)}
   {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}   proof of erasure, no text
   {"type": "tombstone", "id", "deleted_at", "user_id", "agent_id", "run_id"}  a deleted memory
-Version 1 (no message or tombstone lines) still imports.
+Messages come in the order they were stored (a turn is indexed with the one stored before
+it in its scope). Version 1 (no message or tombstone lines) still imports.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from . import filters as flt
 from .errors import InputError, StoreError
 from .checks import fact_hash
 from .memory import Memory, now_iso
-from .search import search_text
+from .search import search_text, turn_texts
 
 FORMAT = "mem0cli-export"
 VERSION = 2  # 2: messages (evidence) and tombstones; version 1 files still import
@@ -75,9 +76,10 @@ def export_records(
             if flt.matches(tree, {**t, "kind": "fact", "metadata": {}})
         ]
         embed_model = facts.get_meta("embed_model")
+        # in the order they were stored, so an import gives each turn the same turn before it
+        turns = [messages[pk] for pk in facts.in_stored_order(list(messages))]
     finally:
         facts.conn.execute("COMMIT")
-    turns = sorted(messages.values(), key=lambda m: (m["said_at"] or "", m["added_at"], m["pk"]))
     vectors = _vectors_of(memory, ids + [m["pk"] for m in turns]) if with_vectors else {}
     header = {
         "format": FORMAT, "version": VERSION, "tool_version": __version__, "exported_at": now_iso(),
@@ -327,12 +329,8 @@ def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> N
     missing = [i for i, v in vectors.items() if v is None or len(v) != dims]
     if missing:
         facts = memory.facts.get_rows(missing)
-        turns = memory.facts.get_messages(missing)
-        texts = [
-            facts[i]["memory"] if i in facts
-            else search_text(turns[i]["content"], turns[i]["said_at"], turns[i]["name"] or turns[i]["role"])
-            for i in missing
-        ]
+        turns = turn_texts(memory.facts, [i for i in missing if i not in facts])
+        texts = [facts[i]["memory"] if i in facts else turns[i] for i in missing]
         vectors.update(zip(missing, memory.embedder.embed_documents(texts)))
     memory._index({k: v for k, v in vectors.items() if v is not None})
 

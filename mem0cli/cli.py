@@ -185,20 +185,21 @@ def _history_id(memory, memory_id: str) -> str:
 
 
 def _render_memories(items: list[dict], *, title: str, show_score: bool, explain: bool = False) -> None:
+    from rich.markup import escape
     from rich.table import Table
 
     console = _console()
     if not items:
         console.print("No memories found.", style="dim")
         return
-    table = Table(title=title, show_lines=explain)
+    table = Table(title=escape(title), show_lines=explain)
     if show_score:
         table.add_column("score", justify="right")
     table.add_column("memory", overflow="fold", ratio=1)
     table.add_column("said", no_wrap=True)
     table.add_column("id", no_wrap=True, style="dim")
     for item in items:
-        said = (item.get("said_at") or item.get("created_at") or "")[:10]
+        said = item.get("said_on") or (item.get("said_at") or item.get("created_at") or "")[:10]
         text = item["memory"]
         if item.get("kind") == "message":
             text = f"[turn] {item.get('speaker') or item.get('role')}: {text}"
@@ -207,7 +208,7 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
         if explain and item.get("explain"):
             text += "\n" + " ".join(f"{k}={v}" for k, v in item["explain"].items() if v is not None)
         cells = [f"{item['score']:.3f}"] if show_score else []
-        table.add_row(*cells, text, said, item["id"][:8])
+        table.add_row(*cells, escape(text), said, item["id"][:8])  # "[turn]", "[shares a photo: …]" are text
     console.print(table)
 
 
@@ -567,5 +568,19 @@ def stats(as_json: JsonOpt = False) -> None:
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app(prog_name="mem0cli")
+    """Console-script entry point: usage errors, like every error, are one line on stderr."""
+    try:
+        code = app(prog_name="mem0cli", standalone_mode=False)
+    except typer.Abort:
+        sys.stderr.write("mem0cli: aborted\n")
+        code = 1
+    except typer.TyperException as exc:  # Click's usage errors (vendored by Typer)
+        context = getattr(exc, "ctx", None)
+        where = context.command_path if context is not None else "mem0cli"
+        message = exc.format_message()
+        if "\n" in message:  # no command given: the message is the help text itself
+            sys.stderr.write(message.rstrip() + "\n")
+        else:
+            sys.stderr.write(f"{where}: {message} (see {where} --help)\n")
+        code = getattr(exc, "exit_code", 2)
+    sys.exit(code if isinstance(code, int) else 0)

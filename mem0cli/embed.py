@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from .errors import ModelError
+
+if TYPE_CHECKING:
+    from .query_encoder import QueryEncoder
 
 
 class Embedder(Protocol):
@@ -40,11 +43,17 @@ _LOADED: dict[str, object] = {}  # one model per source per process
 
 
 class SentenceTransformerEmbedder:
-    """A sentence-transformers model, loaded on first use, offline."""
+    """A sentence-transformers model, loaded on first use, offline.
+
+    Documents go through sentence-transformers. A query of a BERT model with mean
+    pooling (the bundled MiniLM among them) goes through `QueryEncoder`, the same
+    forward pass in numpy: same vectors, without importing torch for a search.
+    """
 
     def __init__(self, model: str | None = None) -> None:
         self._source = model
         self._model = None
+        self._query_encoder: QueryEncoder | None | bool = None  # False: the model has another shape
         name = Path(model).name if model else "all-MiniLM-L6-v2"
         self.model_id = f"sentence-transformers/{name}"
         self._dimensions: int | None = 384 if model is None else None
@@ -75,8 +84,19 @@ class SentenceTransformerEmbedder:
             self._dimensions = int(get_dim())
         return self._model
 
+    def _encoder(self) -> QueryEncoder | None:
+        """The numpy query encoder when the model directory has its shape, else None."""
+        if self._query_encoder is None:
+            from .query_encoder import QueryEncoder
+
+            source = Path(self._source) if self._source else bundled_model_path()
+            self._query_encoder = QueryEncoder(source) if QueryEncoder.supports(source) else False
+        return self._query_encoder or None
+
     @property
     def dimensions(self) -> int:
+        if self._dimensions is None and self._encoder() is not None:
+            self._dimensions = self._encoder().dimensions
         if self._dimensions is None:
             self._load()
         assert self._dimensions is not None
@@ -91,4 +111,7 @@ class SentenceTransformerEmbedder:
         return [v.tolist() for v in vectors]
 
     def embed_query(self, text: str) -> list[float]:
-        return self.embed_documents([text])[0]
+        encoder = self._encoder()
+        if encoder is None:
+            return self.embed_documents([text])[0]
+        return encoder.encode(text)

@@ -6,7 +6,9 @@ import hashlib
 import json
 from typing import Any
 
+from .dates import format_day, parse_when
 from .models import MemoryItem, Message
+from .search import with_resolved_dates
 
 
 def message_digest(scope: dict[str, str | None], m: Message) -> str:
@@ -15,13 +17,25 @@ def message_digest(scope: dict[str, str | None], m: Message) -> str:
     return hashlib.sha256(json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()).hexdigest()
 
 
+def said_on(said_at: str | None) -> str | None:
+    """The day something was said, written out: "2023-05-08T13:56:00" -> "8 May 2023"."""
+    day = parse_when(said_at)
+    return format_day(day) if day else None
+
+
 def turn_item(row: dict[str, Any]) -> MemoryItem:
-    """A stored conversation turn as a memory object of kind "message"."""
+    """A stored conversation turn as a memory object of kind "message".
+
+    Its `memory` is the text with its relative dates resolved, as search indexes it
+    ("I went yesterday (7 May 2023)"); `content` is the text as it was said.
+    """
     return {
-        "id": row["pk"], "memory": row["content"], "hash": row["hash"], "kind": "message",
+        "id": row["pk"], "memory": with_resolved_dates(row["content"], row["said_at"]),
+        "content": row["content"], "hash": row["hash"], "kind": "message",
         "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
         "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
-        "said_at": row["said_at"], "speaker": row["name"], "role": row["role"],
+        "said_at": row["said_at"], "said_on": said_on(row["said_at"]),
+        "speaker": row["name"], "role": row["role"],
         "sources": [row["message_id"]] if row["message_id"] else [],
         "superseded_by": None, "valid_until": None,
     }
@@ -47,6 +61,7 @@ def memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryIte
         "created_at": row["created_at"],
         "updated_at": row["updated_at"],
         "said_at": row["said_at"],
+        "said_on": said_on(row["said_at"]),
         "speaker": row["speaker"],
         "sources": [s["message_id"] for s in sources if s["message_id"]],
         "superseded_by": row["superseded_by"],

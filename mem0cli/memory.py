@@ -155,26 +155,43 @@ class Memory:
             )
 
     @contextmanager
-    def _write_lock(self) -> Iterator[None]:
-        """One writer at a time across processes, around SQLite and LanceDB writes (re-entrant)."""
+    def _write_lock(self, wait: bool = True) -> Iterator[bool]:
+        """One writer at a time across processes, around SQLite and LanceDB writes (re-entrant).
+
+        Yields True once held; with `wait=False`, yields False at once if another process
+        holds it.
+        """
         if self._lock_depth:
             self._lock_depth += 1
             try:
-                yield
+                yield True
             finally:
                 self._lock_depth -= 1
             return
         self._ensure_home()
         fd = os.open(self.path / "write.lock", os.O_CREAT | os.O_RDWR, 0o600)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                yield False
+                return
             self._lock_depth = 1
             with _private_files():
-                yield
+                yield True
         finally:
             self._lock_depth = 0
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+
+    def _repair_index_unless_busy(self) -> None:
+        """Before a read: index what a killed writer left unindexed, unless a writer is at
+        work (it indexes its own rows; a search must not wait for a long `add`)."""
+        if not self.facts.needs_repair():
+            return
+        with self._write_lock(wait=False) as held:
+            if held:
+                self._repair_index()
 
     def close(self) -> None:
         if self._facts is not None:
@@ -241,9 +258,10 @@ class Memory:
                 for m in fresh
                 if m.id
             ]
-        turn_texts = [search_text(m.content, m.created_at, m.name or m.role) for m in fresh]
+        turn_texts = self._turn_texts_before_storing(fresh, scope)
         vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
-        fact_vectors, turn_vectors = vectors[: len(facts)], dict(zip(new, vectors[len(facts) :]))
+        fact_vectors = vectors[: len(facts)]
+        turn_vectors = dict(zip(new, zip(turn_texts, vectors[len(facts) :])))
         with self._write_lock():
             self._repair_index()
             vector_store = self.vectors  # opened (and its model checked) outside the transaction
@@ -257,18 +275,35 @@ class Memory:
         summary["results"] = results
         return summary
 
+    def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
+        """The texts new turns will be indexed with (`search.turn_texts`), known before they
+        are stored, so they can be embedded outside the write lock: each follows the one
+        before it, the first follows the scope's last stored turn."""
+        last = self.facts.last_turn(scope)
+        previous = self.facts.get_messages([last])[last]["content"] if last else None
+        texts = []
+        for m in fresh:
+            texts.append(search_text(m.content, m.created_at, m.name or m.role, context=previous))
+            previous = m.content
+        return texts
+
     def _store_messages(
         self,
         messages: list[Message],
         digests: list[str],
-        vectors: dict[int, list[float]],
+        embedded: dict[int, tuple[str, list[float]]],
         scope: dict[str, str | None],
         metadata: dict[str, Any],
         at: str,
     ) -> tuple[dict[str, str], dict[str, list[float]]]:
-        """Store each message once (evidence); map message key -> pk, and new pks -> vectors."""
+        """Store each message once (evidence); map message key -> pk, and new pks -> vectors.
+
+        `embedded` holds the (text, vector) each new message was embedded with beforehand;
+        one whose stored neighbour turned out otherwise (another writer came between) is
+        embedded again with the text `search.turn_texts` gives it now.
+        """
         pks: dict[str, str] = {}
-        touched: dict[str, list[float]] = {}
+        planned: dict[str, tuple[str, list[float]] | None] = {}
         for i, (m, digest) in enumerate(zip(messages, digests)):
             pk = self.facts.find_message(digest)
             if pk is None:
@@ -282,11 +317,13 @@ class Memory:
                     },
                     search_text(m.content, m.created_at, m.name or m.role),
                 )
-                vector = vectors.get(i)
-                if vector is None:  # another writer stored it between our check and the lock
-                    vector = self.embedder.embed_documents([search_text(m.content, m.created_at, m.name or m.role)])[0]
-                touched[pk] = vector
+                planned[pk] = embedded.get(i)
             pks[m.id or ""] = pk
+        texts = search_mod.turn_texts(self.facts, list(planned))
+        touched = {pk: p[1] for pk, p in planned.items() if p is not None and p[0] == texts[pk]}
+        again = [pk for pk in planned if pk not in touched]
+        if again:
+            touched.update(zip(again, self.embedder.embed_documents([texts[pk] for pk in again])))
         return pks, touched
 
     def _store_facts(
@@ -351,11 +388,11 @@ class Memory:
             return
         ids = list(vectors_by_id)
         rows = {**self.facts.get_rows(ids), **self.facts.get_messages(ids)}
-        (vector_store or self.vectors).upsert(
-            [{**rows[i], "id": i, "vector": v} for i, v in vectors_by_id.items() if i in rows]
-        )
+        store = vector_store or self.vectors
+        store.upsert([{**rows[i], "id": i, "vector": v} for i, v in vectors_by_id.items() if i in rows])
         with self.facts.transaction():
             self.facts.mark_indexed(ids)
+        store.maybe_build_index()  # past a few thousand rows: B-tree and ANN indexes
 
     def _repair_index(self) -> int:
         """Index facts and turns committed to SQLite whose vectors never reached LanceDB,
@@ -365,9 +402,8 @@ class Memory:
         if not fact_ids and not pks:
             return 0
         facts = self.facts.get_rows(fact_ids)
-        turns = self.facts.get_messages(pks)
-        texts = [facts[i]["memory"] for i in fact_ids]
-        texts += [search_text(t["content"], t["said_at"], t["name"] or t["role"]) for t in (turns[p] for p in pks)]
+        turns = search_mod.turn_texts(self.facts, pks)
+        texts = [facts[i]["memory"] for i in fact_ids] + [turns[p] for p in pks]
         self._index(dict(zip([*fact_ids, *pks], self.embedder.embed_documents(texts))))
         return len(texts)
 
@@ -404,8 +440,7 @@ class Memory:
             tree = only if tree is None else flt.And((tree, only))
         if self.facts.is_empty():
             return {"results": []}
-        with self._write_lock():
-            self._repair_index()
+        self._repair_index_unless_busy()
         vector = self.embedder.embed_query(query)
         ranked, rows, sources = search_mod.rank(
             self.facts, self.vectors, vector, query, tree, limit, rank or RankSettings(), threshold

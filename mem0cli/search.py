@@ -5,7 +5,8 @@ each narrowed by the exact filter, then ranked by `ranking`.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from collections.abc import Sequence
+from datetime import date, datetime, timezone
 from typing import Any
 
 from . import filters as flt
@@ -35,24 +36,52 @@ _WRITTEN_DATE = re.compile(
 def search_text(
     text: str, said_at: str | None, speaker: str | None = None, context: str | None = None
 ) -> str:
-    """What search sees of a fact or turn: its day written out, the speaker, the text,
-    the absolute dates of its relative ones, and for a turn the start of the turn
-    before it (`context`), since an answer often shares no word with its question.
+    """What search sees of a fact or turn: its day written out, the speaker, the text with
+    its relative dates resolved (`with_resolved_dates`), and for a turn the start of the
+    turn before it (`context`, see `turn_texts`), since an answer often shares no word
+    with its question.
 
     "[8 May 2023] Caroline: I went to the support group yesterday (7 May 2023)"
     """
     day = parse_when(said_at)
     prefix = f"[{format_day(day)}] " if day else ""
+    text = with_resolved_dates(text, day)
     body = f"{prefix}{speaker}: {text}" if speaker else f"{prefix}{text}"
-    if day:
-        written = _WRITTEN_DATE.findall(resolve_dates(text, day))
-        new = [d for d in dict.fromkeys(written) if d not in text]
-        if new:
-            body += f" ({'; '.join(new)})"
     context = (context or "").strip()
     if context:
         body += "\n" + (context if len(context) <= CONTEXT_CHARS else context[:CONTEXT_CHARS].rsplit(" ", 1)[0])
     return body
+
+
+def with_resolved_dates(text: str, said_at: str | date | None) -> str:
+    """`text` with the absolute dates of its relative ones after it, reckoned from the day
+    it was said: "I went yesterday" said on 8 May 2023 -> "I went yesterday (7 May 2023)".
+    Dates the text already names are not repeated; without a day the text is unchanged.
+    """
+    day = parse_when(said_at)
+    if day is None:
+        return text
+    written = _WRITTEN_DATE.findall(resolve_dates(text, day))
+    new = [d for d in dict.fromkeys(written) if d not in text]
+    return f"{text} ({'; '.join(new)})" if new else text
+
+
+def turn_texts(facts: FactStore, pks: Sequence[str]) -> dict[str, str]:
+    """The indexed text of stored turns, by pk: `search_text` with the start of the turn
+    stored just before each one in its scope (`FactStore.previous_turns`) as context.
+
+    Adding, repairing, importing and reindexing all index a turn with this text, so a
+    store rebuilt from SQLite searches like the store it was rebuilt from.
+    """
+    turns = facts.get_messages(pks)
+    before = facts.previous_turns(list(turns))
+    earlier = {**facts.get_messages(sorted({p for p in before.values() if p not in turns})), **turns}
+    texts = {}
+    for pk, turn in turns.items():
+        previous = earlier.get(before.get(pk, ""))
+        context = previous["content"] if previous else None
+        texts[pk] = search_text(turn["content"], turn["said_at"], turn["name"] or turn["role"], context)
+    return texts
 
 
 def keyword_query(text: str) -> str | None:
@@ -150,16 +179,8 @@ def rank(
     sources = facts.source_pks(fact_keys)
     turn_keys = {k for k, item in items.items() if item.kind == "message"}
     turn_keys.update(pk for pks in sources.values() for pk in pks)
-    before: dict[str, str] = {}
-    if settings.context_weight and turn_keys:
-        # the turn just before each candidate turn (or fact's source) in the same scope, by insertion order
-        sql = (
-            "SELECT m.pk, (SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id "
-            "AND x.agent_id IS m.agent_id AND x.run_id IS m.run_id AND x.rowid < m.rowid "
-            "ORDER BY x.rowid DESC LIMIT 1) "
-            f"FROM messages m WHERE m.pk IN ({', '.join('?' * len(turn_keys))})"
-        )
-        before = {pk: prev for pk, prev in facts.conn.execute(sql, sorted(turn_keys)) if prev}
+    # the turn just before each candidate turn (or fact's source), as it was indexed with
+    before = facts.previous_turns(sorted(turn_keys)) if settings.context_weight and turn_keys else {}
     ranking.lift(items, sources)
     ranking.add_context(items, sources, before, settings.context_weight)
     now = datetime.now(timezone.utc)

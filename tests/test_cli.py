@@ -172,3 +172,37 @@ def test_doctor_reports_and_repairs_a_missing_vector(scripted, monkeypatch):
     assert broken.exit_code == 1 and json.loads(broken.stdout)["problems"]
     fixed = run("doctor", "--repair")
     assert fixed.exit_code == 0 and "fixed" in fixed.stderr
+
+
+def test_tables_show_the_day_said_and_a_turn_with_its_resolved_dates(scripted):
+    scripted.outputs = ["[]"]
+    chat = json.dumps([{"role": "user", "name": "Ann", "content": "I went to [the] support group yesterday",
+                        "created_at": "2023-05-08T13:56:00"}])
+    assert run("add", "-u", "ann", "--no-infer", input=chat).exit_code == 0
+    table = run("search", "support group", "-u", "ann", "--kind", "message")
+    assert table.exit_code == 0, table.output
+    flat = " ".join(table.stdout.split())
+    assert "8 May 2023" in flat and "2023-05-08" not in flat
+    assert "[turn] Ann: I went to [the] support group" in flat and "(7 May 2023)" in flat  # brackets are text
+    listed = " ".join(run("list", "-u", "ann").stdout.split())
+    assert "8 May 2023" in listed
+
+
+def test_usage_errors_are_one_line_with_exit_2(tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MEM0CLI_HOME": str(tmp_path / "s")}
+    cases = {
+        ("search", "--bogus", "x"): "mem0cli search: No such option: --bogus",
+        ("nosuch",): "mem0cli: No such command 'nosuch'",
+        ("search",): "mem0cli search: Missing argument 'query'",
+        ("list", "-n", "abc"): "mem0cli list: Invalid value for '--limit'",
+    }
+    for args, start in cases.items():
+        done = subprocess.run([sys.executable, "-m", "mem0cli", *args], capture_output=True, text=True, env=env)
+        assert done.returncode == 2, (args, done.stderr)
+        assert done.stdout == ""
+        assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(start), done.stderr
+    assert not (tmp_path / "s").exists()

@@ -8,11 +8,14 @@ filters, a fact stands in for its turns, a reply is found through its question.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
-from mem0cli import InputError
+from mem0cli import InputError, Memory, backup, doctor
 from mem0cli.ranking import RankSettings, Scored, add_context, lift, named_speakers, without_names
-from mem0cli.search import search_text
+from mem0cli.search import search_text, turn_texts
+from tests.fakes import FakeEmbedder, ScriptedExtractor
 
 
 def turn(content: str, id_: str, name: str | None = None, when: str = "2024-10-01T16:20:00") -> dict:
@@ -149,3 +152,131 @@ def test_search_text_carries_the_previous_turn_briefly():
     assert head == "[8 May 2023] Ben: A corgi"
     assert context.startswith("What breed") and len(context) <= 300
     assert search_text("Hi", None) == "Hi"
+
+
+# -- a turn indexed with the turn before it --------------------------------------------
+
+CHAT = [
+    ("d1", "Ana", "The weather was grim all weekend"),
+    ("d2", "Ana", "What breed is your new dog?"),
+    ("d3", "Ben", "A corgi, she is called Biscuit"),
+    ("d4", "Ana", "Lunch was a sandwich again"),
+    ("d5", "Ben", "Traffic on the bridge was awful"),
+]
+
+
+def add_chat(memory, extractor, when: str = "2023-05-08T13:56:00") -> None:
+    """The chat in two `add` calls (sessions), all turns said at the same time, and another scope."""
+    extractor.outputs = ["[]", "[]", "[]"]
+    memory.add([turn(text, id_, name, when) for id_, name, text in CHAT[:2]], user_id="pair")
+    memory.add([turn(text, id_, name, when) for id_, name, text in CHAT[2:]], user_id="pair")
+    memory.add([turn("My dog is a beagle", "s1", "Solo", when)], user_id="solo")
+
+
+def pks_by_message_id(memory) -> dict[str, str]:
+    return {m["message_id"]: m["pk"] for m in memory.facts.select_messages()}
+
+
+def stored_vectors(memory) -> dict[str, list[float]]:
+    return memory.vectors.vectors_of(list(pks_by_message_id(memory).values()))
+
+
+def result_ids(memory, queries=("which dog breed", "Biscuit", "bridge traffic", "weekend weather")) -> list:
+    return [[h["id"] for h in memory.search(q, user_id="pair")["results"]] for q in queries]
+
+
+def test_the_turn_before_is_the_one_stored_before_in_the_same_scope(memory, extractor):
+    add_chat(memory, extractor)
+    pk = pks_by_message_id(memory)
+    before = memory.facts.previous_turns(list(pk.values()))
+    assert before == {pk["d2"]: pk["d1"], pk["d3"]: pk["d2"], pk["d4"]: pk["d3"], pk["d5"]: pk["d4"]}
+    assert memory.facts.last_turn({"user_id": "pair"}) == pk["d5"]
+    assert memory.facts.last_turn({"user_id": "solo"}) == pk["s1"]
+    assert memory.facts.last_turn({"user_id": "nobody"}) is None
+
+
+def test_a_turn_is_indexed_with_the_start_of_the_turn_before_it(memory, extractor):
+    add_chat(memory, extractor)
+    pk = pks_by_message_id(memory)
+    texts = turn_texts(memory.facts, list(pk.values()))
+    # the first turn of the second `add` follows the last turn of the first
+    assert texts[pk["d3"]] == search_text(CHAT[2][2], "2023-05-08T13:56:00", "Ben", context=CHAT[1][2])
+    assert texts[pk["d3"]].endswith("\nWhat breed is your new dog?")
+    assert "\n" not in texts[pk["d1"]] and "\n" not in texts[pk["s1"]]  # first turns of their scopes
+    # the vectors stored at add time are those of exactly these texts
+    vectors = stored_vectors(memory)
+    expected = FakeEmbedder().embed_documents([texts[p] for p in pk.values()])
+    for p, vector in zip(pk.values(), expected):
+        assert vectors[p] == pytest.approx(vector, abs=1e-6)
+
+
+def test_a_store_whose_vectors_were_rebuilt_searches_as_before(memory, extractor):
+    add_chat(memory, extractor)
+    vectors, results = stored_vectors(memory), result_ids(memory)
+    assert doctor.reindex(memory) == len(vectors)  # the vector table dropped, rebuilt by _repair_index
+    rebuilt = stored_vectors(memory)
+    assert set(rebuilt) == set(vectors)
+    for p, vector in vectors.items():
+        assert rebuilt[p] == pytest.approx(vector, abs=1e-6)
+    assert result_ids(memory) == results
+
+
+def test_an_import_indexes_each_turn_with_the_same_turn_before_it(memory, extractor, tmp_path):
+    add_chat(memory, extractor)
+    # said earlier, stored later: the turn before is the one stored before, not the one said before
+    extractor.outputs = ["[]"]
+    memory.add([turn("Biscuit chewed my shoe", "d6", "Ben", "2023-05-01T09:00:00")], user_id="pair")
+    pk = pks_by_message_id(memory)
+    records = backup.export_records(memory)
+    mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    data = "\n".join(json.dumps(r) for r in records).encode()
+    backup.apply_import(mirror, backup.read_import(data))
+    assert mirror.facts.previous_turns(list(pk.values())) == memory.facts.previous_turns(list(pk.values()))
+    mirrored = stored_vectors(mirror)
+    for p, vector in stored_vectors(memory).items():
+        assert mirrored[p] == pytest.approx(vector, abs=1e-6)
+    assert result_ids(mirror) == result_ids(memory)
+    mirror.close()
+
+
+class WriterInBetween(FakeEmbedder):
+    """Runs `between` once, right after an embedding: another writer storing turns while
+    `add` has embedded its turns but not yet taken the write lock."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.between = None
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        vectors = super().embed_documents(texts)
+        between, self.between = self.between, None
+        if between is not None:
+            between()
+        return vectors
+
+
+def test_a_turn_stored_by_another_writer_in_between_becomes_the_turn_before(isolated_home, extractor):
+    embedder = WriterInBetween()
+    memory = Memory(path=isolated_home, embedder=embedder, extractor=extractor)
+    other = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    memory.add([turn(text, id_, name) for id_, name, text in CHAT[:2]], user_id="pair", infer=False)
+    squirrels = [turn("Squirrels everywhere today", "x1", "Cy")]
+    embedder.between = lambda: other.add(squirrels, user_id="pair", infer=False)
+    memory.add([turn(CHAT[2][2], "d3", "Ben")], user_id="pair", infer=False)
+    pk = pks_by_message_id(memory)
+    assert memory.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["x1"]}
+    text = turn_texts(memory.facts, [pk["d3"]])[pk["d3"]]
+    assert text.endswith("\nSquirrels everywhere today")
+    expected = FakeEmbedder().embed_documents([text])[0]
+    assert stored_vectors(memory)[pk["d3"]] == pytest.approx(expected, abs=1e-6)
+    other.close()
+    memory.close()
+
+
+def test_search_lets_a_reply_inherit_from_the_turn_stored_before_it(memory, extractor):
+    add_chat(memory, extractor)
+    hits = memory.search("which dog breed", user_id="pair", explain=True)["results"]
+    reply = next(h for h in hits if h["sources"] == ["d3"])
+    assert reply["explain"]["context"] > 0
+    off = memory.search("which dog breed", user_id="pair", explain=True, rank=RankSettings(context_weight=0))
+    assert next(h for h in off["results"] if h["sources"] == ["d3"])["explain"]["context"] == 0

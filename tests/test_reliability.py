@@ -745,6 +745,31 @@ def test_many_short_writers_interleave_without_loss(tmp_path, record_testsuite_p
     record_testsuite_property("short_writer_exports_during_writes", sum(running for _p, running in exports))
 
 
+def test_a_search_does_not_wait_for_a_writer_and_repairs_once_it_is_gone(memory):
+    """Rows a killed writer left without vectors are indexed by the next search, but a
+    search while another process holds the write lock neither blocks nor repairs."""
+    import fcntl
+
+    memory.add("I keep bees on the roof in Lisbon", user_id="ana", infer=False)
+    with memory.facts.transaction():  # as a writer killed between SQLite and LanceDB leaves it
+        memory.facts.conn.execute("UPDATE memories SET indexed = 0")
+    assert memory.facts.needs_repair()
+    other_writer = os.open(memory.path / "write.lock", os.O_RDWR)
+    fcntl.flock(other_writer, fcntl.LOCK_EX)
+    try:
+        began = time.monotonic()
+        found = memory.search("bees roof", user_id="ana")["results"]
+        assert time.monotonic() - began < 5
+        assert found and "bees" in found[0]["memory"]  # keyword search still finds it
+        assert memory.facts.needs_repair()  # left to the writer
+    finally:
+        fcntl.flock(other_writer, fcntl.LOCK_UN)
+        os.close(other_writer)
+    memory.search("bees roof", user_id="ana")
+    assert not memory.facts.needs_repair()
+    assert memory.facts.unindexed() == ([], [])
+
+
 # -- privacy ------------------------------------------------------------------------
 def _loose_modes(store: Path) -> list[str]:
     loose = []

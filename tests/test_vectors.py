@@ -123,13 +123,35 @@ def test_unfiltered_keyword_search_agrees_with_the_filtered_path(memory):
     assert [round(s, 9) for _, s in fast] == [round(s, 9) for _, s in slow]
 
 
-def test_a_memory_store_searches_the_same_with_indexes(isolated_home, small_thresholds):
-    m = Memory(path=isolated_home, embedder=FakeEmbedder())
-    for i in range(120):
-        m.add(f"{random.Random(i).choice(WORDS)} fact number {i}", user_id=f"u{i % 4}", infer=False)
-    before = m.search("dog", user_id="u1", limit=5)["results"]
-    built = m.vectors.maybe_build_index()
-    assert "user_id_idx" in built
-    after = m.search("dog", user_id="u1", limit=5)["results"]
-    assert [r["id"] for r in after] == [r["id"] for r in before]
-    m.close()
+class UntiedEmbedder(FakeEmbedder):
+    """FakeEmbedder plus a little noise seeded by the text: no two similarities tie, so
+    two stores of the same texts must rank them in the same order."""
+
+    def _vector(self, text: str) -> list[float]:
+        rng = random.Random(text)
+        vec = [x + rng.uniform(-0.01, 0.01) for x in super()._vector(text)]
+        norm = sum(x * x for x in vec) ** 0.5
+        return [x / norm for x in vec]
+
+
+def test_a_memory_store_builds_its_indexes_and_searches_the_same(tmp_path, small_thresholds, monkeypatch):
+    def fill(path) -> Memory:
+        m = Memory(path=path, embedder=UntiedEmbedder())
+        for user in range(4):
+            for start in range(0, 80, 40):  # 320 rows in 8 writes
+                said = [{"role": "user", "content": f"{random.Random(i).choice(WORDS)} fact number {i} of u{user}"}
+                        for i in range(start, start + 40)]
+                m.add(said, user_id=f"u{user}", infer=False)
+        return m
+
+    indexed = fill(tmp_path / "indexed")  # Memory calls maybe_build_index after each write
+    assert {"id_idx", "user_id_idx", vectors_mod.VECTOR_INDEX} <= index_names(indexed.vectors)
+    monkeypatch.setattr(vectors_mod, "SCALAR_INDEX_ROWS", 10**9)
+    monkeypatch.setattr(vectors_mod, "ANN_INDEX_ROWS", 10**9)
+    plain = fill(tmp_path / "plain")
+    assert index_names(plain.vectors) == set()
+    for query, scope in (("dog", {"user_id": "u1"}), ("piano tokyo", {})):
+        got = [r["memory"] for r in indexed.search(query, limit=5, **scope)["results"]]
+        assert got == [r["memory"] for r in plain.search(query, limit=5, **scope)["results"]]
+    indexed.close()
+    plain.close()

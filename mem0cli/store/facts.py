@@ -19,6 +19,12 @@ import sqlite_utils
 from ..errors import StoreError
 
 SCHEMA_VERSION = 1
+#: The turn before a turn: the message stored last before it (rowid order) in the same scope.
+_TURN_BEFORE = (
+    "SELECT x.pk FROM messages x WHERE x.user_id IS {user_id} AND x.agent_id IS {agent_id} "
+    "AND x.run_id IS {run_id} AND x.rowid < {rowid} ORDER BY x.rowid DESC LIMIT 1"
+)
+_MAX_ROWID = 2**63 - 1
 MEMORY_COLUMNS = (
     "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata",
     "created_at", "updated_at", "said_at", "speaker", "superseded_by", "valid_until",
@@ -355,6 +361,14 @@ class FactStore:
         messages = [r[0] for r in self.conn.execute("SELECT pk FROM messages WHERE indexed = 0")]
         return memories, messages
 
+    def needs_repair(self) -> bool:
+        """True when some rows lack their vectors or some vector deletes are unfinished."""
+        return self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM memories WHERE indexed = 0) "
+            "OR EXISTS (SELECT 1 FROM messages WHERE indexed = 0) "
+            "OR EXISTS (SELECT 1 FROM vector_deletes)"
+        ).fetchone()[0] == 1
+
     def queue_vector_deletes(self, ids: Sequence[str]) -> None:
         """Record, with a deletion, the ids whose vectors must leave LanceDB."""
         self.conn.executemany("INSERT OR IGNORE INTO vector_deletes(id) VALUES (?)", [[i] for i in ids])
@@ -416,6 +430,37 @@ class FactStore:
             for row in self.query(f"SELECT * FROM messages WHERE pk IN ({marks})", chunk):
                 found[row["pk"]] = row
         return found
+
+    def previous_turns(self, pks: Sequence[str]) -> dict[str, str]:
+        """For each message pk, the pk of the message stored just before it in the same
+        scope (user_id, agent_id, run_id), by insertion order; a scope's first turn has none.
+
+        The one definition of "the turn before": a turn is indexed with its start
+        (`search.turn_texts`), and search lets a reply inherit its relevance.
+        """
+        before = _TURN_BEFORE.format(
+            user_id="m.user_id", agent_id="m.agent_id", run_id="m.run_id", rowid="m.rowid"
+        )
+        out: dict[str, str] = {}
+        for chunk in _chunks(pks):
+            sql = f"SELECT m.pk, ({before}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
+            out.update((pk, prev) for pk, prev in self.conn.execute(sql, chunk) if prev)
+        return out
+
+    def last_turn(self, scope: dict[str, str | None]) -> str | None:
+        """The pk of the message stored last in a scope: the turn before the next one stored there."""
+        sql = _TURN_BEFORE.format(user_id="?", agent_id="?", run_id="?", rowid="?")
+        params = [scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), _MAX_ROWID]
+        row = self.conn.execute(sql, params).fetchone()
+        return row[0] if row else None
+
+    def in_stored_order(self, pks: Sequence[str]) -> list[str]:
+        """Message pks sorted by when they were stored (insertion order); unknown pks are left out."""
+        order: list[tuple[int, str]] = []
+        for chunk in _chunks(pks):
+            marks = ", ".join("?" * len(chunk))
+            order += self.conn.execute(f"SELECT rowid, pk FROM messages WHERE pk IN ({marks})", chunk)
+        return [pk for _rowid, pk in sorted(order)]
 
     def message_ids_where(self, where: str, params: Sequence[Any], pks: Sequence[str]) -> set[str]:
         """The subset of message `pks` whose rows match the WHERE fragment."""

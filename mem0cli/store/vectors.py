@@ -188,7 +188,10 @@ class LanceVectorStore:
         if exact:
             query = query.bypass_vector_index()
         elif self._has_vector_index():
-            if where and self._table.count_rows(where) <= EXACT_SEARCH_ROWS:
+            if not where:
+                # a fixed count: an open maximum costs twice as much even with no filter
+                query = query.nprobes(NPROBES)
+            elif self._table.count_rows(where) <= EXACT_SEARCH_ROWS:
                 query = query.bypass_vector_index()
             else:
                 # more partitions only when a filter leaves too few rows in the first ones

@@ -1,0 +1,85 @@
+"""The plain formats: messages as JSON, as JSONL, or as `role: text` lines.
+
+- messages: `[{"role": "user", "content": "..."}, ...]`, or
+  `{"messages": [...], "id": ..., "title": ...}`, or one message object.
+- jsonl: one message object a line; a line `{"messages": [...]}` is a
+  conversation of its own.
+- text: `user: ...` / `assistant: ...` lines (also human, ai, system, in any
+  case); a line without a role continues the message above.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from mem0cli.errors import TranscriptError
+from mem0cli.models import Conversation, Message
+
+from .common import _PROSE, _ROLES, _clean, _json_error, _read_messages_list, _Reader, _str
+
+
+def _read_messages(doc: Any, reader: _Reader) -> list[Conversation]:
+    """A JSON list of messages, {"messages": [...]}, or one message object."""
+    if isinstance(doc, list):
+        return [Conversation(_read_messages_list(doc, reader))]
+    if isinstance(doc, dict) and isinstance(doc.get("messages"), list):
+        messages = _read_messages_list(doc["messages"], reader)
+        return [Conversation(messages, id=_str(doc.get("id")), title=_str(doc.get("title")))]
+    if isinstance(doc, dict) and ("role" in doc or "content" in doc):
+        return [Conversation(_read_messages_list([doc], reader))]
+    raise TranscriptError('expected a JSON list of messages or {"messages": [...]}')
+
+
+# -- line formats -------------------------------------------------------------
+
+
+def _read_jsonl(text: str, reader: _Reader) -> list[Conversation]:
+    """One message per line; a line with a "messages" list is a conversation."""
+    loose: list[Message] = []
+    conversations: list[Conversation] = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except (ValueError, RecursionError) as e:
+            reader.records += 1
+            reader.fail(str(_json_error(e, n)))
+            continue
+        if isinstance(record, dict) and isinstance(record.get("messages"), list):
+            messages = _read_messages_list(record["messages"], reader, f"line {n}, message")
+            title = _str(record.get("title"))
+            conversations.append(Conversation(messages, id=_str(record.get("id")), title=title))
+        elif (message := reader.message(f"line {n}", record)) is not None:
+            loose.append(message)
+    return [Conversation(loose), *conversations]
+
+
+_ROLE_LINE = re.compile(r"(user|assistant|system|human|ai)[ \t]*:[ \t]?(.*)", re.IGNORECASE)
+
+
+def _read_text(text: str, reader: _Reader) -> list[Conversation]:
+    """`role: text` lines; a line without a role continues the message above."""
+    messages: list[Message] = []
+    role: str | None = None
+    lines: list[str] = []
+
+    def flush() -> None:
+        content = _clean("\n".join(lines))
+        if role in _PROSE and content:
+            messages.append(Message(role, content))
+
+    for n, line in enumerate(text.split("\n"), 1):
+        match = _ROLE_LINE.match(line)
+        if match:
+            flush()
+            reader.records += 1
+            role, lines = _ROLES[match.group(1).lower()], [match.group(2)]
+        elif role is not None:
+            lines.append(line)
+        elif line.strip():
+            raise TranscriptError(f"line {n}: text without a role prefix (expected 'user: ...')")
+    flush()
+    return [Conversation(messages)]

@@ -1,0 +1,87 @@
+"""The numpy query encoder gives sentence-transformers' vectors, and search needs no torch."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from mem0cli.embed import SentenceTransformerEmbedder, bundled_model_path
+from mem0cli.query_encoder import QueryEncoder
+
+TEXTS = [
+    "where does Alice live",
+    "When did Caroline go to the LGBTQ support group?",
+    "standup is 10am PT for project 42",
+    "Ünïcödé ✓ 東京 café — emoji 🎉 and ID nguyen.linh@example.com",
+    "a",
+    "",
+    "word " * 300,  # past the 128 tokens of tokenizer.json: truncated at max_seq_length 256
+    "The quick brown fox " * 40,
+]
+
+
+@pytest.fixture(scope="module")
+def reference() -> SentenceTransformerEmbedder:
+    return SentenceTransformerEmbedder()
+
+
+def test_vectors_match_sentence_transformers(reference):
+    encoder = QueryEncoder(bundled_model_path())
+    expected = np.asarray(reference.embed_documents(TEXTS))
+    got = np.asarray([encoder.encode(t) for t in TEXTS])
+    assert got.shape == expected.shape == (len(TEXTS), 384)
+    assert np.abs(got - expected).max() < 1e-5
+    assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
+
+
+def test_the_embedder_uses_it_for_queries_and_keeps_documents_on_torch(reference):
+    embedder = SentenceTransformerEmbedder()
+    assert embedder.dimensions == 384
+    query = embedder.embed_query("where does Alice live")
+    assert embedder._model is None  # no sentence-transformers model loaded for a query
+    assert np.abs(np.asarray(query) - np.asarray(reference.embed_documents(["where does Alice live"])[0])).max() < 1e-5
+
+
+def copy_model(tmp_path):
+    target = tmp_path / "model"
+    shutil.copytree(bundled_model_path(), target)
+    return target
+
+
+def test_other_model_shapes_are_left_to_sentence_transformers(tmp_path):
+    model = copy_model(tmp_path)
+    assert QueryEncoder.supports(model)
+    pooling = model / "1_Pooling" / "config.json"
+    config = json.loads(pooling.read_text())
+    pooling.write_text(json.dumps({**config, "pooling_mode_mean_tokens": False, "pooling_mode_cls_token": True}))
+    assert not QueryEncoder.supports(model)
+    with pytest.raises(ValueError):
+        QueryEncoder(model)
+    cls_embedder = SentenceTransformerEmbedder(str(model))
+    vector = cls_embedder.embed_query("where does Alice live")  # through sentence-transformers
+    assert cls_embedder._model is not None
+    assert vector == pytest.approx(cls_embedder.embed_documents(["where does Alice live"])[0], abs=1e-6)
+    assert not QueryEncoder.supports(tmp_path / "missing")
+
+
+@pytest.mark.e2e
+def test_cli_search_imports_no_torch(tmp_path):
+    env = {**os.environ, "MEM0CLI_HOME": str(tmp_path / "s")}
+    said = json.dumps([{"role": "user", "content": "I keep my bees on the roof in Lisbon"}])
+    added = subprocess.run([sys.executable, "-m", "mem0cli", "add", "-u", "ana", "--no-infer"],
+                           input=said, capture_output=True, text=True, env=env)
+    assert added.returncode == 0, added.stderr
+    code = (
+        "import sys, json; from typer.testing import CliRunner; from mem0cli.cli import app;"
+        "r = CliRunner().invoke(app, ['search', 'where are the bees', '-u', 'ana', '--json']);"
+        "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules];"
+        "print(r.exit_code, heavy, json.loads(r.stdout)['results'][0]['memory'])"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert out.stdout.strip() == "0 [] I keep my bees on the roof in Lisbon", out.stderr
