@@ -420,9 +420,9 @@ def measure(path: Path, pairs: list[tuple[str, str]], matrix: Any, qs: list[tupl
     # threads spin for a while after each call and would slow the search that followed.
     try:
         floor_pass()
-        for text, user, q, _suffix, scope in cases[: 2 * WARM_QUERIES]:
+        for text, user, _q, _suffix, scope in cases[: 2 * WARM_QUERIES]:
             memory.search(text, user_id=None if scope is None else user, limit=TOP_K)
-        for text, user, q, suffix, scope in cases:
+        for text, user, _q, suffix, scope in cases:
             for part in parts.values():
                 part.take()
             began = time.perf_counter()

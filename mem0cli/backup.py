@@ -30,8 +30,8 @@ from typing import IO, Any
 
 from . import __version__
 from . import filters as flt
-from .errors import InputError, StoreError
 from .checks import fact_hash
+from .errors import InputError, StoreError
 from .memory import Memory, now_iso
 from .search import search_text, turn_texts
 

@@ -253,8 +253,8 @@ def add(
     Example: cat chat.json | mem0cli add -u alex
     """
     from .ingest import ingest, input_digest
-    from .validate import check_metadata, check_scope
     from .transcripts import FORMATS, read_transcript
+    from .validate import check_metadata, check_scope
 
     scope = check_scope(user_id, agent_id, run_id, required=True)
     meta = _parse_metadata(metadata)
@@ -361,13 +361,15 @@ def get(
         _print_json(item)
         return
     console = _console()
-    console.print(item["memory"], style="bold")
-    for key in ("id", "user_id", "agent_id", "run_id", "said_at", "created_at", "updated_at", "superseded_by"):
+    console.print(item["memory"], style="bold", markup=False)
+    keys = ("id", "kind", "speaker", "user_id", "agent_id", "run_id", "said_on", "said_at", "created_at",
+            "updated_at", "superseded_by")
+    for key in keys:
         if item.get(key):
-            console.print(f"{key}: {item[key]}")
+            console.print(f"{key}: {item[key]}", markup=False)
     if item["metadata"]:
-        console.print(f"metadata: {json.dumps(item['metadata'], ensure_ascii=False)}")
-    for source in item["evidence"]:
+        console.print(f"metadata: {json.dumps(item['metadata'], ensure_ascii=False)}", markup=False)
+    for source in item.get("evidence") or []:
         who = source["name"] or source["role"]
         console.print(f"  [{source['created_at'] or '?'}] {who}: {source['content']}", markup=False)
 

@@ -189,7 +189,7 @@ def resolve_dates(text: str, when: str | date | datetime | None) -> str:
     past = is_past_tense(text)
     out = text
     for pattern, handler in _RULES:
-        out = pattern.sub(lambda m: handler(m, ref, past) or m.group(0), out)
+        out = pattern.sub(lambda m, handler=handler: handler(m, ref, past) or m.group(0), out)
     return re.sub(r"\s{2,}", " ", out).strip()
 
 
@@ -384,12 +384,12 @@ _RULES: list[tuple[re.Pattern[str], object]] = [
     (re.compile(rf"\bin\s+(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)(?:'s)?(?:\s+time)?\b", _I), _h_in_n),
     (re.compile(_PREP + rf"\bthe\s+(?P<wd>{_WEEKDAY_RE})\s+after\s+next\b", _I), _h_weekday_after_next),
     (re.compile(_PREP + rf"\b(?P<which>last|next|this|coming|this coming)\s+(?P<wd>{_WEEKDAY_RE})\b(?!s)(?!\s+(?:mornings?|evenings?|nights?|afternoons?))", _I), _h_rel_weekday),
-    (re.compile(rf"\b(?:the\s+)?(?P<edge>end|start|beginning|middle)\s+of\s+(?P<which>next|last|this)\s+(?P<unit>month|year)\b", _I), _h_end_of_rel),
+    (re.compile(r"\b(?:the\s+)?(?P<edge>end|start|beginning|middle)\s+of\s+(?P<which>next|last|this)\s+(?P<unit>month|year)\b", _I), _h_end_of_rel),
     (re.compile(_PREP + r"\b(?:the\s+)?" + _ORD.replace("(\\d", "(?P<day>\\d", 1) + r"\s+of\s+(?P<which>next|last|this)\s+month\b", _I), _h_nth_of_rel_month),
     (re.compile(_PREP + r"\b(?P<which>last|next|this|the following|the previous)\s+(?P<unit>week|weekend|month|year)\b", _I), _h_rel_period),
     (re.compile(_PREP + r"\b(?P<word>yesterday|today|tomorrow)\b(?!'s)", _I), _h_simple_day),
     (re.compile(_PREP + rf"\b(?P<which>last|next|this|the)\s+(?P<season>{'|'.join(SEASONS)})\b(?!\s+(?:of\s+)?\d{{4}})(?!\s+(?:break|holidays?|term|semester|school|camp|clothes|coat|tyres|tires))", _I), _h_season),
-    (re.compile(rf"\b(?P<head>(?:end|start|beginning|middle) of )(?:the )?Q(?P<q>[1-4])\b(?!\s*\d{{4}})", _I), _h_quarter),
+    (re.compile(r"\b(?P<head>(?:end|start|beginning|middle) of )(?:the )?Q(?P<q>[1-4])\b(?!\s*\d{4})", _I), _h_quarter),
     (re.compile(_PREP + rf"\b(?P<month>{_MONTH_RE})\.?\s+" + _ORD.replace("(\\d", "(?P<day>\\d", 1) + r"\b" + _YEAR_AFTER, _I), _h_month_day),
     (re.compile(_PREP + r"\b(?:the\s+)?" + _ORD.replace("(\\d", "(?P<day>\\d", 1) + rf"(?:\s+of)?\s+(?P<month>{_MONTH_RE})\b\.?" + _YEAR_AFTER, _I), _h_day_month),
     (re.compile(rf"\b(?P<lead>in|since|until|till|by|from|before|after|of|end of|start of|early|late|mid)\s+(?:(?P<which>next|last|this)\s+)?(?P<month>{_MONTH_RE})\b(?!\s*\d)", _I), _h_month),

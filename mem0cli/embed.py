@@ -40,14 +40,19 @@ def bundled_model_path() -> Path:
 
 
 _LOADED: dict[str, object] = {}  # one model per source per process
+#: Up to this many documents are embedded by `QueryEncoder` while the process has not
+#: loaded the sentence-transformers model (about 9 ms a text, against seconds to import
+#: torch); larger batches, and every batch once it is loaded, go through it.
+NUMPY_BATCH = 16
 
 
 class SentenceTransformerEmbedder:
     """A sentence-transformers model, loaded on first use, offline.
 
-    Documents go through sentence-transformers. A query of a BERT model with mean
-    pooling (the bundled MiniLM among them) goes through `QueryEncoder`, the same
-    forward pass in numpy: same vectors, without importing torch for a search.
+    For a BERT model with mean pooling (the bundled MiniLM among them), queries and
+    small batches go through `QueryEncoder`, the same forward pass in numpy: the same
+    vectors without importing torch, so `search`, `forget` and a one-line `add` start
+    fast. Large batches go through sentence-transformers.
     """
 
     def __init__(self, model: str | None = None) -> None:
@@ -78,8 +83,9 @@ class SentenceTransformerEmbedder:
                     f"cannot load embedding model {source!r} ({type(exc).__name__}); "
                     "check MEM0CLI_EMBED_MODEL"
                 ) from exc
-            get_dim = getattr(self._model, "get_embedding_dimension", None) or getattr(
-                self._model, "get_sentence_embedding_dimension"
+            get_dim = (
+                getattr(self._model, "get_embedding_dimension", None)
+                or self._model.get_sentence_embedding_dimension
             )
             self._dimensions = int(get_dim())
         return self._model
@@ -105,6 +111,10 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
+        torch_ready = self._model is not None or (self._source or str(bundled_model_path())) in _LOADED
+        encoder = self._encoder() if not torch_ready and len(texts) <= NUMPY_BATCH else None
+        if encoder is not None:  # a few texts: cheaper than importing torch
+            return [encoder.encode(t) for t in texts]
         vectors = self._load().encode(
             texts, batch_size=64, normalize_embeddings=True, show_progress_bar=False
         )

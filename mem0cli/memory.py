@@ -21,14 +21,14 @@ from pathlib import Path
 from typing import Any
 
 from . import filters as flt
+from . import search as search_mod
 from .checks import SCOPE_KEYS, FactChecker, fact_hash
-from .items import memory_item, message_digest, message_item, turn_item
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import InputError, NotFoundError, StoreError
+from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
-from . import search as search_mod
-from .models import Fact, Message, MemoryItem
+from .items import memory_item, message_digest, message_item, turn_item
+from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
@@ -585,12 +585,26 @@ class Memory:
                     msgs = self.facts.select_messages(*messages_where)
                     orphans += [m["pk"] for m in msgs]
                 orphans += list(turns)
+                # a turn's vector carries the start of the turn before it: the turns after
+                # erased ones lose their vectors now and get new ones at the next write or search
+                followers = [pk for pk in self.facts.next_turns(orphans) if pk not in set(orphans)]
                 self.facts.delete_messages(orphans)
+                self.facts.mark_unindexed(followers)
                 hashes = [rows[i]["hash"] for i in ids if i in rows] + [t["hash"] for t in turns.values()]
                 self.facts.record_deletion(scope, hashes, at, reason)
-                self.facts.queue_vector_deletes([*ids, *orphans])
+                self.facts.queue_vector_deletes([*ids, *orphans, *followers])
             self._drain_vector_deletes()
+            if followers:
+                self._reindex_turns_after_delete()
             self.compact()
+
+    def _reindex_turns_after_delete(self) -> None:
+        """Give the turns after erased ones their new vectors now (a few texts: no torch).
+        With a model other than the store's, they stay unindexed for `reindex` to finish."""
+        try:
+            self._repair_index()
+        except (StoreError, ModelError):
+            pass
 
     def _drain_vector_deletes(self) -> None:
         """Delete from LanceDB the vectors whose rows SQLite deleted (a killed forget leaves some)."""

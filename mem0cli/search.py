@@ -179,7 +179,7 @@ def rank(
     sources = facts.source_pks(fact_keys)
     turn_keys = {k for k, item in items.items() if item.kind == "message"}
     turn_keys.update(pk for pks in sources.values() for pk in pks)
-    # the turn just before each candidate turn (or fact's source), as it was indexed with
+    # the turn stored just before each candidate turn (or fact's source): the one it is indexed with
     before = facts.previous_turns(sorted(turn_keys)) if settings.context_weight and turn_keys else {}
     ranking.lift(items, sources)
     ranking.add_context(items, sources, before, settings.context_weight)

@@ -7,8 +7,7 @@ import json
 
 import pytest
 
-from mem0cli import InputError, Memory
-from mem0cli import backup
+from mem0cli import InputError, Memory, backup
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
 

@@ -206,3 +206,15 @@ def test_usage_errors_are_one_line_with_exit_2(tmp_path):
         assert done.stdout == ""
         assert len(done.stderr.splitlines()) == 1 and done.stderr.startswith(start), done.stderr
     assert not (tmp_path / "s").exists()
+
+
+def test_get_shows_a_stored_turn_and_brackets_verbatim(scripted):
+    said = json.dumps([{"role": "user", "name": "Ana", "content": "[bold]my[/bold] keys are in the [red] box",
+                        "created_at": "2023-05-08T13:56:00"}])
+    assert run("add", "-u", "ana", "--no-infer", input=said).exit_code == 0
+    hits = json.loads(run("search", "keys box", "-u", "ana", "--kind", "message", "--json").stdout)["results"]
+    turn = hits[0]
+    shown = run("get", turn["id"])
+    assert shown.exit_code == 0, shown.output
+    assert "[bold]my[/bold] keys are in the [red] box" in shown.stdout
+    assert "said_on: 8 May 2023" in shown.stdout and "kind: message" in shown.stdout

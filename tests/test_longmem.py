@@ -280,3 +280,17 @@ def test_search_lets_a_reply_inherit_from_the_turn_stored_before_it(memory, extr
     assert reply["explain"]["context"] > 0
     off = memory.search("which dog breed", user_id="pair", explain=True, rank=RankSettings(context_weight=0))
     assert next(h for h in off["results"] if h["sources"] == ["d3"])["explain"]["context"] == 0
+
+
+def test_forgetting_a_turn_re_embeds_the_turn_after_it(memory, extractor):
+    add_chat(memory, extractor)
+    pk = pks_by_message_id(memory)
+    old = stored_vectors(memory)[pk["d3"]]
+    memory.delete(pk["d2"])  # d3 was indexed with the start of d2
+    assert memory.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["d1"]}
+    assert memory.facts.unindexed() == ([], [])  # re-embedded within the forget
+    new = stored_vectors(memory)[pk["d3"]]
+    expected = FakeEmbedder().embed_documents([turn_texts(memory.facts, [pk["d3"]])[pk["d3"]]])[0]
+    assert new == pytest.approx(expected, abs=1e-6)
+    assert new != pytest.approx(old, abs=1e-6)
+    assert pk["d2"] not in stored_vectors(memory)

@@ -11,7 +11,8 @@ import sys
 import numpy as np
 import pytest
 
-from mem0cli.embed import SentenceTransformerEmbedder, bundled_model_path
+from mem0cli import embed
+from mem0cli.embed import NUMPY_BATCH, SentenceTransformerEmbedder, bundled_model_path
 from mem0cli.query_encoder import QueryEncoder
 
 TEXTS = [
@@ -26,9 +27,21 @@ TEXTS = [
 ]
 
 
+class Reference:
+    """sentence-transformers itself, outside mem0cli's embedder (which may take the numpy path)."""
+
+    def __init__(self) -> None:
+        from sentence_transformers import SentenceTransformer
+
+        self.model = SentenceTransformer(str(bundled_model_path()), device="cpu")
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.model.encode(texts, normalize_embeddings=True).tolist()
+
+
 @pytest.fixture(scope="module")
-def reference() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder()
+def reference() -> Reference:
+    return Reference()
 
 
 def test_vectors_match_sentence_transformers(reference):
@@ -40,12 +53,24 @@ def test_vectors_match_sentence_transformers(reference):
     assert np.allclose(np.linalg.norm(got, axis=1), 1.0, atol=1e-5)
 
 
-def test_the_embedder_uses_it_for_queries_and_keeps_documents_on_torch(reference):
+def test_the_embedder_uses_it_for_queries(reference):
     embedder = SentenceTransformerEmbedder()
     assert embedder.dimensions == 384
     query = embedder.embed_query("where does Alice live")
     assert embedder._model is None  # no sentence-transformers model loaded for a query
     assert np.abs(np.asarray(query) - np.asarray(reference.embed_documents(["where does Alice live"])[0])).max() < 1e-5
+
+
+def test_small_batches_skip_torch_until_it_is_loaded(reference, monkeypatch):
+    monkeypatch.setattr(embed, "_LOADED", {})  # as in a new process
+    embedder = SentenceTransformerEmbedder()
+    few = embedder.embed_documents(TEXTS[:3])
+    assert embedder._model is None
+    assert np.abs(np.asarray(few) - np.asarray(reference.embed_documents(TEXTS[:3]))).max() < 1e-5
+    many = [f"fact number {i}" for i in range(NUMPY_BATCH + 1)]
+    assert len(embedder.embed_documents(many)) == len(many)
+    assert embedder._model is not None  # a large batch goes through sentence-transformers
+    assert np.abs(np.asarray(embedder.embed_documents(TEXTS[:3])) - np.asarray(few)).max() < 1e-5
 
 
 def copy_model(tmp_path):
@@ -71,17 +96,30 @@ def test_other_model_shapes_are_left_to_sentence_transformers(tmp_path):
 
 
 @pytest.mark.e2e
-def test_cli_search_imports_no_torch(tmp_path):
+def test_search_forget_and_a_one_line_add_import_no_torch(tmp_path):
     env = {**os.environ, "MEM0CLI_HOME": str(tmp_path / "s")}
-    said = json.dumps([{"role": "user", "content": "I keep my bees on the roof in Lisbon"}])
+    said = json.dumps([{"role": "user", "content": "I keep my bees on the roof in Lisbon"},
+                       {"role": "user", "content": "The hives need checking every Sunday"}])
     added = subprocess.run([sys.executable, "-m", "mem0cli", "add", "-u", "ana", "--no-infer"],
                            input=said, capture_output=True, text=True, env=env)
     assert added.returncode == 0, added.stderr
     code = (
         "import sys, json; from typer.testing import CliRunner; from mem0cli.cli import app;"
-        "r = CliRunner().invoke(app, ['search', 'where are the bees', '-u', 'ana', '--json']);"
+        "r = CliRunner().invoke(app, sys.argv[1:]);"
         "heavy = [m for m in ('torch', 'sentence_transformers', 'transformers') if m in sys.modules];"
-        "print(r.exit_code, heavy, json.loads(r.stdout)['results'][0]['memory'])"
+        "print(r.exit_code, heavy); print(r.stdout)"
     )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
-    assert out.stdout.strip() == "0 [] I keep my bees on the roof in Lisbon", out.stderr
+
+    def run(*args: str) -> str:
+        out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
+        status, _, rest = out.stdout.partition("\n")
+        assert status == "0 []", (args, out.stdout, out.stderr)
+        return rest
+
+    found = json.loads(run("search", "where are the bees", "-u", "ana", "--json"))["results"]
+    assert found[0]["memory"] == "I keep my bees on the roof in Lisbon"
+    run("add", "I also keep a goat", "-u", "ana", "--no-infer")
+    first_turn = [r for r in found if r["kind"] == "message"] or found
+    run("forget", first_turn[0]["id"], "--yes")  # re-embeds the turn after it, without torch
+    left = json.loads(run("list", "-u", "ana", "--json"))["results"]
+    assert "I keep my bees on the roof in Lisbon" not in [r["memory"] for r in left]

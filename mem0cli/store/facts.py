@@ -447,6 +447,24 @@ class FactStore:
             out.update((pk, prev) for pk, prev in self.conn.execute(sql, chunk) if prev)
         return out
 
+    def next_turns(self, pks: Sequence[str]) -> list[str]:
+        """The messages stored just after the given ones in their scopes (those indexed
+        with their start), not themselves among them."""
+        after = (
+            "SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id AND x.agent_id IS m.agent_id "
+            "AND x.run_id IS m.run_id AND x.rowid > m.rowid ORDER BY x.rowid LIMIT 1"
+        )
+        found: set[str] = set()
+        for chunk in _chunks(pks):
+            sql = f"SELECT ({after}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
+            found.update(r[0] for r in self.conn.execute(sql, chunk) if r[0])
+        return sorted(found - set(pks))
+
+    def mark_unindexed(self, pks: Sequence[str]) -> None:
+        """Mark messages as needing their vectors again (written by the next repair)."""
+        for chunk in _chunks(pks):
+            self.conn.execute(f"UPDATE messages SET indexed = 0 WHERE pk IN ({', '.join('?' * len(chunk))})", chunk)
+
     def last_turn(self, scope: dict[str, str | None]) -> str | None:
         """The pk of the message stored last in a scope: the turn before the next one stored there."""
         sql = _TURN_BEFORE.format(user_id="?", agent_id="?", run_id="?", rowid="?")
