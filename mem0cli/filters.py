@@ -407,10 +407,18 @@ def to_lance(f: Filter | None) -> str | None:
     LanceDB's parser fails on deeply nested expressions, so a predicate nested
     deeper than ``MAX_LANCE_DEPTH`` parentheses is dropped (None: no pre-filter).
     """
-    predicate = None if f is None else _lance(f)[0]
+    return lance_prefilter(f)[0]
+
+
+def lance_prefilter(f: Filter | None) -> tuple[str | None, bool]:
+    """`to_lance`'s predicate, and whether it selects exactly ``f``'s rows (then the
+    rows LanceDB returns need no second check against the filter)."""
+    if f is None:
+        return None, True
+    predicate, exact = _lance(f)
     if predicate is not None and _paren_depth(predicate) > MAX_LANCE_DEPTH:
-        return None
-    return predicate
+        return None, False
+    return predicate, exact and predicate is not None
 
 
 MAX_LANCE_DEPTH = 12

@@ -13,6 +13,7 @@ duration of the load.
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import json
 import os
@@ -239,6 +240,15 @@ def load_model(model_path: str | os.PathLike[str] | None = None, **kwargs: Any) 
     with _CACHE_LOCK:
         model = _MODELS.get(key)
         if model is None:
+            if not _MODELS:
+                atexit.register(_close_models)
             model = ScoringModel(path, **kwargs)
             _MODELS[key] = model
     return model
+
+
+def _close_models() -> None:
+    """Free the models before the interpreter tears llama_cpp down (its finalisers then fail)."""
+    for model in _MODELS.values():
+        model.llm.close()
+    _MODELS.clear()

@@ -100,7 +100,9 @@ def vector_hits(
 ) -> list[tuple[str, str, float]]:
     """(key, kind, cosine) of the nearest facts and turns that pass the exact filter."""
     where, params = flt.to_sql(tree)
-    pre = flt.to_lance(tree)
+    pre, exact = flt.lance_prefilter(tree)
+    if exact:  # LanceDB applied the whole filter (rows SQLite no longer has are dropped later)
+        return vectors.search(vector, pre, want)
     k = want
     while True:
         hits = vectors.search(vector, pre, k)

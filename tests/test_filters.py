@@ -17,6 +17,7 @@ from mem0cli.filters import (
     Cond,
     Not,
     Or,
+    lance_prefilter,
     matches,
     parse_filter,
     scope_filter,
@@ -393,6 +394,14 @@ def test_lance_is_a_superset_of_matches(lance_table: Any, f: dict[str, Any]) -> 
     got = lance_ids(lance_table, f)
     if got is not None:
         assert got >= python_ids(f, LANCE_ROWS)
+
+
+@settings(max_examples=200, deadline=None)
+@given(f=filters)
+def test_a_prefilter_said_to_be_exact_selects_exactly_the_filters_rows(lance_table: Any, f: dict[str, Any]) -> None:
+    predicate, exact = lance_prefilter(parse_filter(f))
+    if exact:
+        assert lance_ids(lance_table, f) == python_ids(f, LANCE_ROWS), predicate
 
 
 def test_lance_prefilter_on_a_vector_search(lance_table: Any) -> None:
