@@ -48,7 +48,7 @@ REINDEX_ROWS = 2_000
 #: Small data files (one per write) that make `maybe_build_index` merge them: a search
 #: reads every file, and over 70 small ones costs twice what it does over one (12.5 vs
 #: 6.4 ms at 2,800 rows); merging them takes ~50 ms at that size.
-COMPACT_FRAGMENTS = 16
+COMPACT_FRAGMENTS = 8
 VECTOR_INDEX = "vector_idx"
 
 
