@@ -14,6 +14,7 @@ import logging
 import os
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime, timezone
@@ -66,6 +67,7 @@ class Memory:
         self._facts: FactStore | None = None
         self._vectors: Any = None
         self._lock_depth = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None = None) -> Memory:
@@ -193,7 +195,16 @@ class Memory:
             if held:
                 self._repair_index()
 
+    def _worker(self) -> ThreadPoolExecutor:
+        """One background thread for the parts of a search that can overlap."""
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0cli-search")
+        return self._pool
+
     def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None
         if self._facts is not None:
             self._facts.close()
             self._facts = None
@@ -441,9 +452,14 @@ class Memory:
         if self.facts.is_empty():
             return {"results": []}
         self._repair_index_unless_busy()
+        vectors = self.vectors
+        # keyword search (SQLite, its own connection) runs while the query is embedded
+        keyword = self._worker().submit(
+            search_mod.keyword_hits, self.facts.reader(), query, tree, search_mod.candidates_wanted(limit)
+        )
         vector = self.embedder.embed_query(query)
         ranked, rows, sources = search_mod.rank(
-            self.facts, self.vectors, vector, query, tree, limit, rank or RankSettings(), threshold
+            self.facts, vectors, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
         )
         fact_keys = [r.key for r in ranked if r.kind == "fact"]
         evidence = self.facts.sources_of(fact_keys)

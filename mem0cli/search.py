@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from concurrent.futures import Future
 from datetime import date, datetime, timezone
 from typing import Any
 
@@ -135,6 +136,11 @@ def _exact(
     return [h for h in hits if h[0] in allowed]
 
 
+def candidates_wanted(limit: int) -> int:
+    """How many hits of each kind of search are fused for `limit` results."""
+    return max(limit * 10, 100)
+
+
 def rank(
     facts: FactStore,
     vectors: Any,
@@ -144,9 +150,14 @@ def rank(
     limit: int,
     settings: ranking.RankSettings,
     threshold: float | None = None,
+    keyword_started: Future | None = None,
 ) -> tuple[list[ranking.Scored], dict[str, dict[str, Any]], dict[str, list[str]]]:
-    """The ranked results, their rows (facts and turns by key), and each fact's source turns."""
-    want = max(limit * 10, 100)
+    """The ranked results, their rows (facts and turns by key), and each fact's source turns.
+
+    `keyword_started`: `keyword_hits` for the whole query, already running on another
+    thread (used unless the query names a speaker, whose name is then left out).
+    """
+    want = candidates_wanted(limit)
     # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
     # without a second vector query in most searches
     wide = vector_hits(facts, vectors, vector, tree, 3 * want)
@@ -160,7 +171,12 @@ def rank(
     # go to the speaker boost instead of keyword search.
     rows = read_rows([(k, kind) for k, kind, _ in by_vector])
     named = ranking.named_speakers(query, {r.get("speaker") or r.get("name") or "" for r in rows.values()})
-    by_keyword = keyword_hits(facts, ranking.without_names(query, named) if named else query, tree, want)
+    if named:
+        by_keyword = keyword_hits(facts, ranking.without_names(query, named), tree, want)
+    elif keyword_started is not None:
+        by_keyword = keyword_started.result()
+    else:
+        by_keyword = keyword_hits(facts, query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
 
     known = {key: sim for key, _kind, sim in wide}

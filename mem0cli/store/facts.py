@@ -122,19 +122,33 @@ def _set_wal(conn: sqlite3.Connection) -> None:
 class FactStore:
     """SQLite tables for memories and their evidence, opened with migrations applied."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, read_only: bool = False) -> None:
+        """Open (and migrate) the database; `read_only` opens a connection for reads only,
+        usable from another thread, on a database already opened and migrated."""
         self.path = path
+        self._reader: FactStore | None = None
         try:
-            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None)
-            _set_wal(conn)
-            conn.execute("PRAGMA synchronous=FULL")
+            conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=not read_only)
+            if read_only:
+                conn.execute("PRAGMA query_only=ON")
+            else:
+                _set_wal(conn)
+                conn.execute("PRAGMA synchronous=FULL")
+                conn.execute("PRAGMA secure_delete=ON")
             conn.execute("PRAGMA busy_timeout=30000")
-            conn.execute("PRAGMA secure_delete=ON")
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store database {path}: {exc}") from exc
         self.conn = conn
         self.db = sqlite_utils.Database(conn)
-        self._migrate()
+        if not read_only:
+            self._migrate()
+
+    def reader(self) -> FactStore:
+        """A second, read-only connection (opened once), for a search's keyword part on
+        another thread while this one embeds the query."""
+        if self._reader is None:
+            self._reader = FactStore(self.path, read_only=True)
+        return self._reader
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -167,6 +181,9 @@ class FactStore:
         self.conn.execute("COMMIT")
 
     def close(self) -> None:
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.conn.close()
 
     # -- meta ---------------------------------------------------------------
