@@ -69,6 +69,9 @@ def handled(func: F) -> F:
             return func(*args, **kwargs)
         except typer.Exit:
             raise
+        except typer.Abort:  # Ctrl-C or end of input at a confirmation prompt: nothing done
+            _error("aborted, nothing changed")
+            raise typer.Exit(1) from None
         except Mem0cliError as exc:
             _error(str(exc))
             raise typer.Exit(exc.exit_code) from None

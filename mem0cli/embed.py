@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from .errors import ModelError
+
+logger = logging.getLogger("mem0cli")
 
 if TYPE_CHECKING:
     from .query_encoder import QueryEncoder
@@ -96,7 +99,11 @@ class SentenceTransformerEmbedder:
             from .query_encoder import QueryEncoder
 
             source = Path(self._source) if self._source else bundled_model_path()
-            self._query_encoder = QueryEncoder(source) if QueryEncoder.supports(source) else False
+            try:
+                self._query_encoder = QueryEncoder(source) if QueryEncoder.supports(source) else False
+            except (OSError, ValueError, KeyError) as exc:  # sentence-transformers reads it instead
+                logger.debug("numpy query encoder unavailable for %s: %s", source, exc)
+                self._query_encoder = False
         return self._query_encoder or None
 
     @property

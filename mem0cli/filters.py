@@ -422,6 +422,9 @@ def lance_prefilter(f: Filter | None) -> tuple[str | None, bool]:
 
 
 MAX_LANCE_DEPTH = 12
+#: Columns SQLite updates after a row's vector is written (a confirmed or superseded fact
+#: gets a new updated_at): LanceDB's copy is not filtered on.
+MUTABLE_COLUMNS = frozenset({"updated_at"})
 
 
 def _paren_depth(predicate: str) -> int:
@@ -458,8 +461,10 @@ def _lance(f: Filter) -> tuple[str | None, bool]:
 
 def _lance_cond(c: Cond) -> str | None:
     """An exact predicate for a column condition, or None when unknown."""
-    if c.key not in COLUMNS or c.op == "icontains":
-        return None  # LanceDB's lower() folds all of Unicode, not just ASCII
+    if c.key not in COLUMNS or c.op == "icontains" or c.key in MUTABLE_COLUMNS:
+        # LanceDB's lower() folds all of Unicode, not just ASCII; and its copy of a
+        # column that changes after the write (updated_at) can be stale
+        return None
     if c.op in ("ne", "nin"):
         positive = _lance_cond(_positive(c))
         return None if positive is None else f"NOT ({positive})"

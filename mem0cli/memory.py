@@ -610,9 +610,9 @@ class Memory:
                 self.facts.record_deletion(scope, hashes, at, reason)
                 self.facts.queue_vector_deletes([*ids, *orphans, *followers])
             self._drain_vector_deletes()
+            self.compact()  # first: the forgotten text leaves the disk whatever happens next
             if followers:
                 self._reindex_turns_after_delete()
-            self.compact()
 
     def _reindex_turns_after_delete(self) -> None:
         """Give the turns after erased ones their new vectors now (a few texts: no torch).

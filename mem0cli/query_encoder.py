@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ import numpy as np
 _TRANSFORMER = "sentence_transformers.models.Transformer"
 _POOLING = "sentence_transformers.models.Pooling"
 _NORMALIZE = "sentence_transformers.models.Normalize"
-_DTYPES = {"F32": np.float32, "F16": np.float16, "BF16": None, "I64": np.int64}
+_DTYPES = {"F32": np.float32, "I64": np.int64}
 
 
 class QueryEncoder:
@@ -71,13 +72,16 @@ class QueryEncoder:
             and config.get("position_embedding_type", "absolute") == "absolute"
             and (path / "model.safetensors").is_file()
             and (path / "tokenizer.json").is_file()
+            and _float32_tensors(path / "model.safetensors")
+            and not _prompts(path)
+            and _lower_casing_agrees(path)
         )
 
     def encode(self, text: str) -> list[float]:
         """The unit-length embedding of `text`."""
         # One BLAS thread: the matrices of one query are too small to share, and a second
         # thread only waits on the other core (twice as slow on a busy two-core machine).
-        with self._threads.limit(limits=1, user_api="blas"):
+        with _BLAS_LOCK, self._threads.limit(limits=1, user_api="blas"):  # the limit is process-wide
             return self._encode(text)
 
     def _encode(self, text: str) -> list[float]:
@@ -99,6 +103,47 @@ class QueryEncoder:
             x = _layer_norm(hidden @ b["down"] + b["down_bias"] + x, *b["norm2"], self.eps)
         pooled = x.mean(0)
         return (pooled / max(float(np.linalg.norm(pooled)), 1e-12)).astype(np.float32).tolist()
+
+
+_BLAS_LOCK = threading.Lock()
+
+
+def _float32_tensors(path: Path) -> bool:
+    """Whether every weight of a safetensors file is float32, the dtype this module computes
+    in (integer buffers such as position ids aside)."""
+    try:
+        with open(path, "rb") as f:
+            size = int.from_bytes(f.read(8), "little")
+            header = json.loads(f.read(size))
+    except (OSError, ValueError):
+        return False
+    return all(info.get("dtype") in ("F32", "I64") for name, info in header.items() if name != "__metadata__")
+
+
+def _prompts(path: Path) -> bool:
+    """Whether sentence-transformers would prepend a prompt to the texts."""
+    try:
+        config = json.loads((path / "config_sentence_transformers.json").read_text())
+    except (OSError, ValueError):
+        return False
+    return bool(config.get("default_prompt_name")) or any((config.get("prompts") or {}).values())
+
+
+def _lower_casing_agrees(path: Path) -> bool:
+    """Whether tokenizer.json lower-cases exactly when the model's configs ask for it."""
+    try:
+        normalizer = json.loads((path / "tokenizer.json").read_text()).get("normalizer") or {}
+    except (OSError, ValueError):
+        return False
+    lowers = bool(normalizer.get("lowercase"))
+    for name in ("sentence_bert_config.json", "tokenizer_config.json"):
+        try:
+            asked = json.loads((path / name).read_text()).get("do_lower_case")
+        except (OSError, ValueError):
+            continue
+        if asked and not lowers:
+            return False
+    return True
 
 
 def _blas_threads() -> Any:

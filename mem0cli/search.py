@@ -172,6 +172,8 @@ def rank(
     rows = read_rows([(k, kind) for k, kind, _ in by_vector])
     named = ranking.named_speakers(query, {r.get("speaker") or r.get("name") or "" for r in rows.values()})
     if named:
+        if keyword_started is not None:
+            keyword_started.cancel()  # the whole query's keywords are not wanted (if not begun)
         by_keyword = keyword_hits(facts, ranking.without_names(query, named), tree, want)
     elif keyword_started is not None:
         by_keyword = keyword_started.result()

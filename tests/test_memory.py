@@ -225,3 +225,22 @@ def test_from_config_reads_a_mem0_style_config(tmp_path):
     assert m.settings.embed_model == "/models/other-minilm" and m.settings.llm_model == "/models/big.gguf"
     with pytest.raises(InputError):
         Memory.from_config("nope")
+
+
+def test_an_updated_at_filter_sees_a_fact_confirmed_after_its_vector_was_written(isolated_home):
+    import time
+
+    from tests.fakes import FakeEmbedder, ScriptedExtractor
+
+    m = Memory(path=isolated_home, embedder=FakeEmbedder(),
+               extractor=ScriptedExtractor(['["Alice likes green tea"]', '["Alice likes green tea"]']))
+    m.add("I like green tea", user_id="alice")
+    first = m.get_all(user_id="alice")["results"][0]["updated_at"]
+    time.sleep(0.01)
+    m.add("I like green tea, really", user_id="alice")  # confirmed: SQLite's updated_at moves on
+    assert m.get_all(user_id="alice")["results"][0]["updated_at"] > first
+    later = m.search("xyzzy", filters={"updated_at": {"gt": first}, "user_id": "alice"}, kind="fact")["results"]
+    assert [r["memory"] for r in later] == ["Alice likes green tea"]
+    earlier = m.search("xyzzy", filters={"updated_at": {"lte": first}, "user_id": "alice"}, kind="fact")["results"]
+    assert earlier == []
+    m.close()

@@ -123,3 +123,35 @@ def test_search_forget_and_a_one_line_add_import_no_torch(tmp_path):
     run("forget", first_turn[0]["id"], "--yes")  # re-embeds the turn after it, without torch
     left = json.loads(run("list", "-u", "ana", "--json"))["results"]
     assert "I keep my bees on the roof in Lisbon" not in [r["memory"] for r in left]
+
+
+@pytest.mark.parametrize("change", ["prompt", "lower_case"])
+def test_settings_the_encoder_does_not_follow_leave_the_model_to_sentence_transformers(tmp_path, change):
+    model = copy_model(tmp_path)
+    if change == "prompt":
+        (model / "config_sentence_transformers.json").write_text(
+            json.dumps({"prompts": {"query": "query: "}, "default_prompt_name": "query"}))
+    else:
+        tokenizer = json.loads((model / "tokenizer.json").read_text())
+        tokenizer["normalizer"]["lowercase"] = False
+        (model / "tokenizer.json").write_text(json.dumps(tokenizer))
+        (model / "tokenizer_config.json").write_text(json.dumps({"do_lower_case": True}))
+    assert not QueryEncoder.supports(model)
+
+
+def test_concurrent_queries_leave_the_blas_thread_count_as_it_was():
+    import threading
+
+    from threadpoolctl import threadpool_info
+
+    def blas_threads() -> list[int]:
+        return [i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas"]
+
+    encoder = QueryEncoder(bundled_model_path())
+    before = blas_threads()
+    workers = [threading.Thread(target=lambda n=n: [encoder.encode("hello " * n) for _ in range(5)]) for n in range(1, 5)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    assert blas_threads() == before

@@ -155,3 +155,16 @@ def test_a_memory_store_builds_its_indexes_and_searches_the_same(tmp_path, small
         assert got == [r["memory"] for r in plain.search(query, limit=5, **scope)["results"]]
     indexed.close()
     plain.close()
+
+
+def test_small_files_are_merged_every_few_writes_once_indexed(tmp_path, small_thresholds):
+    store = table(tmp_path / "v", rows(400))
+    assert vectors_mod.VECTOR_INDEX in store.maybe_build_index()
+    actions = []
+    for i, item in enumerate(rows(60, start=400)):
+        store.upsert([{**item, "vector": FakeEmbedder().embed_query(item["text"] + f" {i}")}])
+        actions.append("optimize" in store.maybe_build_index())
+    # once per COMPACT_FRAGMENTS writes or so, not after every write (files of indexed rows
+    # stay apart from newer ones, so counting all small files would optimize every time)
+    assert 60 // (2 * vectors_mod.COMPACT_FRAGMENTS) <= sum(actions) <= 60 // vectors_mod.COMPACT_FRAGMENTS + 1
+    assert store.count() == 460

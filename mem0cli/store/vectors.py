@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import warnings
 from collections.abc import Sequence
@@ -50,6 +51,8 @@ REINDEX_ROWS = 2_000
 #: 6.4 ms at 2,800 rows); merging them takes ~50 ms at that size.
 COMPACT_FRAGMENTS = 8
 VECTOR_INDEX = "vector_idx"
+#: Beside the table: how many small files the last `optimize` left (see maybe_build_index).
+MAINTENANCE_FILE = "maintenance.json"
 
 
 class LanceVectorStore:
@@ -155,10 +158,26 @@ class LanceVectorStore:
             self._vector_index = None
             return done
         small = self._table.stats()["fragment_stats"]["num_small_fragments"]
-        if stale >= REINDEX_ROWS or small >= COMPACT_FRAGMENTS:
+        # Files the last optimize left are not counted: once rows are in an index, LanceDB
+        # does not merge their files with newer ones, so a few remain after each optimize.
+        left = min(self._files_left_by_optimize(), small)
+        if stale >= REINDEX_ROWS or small - left >= COMPACT_FRAGMENTS:
             self._table.optimize()
+            self._record_files_left_by_optimize(self._table.stats()["fragment_stats"]["num_small_fragments"])
             done.append("optimize")
         return done
+
+    def _files_left_by_optimize(self) -> int:
+        try:
+            return int(json.loads((self.path / MAINTENANCE_FILE).read_text())["small_files_after_optimize"])
+        except (OSError, ValueError, KeyError, TypeError):
+            return 0
+
+    def _record_files_left_by_optimize(self, count: int) -> None:
+        target = self.path / MAINTENANCE_FILE
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(json.dumps({"small_files_after_optimize": count}))
+        os.replace(temporary, target)
 
     def _has_vector_index(self) -> bool:
         # Cached: each LanceDB call is a round trip to its event-loop thread, and the index
@@ -189,8 +208,9 @@ class LanceVectorStore:
         if exact:
             query = query.bypass_vector_index()
         elif self._has_vector_index():
-            if not where:
+            if not where and limit <= NPROBES * PARTITION_ROWS // 2:
                 # a fixed count: an open maximum costs twice as much even with no filter
+                # (enough while the limit is well below the rows of NPROBES partitions)
                 query = query.nprobes(NPROBES)
             elif self._table.count_rows(where) <= EXACT_SEARCH_ROWS:
                 query = query.bypass_vector_index()
