@@ -268,7 +268,7 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     to_index: dict[str, list[float] | None] = {}
     same_model = plan.header.get("embed_model") == memory.embedder.model_id
     memory.vectors  # noqa: B018 - open the vector table (and check its model) before writing
-    with memory._write_lock():
+    with memory.write_lock():
         with facts.transaction():
             for m in plan.messages:
                 if facts.find_message(m["hash"]) is None:
@@ -317,7 +317,7 @@ def _apply_tombstones(memory: Memory, tombstones: list[dict[str, Any]]) -> int:
     rows = memory.facts.get_rows([t["id"] for t in tombstones])
     doomed = [t["id"] for t in tombstones if t["id"] in rows and rows[t["id"]]["updated_at"] <= t["deleted_at"]]
     if doomed:
-        memory._delete_ids(doomed, {"ids": doomed}, reason="import tombstone")
+        memory.erase(doomed, {"ids": doomed}, reason="import tombstone")
     return len(doomed)
 
 
@@ -332,7 +332,7 @@ def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> N
         turns = turn_texts(memory.facts, [i for i in missing if i not in facts])
         texts = [facts[i]["memory"] if i in facts else turns[i] for i in missing]
         vectors.update(zip(missing, memory.embedder.embed_documents(texts)))
-    memory._index({k: v for k, v in vectors.items() if v is not None})
+    memory.index_vectors({k: v for k, v in vectors.items() if v is not None})
 
 
 def _vectors_of(memory: Memory, ids: list[str]) -> dict[str, list[float]]:

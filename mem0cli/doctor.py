@@ -48,7 +48,7 @@ class DoctorReport:
 
 def check(memory: Memory) -> DoctorReport:
     """Compare the two stores; loads no embedding model and changes nothing in them."""
-    with memory._write_lock():
+    with memory.write_lock():
         return _inspect(memory)
 
 
@@ -61,7 +61,7 @@ def repair(memory: Memory) -> list[str]:
     for `reindex`; a damaged SQLite file is left alone (restore a backup).
     """
     fixed: list[str] = []
-    with memory._write_lock():
+    with memory.write_lock():
         report = _inspect(memory)
         if report.fatal:
             return fixed
@@ -86,7 +86,7 @@ def repair(memory: Memory) -> list[str]:
             return fixed
         pending = _count_unindexed(memory.facts.conn)
         if pending:
-            memory._repair_index()
+            memory.repair_index()
             fixed.append(f"indexed {pending} rows from their SQLite text")
     return fixed
 
@@ -97,7 +97,7 @@ def reindex(memory: Memory) -> int:
     Records the embedder's model id in the store; returns how many rows were embedded.
     A crash part-way leaves every row unindexed: running it again (or any write) finishes.
     """
-    with memory._write_lock():
+    with memory.write_lock():
         model_id = memory.embedder.model_id
         memory.embedder.dimensions  # noqa: B018 - load the model before anything changes
         facts = memory.facts
@@ -111,7 +111,7 @@ def reindex(memory: Memory) -> int:
             shutil.rmtree(vectors_dir)  # old versions and deleted rows go too
         pending = _count_unindexed(memory.facts.conn)
         if pending:
-            memory._repair_index()
+            memory.repair_index()
         else:
             memory.vectors  # noqa: B018 - an empty table with the new dimension
         return pending

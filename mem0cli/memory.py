@@ -157,8 +157,9 @@ class Memory:
             )
 
     @contextmanager
-    def _write_lock(self, wait: bool = True) -> Iterator[bool]:
+    def write_lock(self, wait: bool = True) -> Iterator[bool]:
         """One writer at a time across processes, around SQLite and LanceDB writes (re-entrant).
+        Store maintenance (`backup`, `doctor`) writes under it too.
 
         Yields True once held; with `wait=False`, yields False at once if another process
         holds it.
@@ -191,9 +192,9 @@ class Memory:
         work (it indexes its own rows; a search must not wait for a long `add`)."""
         if not self.facts.needs_repair():
             return
-        with self._write_lock(wait=False) as held:
+        with self.write_lock(wait=False) as held:
             if held:
-                self._repair_index()
+                self.repair_index()
 
     def _worker(self) -> ThreadPoolExecutor:
         """One background thread for the parts of a search that can overlap."""
@@ -273,8 +274,8 @@ class Memory:
         vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
         fact_vectors = vectors[: len(facts)]
         turn_vectors = dict(zip(new, zip(turn_texts, vectors[len(facts) :])))
-        with self._write_lock():
-            self._repair_index()
+        with self.write_lock():
+            self.repair_index()
             vector_store = self.vectors  # opened (and its model checked) outside the transaction
             at = now_iso()
             with self.facts.transaction():
@@ -282,7 +283,7 @@ class Memory:
                 results, fact_touched = self._store_facts(
                     facts, fact_vectors, scope, metadata or {}, at, pks, infer
                 )
-            self._index({**touched, **fact_touched}, vector_store)
+            self.index_vectors({**touched, **fact_touched}, vector_store)
         summary["results"] = results
         return summary
 
@@ -393,8 +394,9 @@ class Memory:
             )
         return results, touched
 
-    def _index(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
-        """Write vectors of committed facts and turns to LanceDB, then mark them indexed."""
+    def index_vectors(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
+        """Write vectors of committed facts and turns to LanceDB, then mark them indexed
+        (and build the indexes the table's size calls for). Hold `write_lock`."""
         if not vectors_by_id:
             return
         ids = list(vectors_by_id)
@@ -405,9 +407,9 @@ class Memory:
             self.facts.mark_indexed(ids)
         store.maybe_build_index()  # past a few thousand rows: B-tree and ANN indexes
 
-    def _repair_index(self) -> int:
+    def repair_index(self) -> int:
         """Index facts and turns committed to SQLite whose vectors never reached LanceDB,
-        and finish vector deletes a killed forget left behind."""
+        and finish vector deletes a killed forget left behind. Hold `write_lock`."""
         self._drain_vector_deletes()
         fact_ids, pks = self.facts.unindexed()
         if not fact_ids and not pks:
@@ -415,7 +417,7 @@ class Memory:
         facts = self.facts.get_rows(fact_ids)
         turns = search_mod.turn_texts(self.facts, pks)
         texts = [facts[i]["memory"] for i in fact_ids] + [turns[p] for p in pks]
-        self._index(dict(zip([*fact_ids, *pks], self.embedder.embed_documents(texts))))
+        self.index_vectors(dict(zip([*fact_ids, *pks], self.embedder.embed_documents(texts))))
         return len(texts)
 
     # -- search and read ----------------------------------------------------
@@ -532,7 +534,7 @@ class Memory:
             raise InputError("the new memory text is empty")
         text = data.strip()
         vector = self.embedder.embed_documents([text])[0]
-        with self._write_lock():
+        with self.write_lock():
             row = self.facts.get_rows([memory_id]).get(memory_id)
             if row is None:
                 raise NotFoundError(f"no memory with id {memory_id}")
@@ -543,16 +545,16 @@ class Memory:
                 )
                 self.facts.reindex_text(memory_id, search_text(text, row["said_at"]))
                 self.facts.add_history(memory_id, "UPDATE", row["memory"], text, at, actor="api")
-            self._index({memory_id: vector})
+            self.index_vectors({memory_id: vector})
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def delete(self, memory_id: str) -> dict[str, str]:
         """Delete one memory (or one stored turn) from both stores; history records the deletion."""
         check_text(memory_id, "memory id")
         if self.facts.get_rows([memory_id]).get(memory_id) is not None:
-            self._delete_ids([memory_id], {"id": memory_id}, reason="delete")
+            self.erase([memory_id], {"id": memory_id}, reason="delete")
         elif self.facts.get_messages([memory_id]).get(memory_id) is not None:
-            self._delete_ids([], {"id": memory_id}, reason="delete message", message_pks=[memory_id])
+            self.erase([], {"id": memory_id}, reason="delete message", message_pks=[memory_id])
         else:
             raise NotFoundError(f"no memory with id {memory_id}")
         return {"message": "Memory deleted successfully!", "id": memory_id}
@@ -576,15 +578,15 @@ class Memory:
         if filters:
             scope["filters"] = filters if isinstance(filters, dict) else json.loads(filters)
         if not dry_run:
-            self._delete_ids([r["id"] for r in rows], scope, reason="delete_all", messages_where=(where, params))
+            self.erase([r["id"] for r in rows], scope, reason="delete_all", messages_where=(where, params))
         return {"message": f"{len(rows)} memories deleted", "deleted": len(rows), "ids": [r["id"] for r in rows]}
 
-    def _delete_ids(
+    def erase(
         self, ids: list[str], scope: dict[str, Any], reason: str,
         messages_where: tuple[str, list] | None = None, message_pks: list[str] | None = None,
     ) -> None:
         """Erase memories, the turns no remaining memory uses, and the given turns; then compact."""
-        with self._write_lock():
+        with self.write_lock():
             at = now_iso()
             rows = self.facts.get_rows(ids)
             turns = self.facts.get_messages(message_pks or [])
@@ -618,7 +620,7 @@ class Memory:
         """Give the turns after erased ones their new vectors now (a few texts: no torch).
         With a model other than the store's, they stay unindexed for `reindex` to finish."""
         try:
-            self._repair_index()
+            self.repair_index()
         except (StoreError, ModelError):
             pass
 
@@ -650,7 +652,7 @@ class Memory:
 
     def reset(self) -> None:
         """Delete every memory, message and history record in the store."""
-        with self._write_lock():
+        with self.write_lock():
             self.facts.reset()
             if self.path.joinpath("vectors").exists():
                 self._open_vectors_for_delete().reset()
