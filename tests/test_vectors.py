@@ -168,3 +168,22 @@ def test_small_files_are_merged_every_few_writes_once_indexed(tmp_path, small_th
     # stay apart from newer ones, so counting all small files would optimize every time)
     assert 60 // (2 * vectors_mod.COMPACT_FRAGMENTS) <= sum(actions) <= 60 // vectors_mod.COMPACT_FRAGMENTS + 1
     assert store.count() == 460
+
+
+def test_a_small_scope_is_searched_in_memory_exactly_and_sees_every_write(tmp_path, small_thresholds):
+    items = rows(400)
+    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
+    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))  # no ties
+    store.maybe_build_index()
+    query = UntiedEmbedder().embed_query("dog piano tokyo")
+    where = "user_id = 'u3'"  # 20 rows: at most EXACT_SEARCH_ROWS, read once and kept
+    lance = store._table.search(query).distance_type("cosine").where(where, prefilter=True)
+    expected = [(r["id"], 1.0 - r["_distance"]) for r in lance.bypass_vector_index().limit(10).to_list()]
+    got = store.search(query, where, 10)
+    assert [i for i, _k, _s in got] == [i for i, _s in expected]
+    assert [s for _i, _k, s in got] == pytest.approx([s for _i, s in expected], abs=1e-5)
+    newest = {"id": "fresh", "kind": "fact", "user_id": "u3", "vector": query}
+    store.upsert([newest])  # a new table version: the kept rows are read again
+    assert store.search(query, where, 1)[0][0] == "fresh"
+    store.delete(["fresh"])
+    assert "fresh" not in {i for i, _k, _s in store.search(query, where, 30)}

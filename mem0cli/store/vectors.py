@@ -5,7 +5,9 @@ from __future__ import annotations
 import json
 import os
 import warnings
+from collections import OrderedDict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,8 @@ REINDEX_ROWS = 2_000
 #: 6.4 ms at 2,800 rows); merging them takes ~50 ms at that size.
 COMPACT_FRAGMENTS = 8
 VECTOR_INDEX = "vector_idx"
+#: Filters whose rows `search` keeps in memory (each at most EXACT_SEARCH_ROWS rows).
+SCAN_CACHE_ENTRIES = 8
 #: Beside the table: how many small files the last `optimize` left (see maybe_build_index).
 MAINTENANCE_FILE = "maintenance.json"
 
@@ -65,6 +69,7 @@ class LanceVectorStore:
         self._db = lancedb.connect(str(path))
         self._table = self._open_table()
         self._vector_index: bool | None = None
+        self._scans: OrderedDict[tuple[str, int], _Scan | None] = OrderedDict()
 
     @classmethod
     def open_existing(cls, path: Path) -> LanceVectorStore:
@@ -199,8 +204,13 @@ class LanceVectorStore:
         """(id, kind, cosine similarity) of the nearest rows that pass the pre-filter, best first.
 
         Approximate (the IVF index) on a large table unless `exact`, or unless the filter
-        keeps at most EXACT_SEARCH_ROWS rows.
+        keeps at most EXACT_SEARCH_ROWS rows: those are read once per table version and
+        searched exactly in numpy (a scope's rows, searched again and again by a process
+        that stays open, cost one LanceDB scan instead of one query each time).
         """
+        small = self._small_scan(where)
+        if small is not None:
+            return small.nearest(vector, limit)
         query = self._table.search(list(vector)).distance_type("cosine").limit(limit)
         query = query.select(["id", "kind", "_distance"])
         if where:
@@ -219,6 +229,24 @@ class LanceVectorStore:
                 query = query.minimum_nprobes(NPROBES).maximum_nprobes(0)
         rows = query.to_arrow().to_pylist()
         return [(r["id"], r["kind"], 1.0 - float(r["_distance"])) for r in rows]
+
+    def _small_scan(self, where: str | None) -> _Scan | None:
+        """The rows passing `where` with their unit vectors, when at most EXACT_SEARCH_ROWS
+        pass; cached by table version (a write makes a new version), a few filters at once."""
+        key = (where or "", int(self._table.version))
+        if key in self._scans:
+            self._scans.move_to_end(key)
+            return self._scans[key]
+        total = self.count()
+        passing = total if not where or total <= EXACT_SEARCH_ROWS else self._table.count_rows(where)
+        scan = None
+        if passing <= EXACT_SEARCH_ROWS:
+            query = self._table.search().select(["id", "kind", "vector"]).limit(max(passing, 1) + 1)
+            scan = _Scan.of(query.where(where) if where else query, self.dimensions)
+        self._scans[key] = scan
+        while len(self._scans) > SCAN_CACHE_ENTRIES:
+            self._scans.popitem(last=False)
+        return scan
 
     def similarities(self, vector: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of `vector` with the rows of the given ids (their vectors are
@@ -264,6 +292,39 @@ class LanceVectorStore:
         self._db.drop_table(TABLE)
         self._table = self._db.create_table(TABLE, schema=self._schema())
         self._vector_index = None
+        self._scans.clear()  # the new table counts its versions from the start again
+
+
+@dataclass(frozen=True)
+class _Scan:
+    """Rows read from the table (ids, kinds, unit vectors), searched exactly in numpy."""
+
+    ids: list[str]
+    kinds: list[str]
+    unit: Any  # (rows, dimensions) float32
+
+    @classmethod
+    def of(cls, query: Any, dimensions: int) -> _Scan:
+        import numpy as np
+
+        table = query.to_arrow()
+        flat = table.column("vector").combine_chunks().flatten().to_numpy()
+        matrix = flat.astype(np.float32, copy=False).reshape(-1, dimensions)
+        unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
+        return cls(table.column("id").to_pylist(), table.column("kind").to_pylist(), unit)
+
+    def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, str, float]]:
+        """(id, kind, cosine) of the `limit` rows most similar to `vector`, best first."""
+        import numpy as np
+
+        if not self.ids or limit <= 0:
+            return []
+        query = np.asarray(vector, dtype=np.float32)
+        scores = self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        k = min(limit, len(scores))
+        best = np.argpartition(-scores, k - 1)[:k]
+        best = best[np.argsort(-scores[best], kind="stable")]
+        return [(self.ids[i], self.kinds[i], float(scores[i])) for i in best]
 
 
 def _import_lancedb():
