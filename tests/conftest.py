@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,7 +11,28 @@ import pytest
 from mem0cli import Memory
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _shared_data() -> Path:
+    """The developers' data (transcripts, real exports): $MEM0CLI_SHARED_DATA, else
+    ../shared/data beside this checkout, else beside the repository this one was cloned
+    from (a clone made elsewhere, e.g. in a temporary directory)."""
+    if os.environ.get("MEM0CLI_SHARED_DATA"):
+        return Path(os.environ["MEM0CLI_SHARED_DATA"])
+    beside = ROOT.parent / "shared" / "data"
+    if beside.is_dir():
+        return beside
+    origin = subprocess.run(
+        ["git", "-C", str(ROOT), "config", "--get", "remote.origin.url"],
+        capture_output=True, text=True, check=False,
+    ).stdout.strip()
+    if origin and Path(origin).is_dir():
+        return Path(origin).resolve().parent / "shared" / "data"
+    return beside
+
+
+SHARED = _shared_data()
 
 
 @pytest.fixture(autouse=True)
