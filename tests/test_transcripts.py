@@ -10,10 +10,10 @@ import pytest
 from mem0cli.errors import InputError, TranscriptError
 from mem0cli.models import Message
 from mem0cli.transcripts import FORMATS, TranscriptRead, messages_from_api, read_transcript
+from tests.conftest import SHARED
 
-DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
-TRANSCRIPTS = DATA / "transcripts"
-REAL = DATA / "real-exports"
+TRANSCRIPTS = SHARED / "transcripts"
+REAL = SHARED / "real-exports"
 
 
 def user(text, **extra):
