@@ -251,22 +251,11 @@ class LanceVectorStore:
     def similarities(self, vector: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of `vector` with the rows of the given ids (their vectors are
         read through the id index and compared here: half the cost of a vector query)."""
-        import numpy as np
-
-        if not ids:
-            return {}
         found: dict[str, float] = {}
-        query = np.asarray(vector, dtype=np.float32)
-        query = query / max(float(np.linalg.norm(query)), 1e-12)
         for start in range(0, len(ids), 500):
             where = "id IN (" + ", ".join(_quote(i) for i in ids[start : start + 500]) + ")"
-            table = self._table.search().where(where).select(["id", "vector"]).limit(500).to_arrow()
-            if not table.num_rows:
-                continue
-            flat = table.column("vector").combine_chunks().flatten().to_numpy()
-            matrix = flat.astype(np.float32, copy=False).reshape(-1, self.dimensions)
-            norms = np.maximum(np.linalg.norm(matrix, axis=1), 1e-12)
-            found.update(zip(table.column("id").to_pylist(), ((matrix @ query) / norms).tolist()))
+            query = self._table.search().where(where).select(["id", "kind", "vector"]).limit(500)
+            found.update(_Scan.of(query, self.dimensions).similarities(vector))
         return found
 
     def ids(self) -> set[str]:
@@ -313,14 +302,23 @@ class _Scan:
         unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         return cls(table.column("id").to_pylist(), table.column("kind").to_pylist(), unit)
 
+    def _scores(self, vector: Sequence[float]) -> Any:
+        import numpy as np
+
+        query = np.asarray(vector, dtype=np.float32)
+        return self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
+
+    def similarities(self, vector: Sequence[float]) -> dict[str, float]:
+        """Cosine similarity of `vector` with every row, by id."""
+        return dict(zip(self.ids, self._scores(vector).tolist())) if self.ids else {}
+
     def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, str, float]]:
         """(id, kind, cosine) of the `limit` rows most similar to `vector`, best first."""
         import numpy as np
 
         if not self.ids or limit <= 0:
             return []
-        query = np.asarray(vector, dtype=np.float32)
-        scores = self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        scores = self._scores(vector)
         k = min(limit, len(scores))
         best = np.argpartition(-scores, k - 1)[:k]
         best = best[np.argsort(-scores[best], kind="stable")]
