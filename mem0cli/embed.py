@@ -66,6 +66,12 @@ class SentenceTransformerEmbedder:
         self.model_id = f"sentence-transformers/{name}"
         self._dimensions: int | None = 384 if model is None else None
 
+    def _model_source(self) -> str:
+        """The configured model name or path, else the bundled model's directory."""
+        if not self._source:
+            self._source = str(bundled_model_path())
+        return self._source
+
     def _load(self):
         if self._model is None:
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -74,7 +80,7 @@ class SentenceTransformerEmbedder:
             os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
             os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
-            source = self._source or str(bundled_model_path())
+            source = self._model_source()
             try:
                 if source not in _LOADED:
                     from sentence_transformers import SentenceTransformer
@@ -98,7 +104,7 @@ class SentenceTransformerEmbedder:
         if self._query_encoder is None:
             from .query_encoder import QueryEncoder
 
-            source = Path(self._source) if self._source else bundled_model_path()
+            source = Path(self._model_source())
             try:
                 self._query_encoder = QueryEncoder(source) if QueryEncoder.supports(source) else False
             except (OSError, ValueError, KeyError) as exc:  # sentence-transformers reads it instead
@@ -118,7 +124,7 @@ class SentenceTransformerEmbedder:
     def embed_documents(self, texts: list[str]) -> list[list[float]]:
         if not texts:
             return []
-        torch_ready = self._model is not None or (self._source or str(bundled_model_path())) in _LOADED
+        torch_ready = self._model is not None or self._model_source() in _LOADED
         encoder = self._encoder() if not torch_ready and len(texts) <= NUMPY_BATCH else None
         if encoder is not None:  # a few texts: cheaper than importing torch
             return [encoder.encode(t) for t in texts]
