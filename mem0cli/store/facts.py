@@ -20,9 +20,9 @@ from ..errors import StoreError
 
 SCHEMA_VERSION = 1
 #: The turn before a turn: the message stored last before it (rowid order) in the same scope.
-_TURN_BEFORE = (
+_NEIGHBOUR_TURN = (  # the message stored just before (<, DESC) or after (>, ASC) one in its scope
     "SELECT x.pk FROM messages x WHERE x.user_id IS {user_id} AND x.agent_id IS {agent_id} "
-    "AND x.run_id IS {run_id} AND x.rowid < {rowid} ORDER BY x.rowid DESC LIMIT 1"
+    "AND x.run_id IS {run_id} AND x.rowid {cmp} {rowid} ORDER BY x.rowid {order} LIMIT 1"
 )
 _MAX_ROWID = 2**63 - 1
 MEMORY_COLUMNS = (
@@ -455,27 +455,22 @@ class FactStore:
         The one definition of "the turn before": a turn is indexed with its start
         (`search.turn_texts`), and search lets a reply inherit its relevance.
         """
-        before = _TURN_BEFORE.format(
-            user_id="m.user_id", agent_id="m.agent_id", run_id="m.run_id", rowid="m.rowid"
-        )
-        out: dict[str, str] = {}
-        for chunk in _chunks(pks):
-            sql = f"SELECT m.pk, ({before}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
-            out.update((pk, prev) for pk, prev in self.conn.execute(sql, chunk) if prev)
-        return out
+        return self._neighbour_turns(pks, "<", "DESC")
 
     def next_turns(self, pks: Sequence[str]) -> list[str]:
         """The messages stored just after the given ones in their scopes (those indexed
         with their start), not themselves among them."""
-        after = (
-            "SELECT x.pk FROM messages x WHERE x.user_id IS m.user_id AND x.agent_id IS m.agent_id "
-            "AND x.run_id IS m.run_id AND x.rowid > m.rowid ORDER BY x.rowid LIMIT 1"
+        return sorted(set(self._neighbour_turns(pks, ">", "ASC").values()) - set(pks))
+
+    def _neighbour_turns(self, pks: Sequence[str], cmp: str, order: str) -> dict[str, str]:
+        neighbour = _NEIGHBOUR_TURN.format(
+            user_id="m.user_id", agent_id="m.agent_id", run_id="m.run_id", rowid="m.rowid", cmp=cmp, order=order
         )
-        found: set[str] = set()
+        out: dict[str, str] = {}
         for chunk in _chunks(pks):
-            sql = f"SELECT ({after}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
-            found.update(r[0] for r in self.conn.execute(sql, chunk) if r[0])
-        return sorted(found - set(pks))
+            sql = f"SELECT m.pk, ({neighbour}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
+            out.update((pk, other) for pk, other in self.conn.execute(sql, chunk) if other)
+        return out
 
     def mark_unindexed(self, pks: Sequence[str]) -> None:
         """Mark messages as needing their vectors again (written by the next repair)."""
@@ -484,7 +479,7 @@ class FactStore:
 
     def last_turn(self, scope: dict[str, str | None]) -> str | None:
         """The pk of the message stored last in a scope: the turn before the next one stored there."""
-        sql = _TURN_BEFORE.format(user_id="?", agent_id="?", run_id="?", rowid="?")
+        sql = _NEIGHBOUR_TURN.format(user_id="?", agent_id="?", run_id="?", rowid="?", cmp="<", order="DESC")
         params = [scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), _MAX_ROWID]
         row = self.conn.execute(sql, params).fetchone()
         return row[0] if row else None
