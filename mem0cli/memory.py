@@ -605,7 +605,7 @@ class Memory:
                 orphans += list(turns)
                 # a turn's vector carries the start of the turn before it: the turns after
                 # erased ones lose their vectors now and get new ones at the next write or search
-                followers = [pk for pk in self.facts.next_turns(orphans) if pk not in set(orphans)]
+                followers = self.facts.next_turns(orphans)
                 self.facts.delete_messages(orphans)
                 self.facts.mark_unindexed(followers)
                 hashes = [rows[i]["hash"] for i in ids if i in rows] + [t["hash"] for t in turns.values()]
