@@ -308,7 +308,7 @@ class LlamaCppExtractor(_CandidateExtractor):
     def judge(self, text: str) -> float:
         """The logit margin of " yes" over " no" for `text` being a lasting fact."""
         model = self.model
-        model.prime(prompts.JUDGE_PREFIX)
+        model.prime(prompts.JUDGE_PREFIX, prompts.JUDGE_ITEM_HEAD)
         yes, no = model.next_logits(prompts.JUDGE_ITEM.format(text=text.rstrip(".")), [self._yes, self._no])
         return yes - no
 

@@ -180,7 +180,7 @@ def _load_llama(path: Path, *, n_ctx: int, n_threads: int | None) -> Any:
 class ScoringModel:
     """A loaded GGUF that scores next tokens after a fixed, cached prompt prefix.
 
-    `prime(prefix)` evaluates the prefix once; `next_logits(suffix)` then
+    `prime(prefix, head)` evaluates the prefix once; `next_logits(suffix)` then
     evaluates only the suffix tokens on top of the cached prefix (the KV cache
     beyond the prefix is discarded each call). `tokens_evaluated` counts every
     token the model has run, so callers and tests can see the reuse.
@@ -202,15 +202,17 @@ class ScoringModel:
         """The single token for `text` (e.g. " yes"); the first one if it splits."""
         return self.tokenize(text)[0]
 
-    def prime(self, prefix: str) -> None:
-        """Evaluate `prefix` once; later calls with the same text reuse the KV cache."""
+    def prime(self, prefix: str, head: str = "") -> None:
+        """Evaluate `prefix` then `head` (each tokenized on its own) once; later calls with
+        the same texts reuse the KV cache. `head` is the start every suffix shares."""
         with self._lock:
-            if self._prefix_text == prefix and self.llm.n_tokens >= len(self._prefix_tokens) > 0:
+            key = prefix + "\0" + head
+            if self._prefix_text == key and self.llm.n_tokens >= len(self._prefix_tokens) > 0:
                 return
-            tokens = self.tokenize(prefix, bos=True)
+            tokens = self.tokenize(prefix, bos=True) + (self.tokenize(head) if head else [])
             self.llm.reset()
             self._eval(tokens)
-            self._prefix_text, self._prefix_tokens = prefix, tokens
+            self._prefix_text, self._prefix_tokens = key, tokens
 
     def next_logits(self, suffix: str, token_ids: Sequence[int]) -> list[float]:
         """Logits of `token_ids` as the next token after prefix + suffix."""

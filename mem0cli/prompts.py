@@ -65,6 +65,10 @@ Statement: Finn's plan is just an idea for now.
 Lasting fact: no
 """
 
-JUDGE_ITEM = "\nStatement: {text}.\nLasting fact:"
+# The item is read as JUDGE_ITEM_HEAD + JUDGE_ITEM; the head is the same for every
+# candidate, so it is evaluated once with the prefix (tokenized on its own, it gives the
+# same tokens as inside the whole item: checked on every LoCoMo and dev candidate).
+JUDGE_ITEM_HEAD = "\nStatement:"
+JUDGE_ITEM = " {text}.\nLasting fact:"
 JUDGE_YES = " yes"
 JUDGE_NO = " no"

@@ -67,6 +67,23 @@ def test_prefix_is_evaluated_once(bundled_path: Path) -> None:
     assert second < prefix_tokens  # only the candidates' few tokens run, never the prefix again
 
 
+@pytest.mark.parametrize("text", ["Aroha teaches Year 5 in Rotorua", '"Borscht" is 42', "Ünïcödé lives in 東京"])
+def test_the_cached_item_head_changes_no_score(bundled_path: Path, text: str) -> None:
+    """The judge evaluates "\nStatement:" once with the prefix; the score is the one the
+    whole item gives after the bare prefix, and the tokens are the same."""
+    from mem0cli import prompts
+
+    extractor = LlamaCppExtractor(str(bundled_path))
+    model = extractor.model
+    whole = prompts.JUDGE_ITEM_HEAD + prompts.JUDGE_ITEM.format(text=text)
+    item = prompts.JUDGE_ITEM.format(text=text)
+    assert model.tokenize(whole) == model.tokenize(prompts.JUDGE_ITEM_HEAD) + model.tokenize(item)
+    cached = extractor.judge(text)
+    model.prime(prompts.JUDGE_PREFIX)
+    yes, no = model.next_logits(whole, [model.token_id(" yes"), model.token_id(" no")])
+    assert cached == pytest.approx(yes - no, abs=1e-3)
+
+
 def test_same_model_under_another_name(bundled_path: Path, tmp_path: Path, monkeypatch) -> None:
     copy = tmp_path / "my-larger-model.gguf"
     shutil.copyfile(bundled_path, copy)

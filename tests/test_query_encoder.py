@@ -155,3 +155,11 @@ def test_concurrent_queries_leave_the_blas_thread_count_as_it_was():
     for w in workers:
         w.join()
     assert blas_threads() == before
+
+
+def test_large_mixed_batches_keep_their_order(reference):
+    """Texts are grouped by length for sentence-transformers; the vectors come back in input order."""
+    embedder = SentenceTransformerEmbedder()
+    texts = [TEXTS[i % len(TEXTS)] + f" {i}" for i in range(3 * NUMPY_BATCH)]
+    got = np.asarray(embedder.embed_documents(texts))
+    assert np.abs(got - np.asarray(reference.embed_documents(texts))).max() < 1e-5
