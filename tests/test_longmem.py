@@ -294,3 +294,39 @@ def test_forgetting_a_turn_re_embeds_the_turn_after_it(memory, extractor):
     assert new == pytest.approx(expected, abs=1e-6)
     assert new != pytest.approx(old, abs=1e-6)
     assert pk["d2"] not in stored_vectors(memory)
+
+
+def test_evidence_is_stored_once_and_linked_to_each_memory_drawn_from_it(memory, extractor):
+    extractor.outputs = ['["Sven likes hiking", "Sven has a cat"]', '["Sven likes hiking"]']
+    said = turn("I like hiking and I have a cat", "d1", "Sven")
+    first = memory.add([said], user_id="sven")["results"]
+    memory.add([said, turn("Hiking again tomorrow", "d2", "Sven")], user_id="sven")  # d1 again, and d2
+    assert sorted(m["message_id"] for m in memory.facts.select_messages()) == ["d1", "d2"]
+    hiking, cat = (memory.get(r["id"]) for r in first)
+    assert cat["sources"] == ["d1"] and hiking["sources"] == ["d1", "d2"]  # d2 confirmed the hiking fact
+    evidence = {e["id"]: e for e in hiking["evidence"]}
+    assert evidence["d1"]["content"] == "I like hiking and I have a cat"
+    assert evidence["d1"]["name"] == "Sven" and evidence["d1"]["created_at"].startswith("2024-10-01")
+
+
+def test_forgetting_a_memory_erases_evidence_no_remaining_memory_uses(memory, extractor):
+    extractor.outputs = ['["Sven likes hiking", "Sven has a cat"]', '["Sven lives in Bergen"]']
+    hiking, cat = memory.add([turn("I like hiking and I have a cat", "d1")], user_id="sven")["results"]
+    memory.add([turn("I live in Bergen", "d2")], user_id="sven")
+    memory.delete(hiking["id"])
+    assert sorted(m["message_id"] for m in memory.facts.select_messages()) == ["d1", "d2"]  # the cat still uses d1
+    memory.delete(cat["id"])
+    assert [m["message_id"] for m in memory.facts.select_messages()] == ["d2"]
+    assert all(h["kind"] == "fact" or h["sources"] == ["d2"] for h in memory.search("cat hiking", user_id="sven")["results"])
+    assert memory.vectors.ids() == memory.facts.all_ids()
+
+
+def test_export_and_import_carry_the_evidence(memory, extractor, tmp_path):
+    extractor.outputs = ['["Sven has a cat named Borscht"]']
+    fact = memory.add([turn("My cat is called Borscht", "d1", "Sven")], user_id="sven")["results"][0]
+    mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    data = "\n".join(json.dumps(r) for r in backup.export_records(memory)).encode()
+    backup.apply_import(mirror, backup.read_import(data))
+    assert mirror.get(fact["id"])["evidence"] == memory.get(fact["id"])["evidence"]
+    assert mirror.search("Borscht", user_id="sven", kind="message")["results"][0]["sources"] == ["d1"]
+    mirror.close()
