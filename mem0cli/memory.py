@@ -197,9 +197,9 @@ class Memory:
                 self.repair_index()
 
     def _worker(self) -> ThreadPoolExecutor:
-        """One background thread for the parts of a search that can overlap."""
+        """Two background threads for the parts of a search that overlap its query embedding."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mem0cli-search")
+            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mem0cli-search")
         return self._pool
 
     def close(self) -> None:
@@ -455,8 +455,11 @@ class Memory:
             return {"results": []}
         self._repair_index_unless_busy()
         vectors = self.vectors
-        # keyword search (SQLite, its own connection) runs while the query is embedded
-        keyword = self._worker().submit(
+        # while the query is embedded: keyword search (SQLite, its own connection), and the
+        # vectors of a small filter's rows (one user's, say), searched exactly once it is
+        worker = self._worker()
+        worker.submit(vectors.prefetch, flt.lance_prefilter(tree)[0])  # needed first
+        keyword = worker.submit(
             search_mod.keyword_hits, self.facts.reader(), query, tree, search_mod.candidates_wanted(limit)
         )
         vector = self.embedder.embed_query(query)

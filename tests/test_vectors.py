@@ -187,3 +187,29 @@ def test_a_small_scope_is_searched_in_memory_exactly_and_sees_every_write(tmp_pa
     assert store.search(query, where, 1)[0][0] == "fresh"
     store.delete(["fresh"])
     assert "fresh" not in {i for i, _k, _s in store.search(query, where, 30)}
+
+
+def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thresholds, monkeypatch):
+    """Memory.search reads a small filter's rows on a worker while it embeds the query;
+    the search that follows gets those rows (once read) and the same results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    items = rows(400)
+    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
+    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))
+    store.maybe_build_index()
+    query = UntiedEmbedder().embed_query("cat chess paris")
+    where = "user_id = 'u7'"
+    lance = store._table.search(query).distance_type("cosine").where(where, prefilter=True)
+    expected = [r["id"] for r in lance.bypass_vector_index().limit(10).to_list()]
+    reads = []
+    original = vectors_mod._Scan.of
+    monkeypatch.setattr(vectors_mod._Scan, "of", classmethod(lambda cls, q, d: reads.append(1) or original(q, d)))
+    with ThreadPoolExecutor(1) as worker:
+        for _ in range(5):
+            store.upsert([{"id": "m7", "kind": "fact", "user_id": "u7", "vector": query}])  # a new version each time
+            pending = worker.submit(store.prefetch, where)
+            got = store.search(query, where, 10)  # during the prefetch or after it
+            pending.result()
+            assert got[0][0] == "m7" and [i for i, _k, _s in got[1:]] == [i for i in expected if i != "m7"][:9]
+    assert len(reads) == 5

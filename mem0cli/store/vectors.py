@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -70,6 +71,7 @@ class LanceVectorStore:
         self._table = self._open_table()
         self._vector_index: bool | None = None
         self._scans: OrderedDict[tuple[str, int], _Scan | None] = OrderedDict()
+        self._scan_lock = threading.Lock()  # `prefetch` may fill the cache from another thread
 
     @classmethod
     def open_existing(cls, path: Path) -> LanceVectorStore:
@@ -230,9 +232,18 @@ class LanceVectorStore:
         rows = query.to_arrow().to_pylist()
         return [(r["id"], r["kind"], 1.0 - float(r["_distance"])) for r in rows]
 
+    def prefetch(self, where: str | None) -> None:
+        """Read what `search` with this pre-filter will need before the query vector exists:
+        a small filter's rows (one user's, say) are read while the query is embedded."""
+        self._small_scan(where)
+
     def _small_scan(self, where: str | None) -> _Scan | None:
         """The rows passing `where` with their unit vectors, when at most EXACT_SEARCH_ROWS
         pass; cached by table version (a write makes a new version), a few filters at once."""
+        with self._scan_lock:  # a prefetch of the same rows in flight is waited for, not repeated
+            return self._small_scan_locked(where)
+
+    def _small_scan_locked(self, where: str | None) -> _Scan | None:
         key = (where or "", int(self._table.version))
         if key in self._scans:
             self._scans.move_to_end(key)
@@ -281,7 +292,8 @@ class LanceVectorStore:
         self._db.drop_table(TABLE)
         self._table = self._db.create_table(TABLE, schema=self._schema())
         self._vector_index = None
-        self._scans.clear()  # the new table counts its versions from the start again
+        with self._scan_lock:
+            self._scans.clear()  # the new table counts its versions from the start again
 
 
 @dataclass(frozen=True)
