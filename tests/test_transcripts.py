@@ -543,3 +543,21 @@ def test_api_errors(value, error):
     with pytest.raises(TranscriptError, match=error) as info:
         messages_from_api(value)
     assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "doc"),
+    [
+        ("claude", [{"uuid": "c1", "chat_messages": "oops"},
+                    {"uuid": "c2", "chat_messages": [{"sender": "human", "text": "hi there"}]}]),
+        ("chatbot-ui", {"history": [{"id": "c1", "messages": None},
+                                    {"id": "c2", "messages": [{"role": "user", "content": "hi there"}]}]}),
+    ],
+)
+def test_a_conversation_without_its_message_list_is_named_or_skipped(fmt, doc):
+    data = json.dumps(doc)
+    with pytest.raises(TranscriptError, match="conversation 1: no (chat_)?messages list"):
+        read_transcript(data, fmt)
+    result = read_transcript(data, fmt, skip_bad=True)
+    assert result.skipped == 1
+    assert [c.id for c in result.conversations] == ["c2"] and texts(result) == ["hi there"]

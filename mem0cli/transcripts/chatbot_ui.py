@@ -11,7 +11,7 @@ from typing import Any
 from mem0cli.errors import TranscriptError
 from mem0cli.models import Conversation
 
-from .common import _obj, _read_messages_list, _Reader, _str
+from .common import _read_messages_list, _Reader, _str
 
 
 def _read_chatbot_ui(doc: Any, reader: _Reader) -> list[Conversation]:
@@ -20,11 +20,7 @@ def _read_chatbot_ui(doc: Any, reader: _Reader) -> list[Conversation]:
     if not isinstance(history, list):
         raise TranscriptError("not a Chatbot UI export: expected an object with a history list")
     out = []
-    for i, conv in enumerate(history, 1):
-        items = _obj(conv).get("messages")
-        if not isinstance(items, list):
-            reader.fail(f"conversation {i}: no messages list")
-            continue
+    for i, conv, items in reader.conversations(history, "messages"):
         messages = _read_messages_list(items, reader, f"conversation {i}, message")
         out.append(Conversation(messages, id=_str(conv.get("id")), title=_str(conv.get("name"))))
     return out

@@ -15,7 +15,7 @@ from typing import Any
 from mem0cli.errors import TranscriptError
 from mem0cli.models import Conversation, Message
 
-from .common import _clean, _key, _obj, _Reader, _str, _text_parts, _try_iso
+from .common import _clean, _key, _Reader, _str, _text_parts, _try_iso
 from .trees import _path_to
 
 
@@ -26,11 +26,7 @@ def _read_claude(doc: Any, reader: _Reader) -> list[Conversation]:
     if not isinstance(doc, list):
         raise TranscriptError("not a Claude export: expected a list of conversations with chat_messages")
     out = []
-    for i, conv in enumerate(doc, 1):
-        items = _obj(conv).get("chat_messages")
-        if not isinstance(items, list):
-            reader.fail(f"conversation {i}: no chat_messages list")
-            continue
+    for _i, conv, items in reader.conversations(doc, "chat_messages"):
         leaf = conv.get("current_leaf_message_uuid")
         items = _claude_branch([x for x in items if isinstance(x, dict)], leaf)
         found = (_claude_message(x, reader) for x in items)

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Iterator
 from datetime import datetime, timezone
 from typing import Any
 
@@ -46,6 +47,15 @@ class _Reader:
         if not self.skip_bad:
             raise TranscriptError(error)
         self.skipped += 1
+
+    def conversations(self, convs: list[Any], key: str) -> Iterator[tuple[int, dict[str, Any], list[Any]]]:
+        """(number, conversation, its `key` list of messages); one without the list is a record error."""
+        for i, conv in enumerate(convs, 1):
+            items = _obj(conv).get(key)
+            if isinstance(items, list):
+                yield i, conv, items
+            else:
+                self.fail(f"conversation {i}: no {key} list")
 
     def message(self, where: str, record: Any) -> Message | None:
         self.records += 1
