@@ -54,15 +54,19 @@ NUMPY_BATCH = 16
 #: on long-conversation turns than a fixed batch of 64, the same vectors to 2e-7).
 BATCH_CHARS = 4000
 MAX_BATCH = 64
+#: A text counts as at most this many characters per token of the model's max_seq_length
+#: (past it the model truncates: longer texts cost no more).
+CHARS_PER_TOKEN = 4
 
 
-def padded_batches(texts: list[str], budget: int = BATCH_CHARS, cap: int = MAX_BATCH) -> list[list[int]]:
-    """Indexes of `texts` grouped longest first, each group within `budget` padded characters."""
-    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+def padded_batches(lengths: list[int], budget: int = BATCH_CHARS, cap: int = MAX_BATCH) -> list[list[int]]:
+    """Indexes of texts of these lengths, longest first, grouped so that each group's
+    count times its longest length stays within `budget` (a longer text goes alone)."""
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
     batches: list[list[int]] = []
     for i in order:
         current = batches[-1] if batches else None
-        if current and len(current) < cap and (len(current) + 1) * len(texts[current[0]]) <= budget:
+        if current and len(current) < cap and (len(current) + 1) * lengths[current[0]] <= budget:
             current.append(i)
         else:
             batches.append([i])
@@ -149,8 +153,9 @@ class SentenceTransformerEmbedder:
         if encoder is not None:  # a few texts: cheaper than importing torch
             return [encoder.encode(t) for t in texts]
         model = self._load()
+        longest = int(getattr(model, "max_seq_length", 0) or 512) * CHARS_PER_TOKEN
         vectors: list[list[float]] = [[] for _ in texts]
-        for batch in padded_batches(texts):
+        for batch in padded_batches([min(len(t), longest) for t in texts]):
             encoded = model.encode(
                 [texts[i] for i in batch], batch_size=len(batch), normalize_embeddings=True, show_progress_bar=False
             )

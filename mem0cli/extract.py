@@ -301,8 +301,8 @@ class LlamaCppExtractor(_CandidateExtractor):
 
             self._model = load_model(self.model_path, n_threads=self.n_threads or os.cpu_count() or 1)
             self._model_id = self._model.model_id
-            self._yes = self._model.token_id(prompts.JUDGE_YES)
-            self._no = self._model.token_id(prompts.JUDGE_NO)
+            self._yes = self._model.token_id(prompts.JUDGE_YES, after=prompts.JUDGE_LABEL)
+            self._no = self._model.token_id(prompts.JUDGE_NO, after=prompts.JUDGE_LABEL)
         return self._model
 
     def judge(self, text: str) -> float:

@@ -180,10 +180,13 @@ def _load_llama(path: Path, *, n_ctx: int, n_threads: int | None) -> Any:
 class ScoringModel:
     """A loaded GGUF that scores next tokens after a fixed, cached prompt prefix.
 
-    `prime(prefix, head)` evaluates the prefix once; `next_logits(suffix)` then
-    evaluates only the suffix tokens on top of the cached prefix (the KV cache
-    beyond the prefix is discarded each call). `tokens_evaluated` counts every
-    token the model has run, so callers and tests can see the reuse.
+    `prime(prefix, head)` evaluates the prefix, then `head` (the start every item
+    shares), once. `next_logits(item)` reads `head + item` as one text, exactly as
+    after the bare prefix: when its tokens begin with the head's, only the rest run,
+    on top of the cached prefix and head; otherwise (a tokenizer that merges across
+    the seam) the whole of it runs after the prefix. The KV cache beyond the prefix
+    and head is discarded each call. `tokens_evaluated` counts every token the model
+    has run, so callers and tests can see the reuse.
     """
 
     def __init__(self, path: Path, *, n_ctx: int = 2048, n_threads: int | None = None) -> None:
@@ -191,40 +194,57 @@ class ScoringModel:
         self.model_id = model_id_for(path)
         self.llm = _load_llama(path, n_ctx=n_ctx, n_threads=n_threads)
         self.tokens_evaluated = 0
-        self._prefix_text: str | None = None
+        self._primed: tuple[str, str] | None = None  # (prefix, head)
         self._prefix_tokens: list[int] = []
+        self._head_tokens: list[int] = []
+        self._head_cached = False  # whether the KV cache after the prefix holds the head
         self._lock = threading.Lock()
 
     def tokenize(self, text: str, *, bos: bool = False) -> list[int]:
         return list(self.llm.tokenize(text.encode("utf-8"), add_bos=bos, special=False))
 
-    def token_id(self, text: str) -> int:
-        """The single token for `text` (e.g. " yes"); the first one if it splits."""
+    def token_id(self, text: str, *, after: str = "") -> int:
+        """The token `text` (e.g. " yes") is read as when it follows `after` (e.g.
+        "Lasting fact:"): some tokenizers read a text on its own with an extra leading
+        space. The first token if it splits."""
+        if after:
+            context, joint = self.tokenize(after), self.tokenize(after + text)
+            if joint[: len(context)] == context and len(joint) > len(context):
+                return joint[len(context)]
         return self.tokenize(text)[0]
 
     def prime(self, prefix: str, head: str = "") -> None:
-        """Evaluate `prefix` then `head` (each tokenized on its own) once; later calls with
-        the same texts reuse the KV cache. `head` is the start every suffix shares."""
+        """Evaluate `prefix` then `head` once; later calls with the same texts reuse the KV cache."""
         with self._lock:
-            key = prefix + "\0" + head
-            if self._prefix_text == key and self.llm.n_tokens >= len(self._prefix_tokens) > 0:
+            if self._primed == (prefix, head) and self.llm.n_tokens >= len(self._prefix_tokens) > 0:
                 return
-            tokens = self.tokenize(prefix, bos=True) + (self.tokenize(head) if head else [])
+            self._prefix_tokens = self.tokenize(prefix, bos=True)
+            self._head_tokens = self.tokenize(head) if head else []
             self.llm.reset()
-            self._eval(tokens)
-            self._prefix_text, self._prefix_tokens = key, tokens
+            self._eval(self._prefix_tokens + self._head_tokens)
+            self._primed, self._head_cached = (prefix, head), True
 
-    def next_logits(self, suffix: str, token_ids: Sequence[int]) -> list[float]:
-        """Logits of `token_ids` as the next token after prefix + suffix."""
+    def next_logits(self, item: str, token_ids: Sequence[int]) -> list[float]:
+        """Logits of `token_ids` as the next token after prefix + head + item."""
         import numpy as np
 
-        if self._prefix_text is None:
+        if self._primed is None:
             raise ModelError("ScoringModel.prime() must be called before next_logits()")
         with self._lock:
-            tokens = self.tokenize(suffix)
-            max_suffix = self.llm.n_ctx() - len(self._prefix_tokens) - 1
-            tokens = tokens[-max_suffix:]
-            self.llm.n_tokens = len(self._prefix_tokens)  # drop the previous suffix, keep the prefix
+            tokens = self.tokenize(self._primed[1] + item)
+            head = self._head_tokens
+            on_head = bool(head) and tokens[: len(head)] == head
+            if on_head:
+                if not self._head_cached:  # a call that did not start with the head overwrote it
+                    self.llm.n_tokens = len(self._prefix_tokens)
+                    self._eval(head)
+                    self._head_cached = True
+                tokens = tokens[len(head) :]
+            elif head:
+                self._head_cached = False
+            keep = len(self._prefix_tokens) + (len(head) if on_head else 0)
+            tokens = tokens[-(self.llm.n_ctx() - keep - 1) :]
+            self.llm.n_tokens = keep  # drop the previous item, keep the prefix (and head)
             self._eval(tokens)
             logits = np.ctypeslib.as_array(self.llm._ctx.get_logits(), shape=(self.llm.n_vocab(),))
             return [float(logits[t]) for t in token_ids]

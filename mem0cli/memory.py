@@ -458,11 +458,12 @@ class Memory:
         # while the query is embedded: keyword search (SQLite, its own connection), and the
         # vectors of a small filter's rows (one user's, say), searched exactly once it is
         worker = self._worker()
-        worker.submit(vectors.prefetch, flt.lance_prefilter(tree)[0])  # needed first
+        prefetch = worker.submit(vectors.prefetch, flt.lance_prefilter(tree)[0])  # needed first
         keyword = worker.submit(
             search_mod.keyword_hits, self.facts.reader(), query, tree, search_mod.candidates_wanted(limit)
         )
         vector = self.embedder.embed_query(query)
+        prefetch.result()  # its rows, or its error
         ranked, rows, sources = search_mod.rank(
             self.facts, vectors, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
         )

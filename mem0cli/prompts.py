@@ -66,9 +66,9 @@ Lasting fact: no
 """
 
 # The item is read as JUDGE_ITEM_HEAD + JUDGE_ITEM; the head is the same for every
-# candidate, so it is evaluated once with the prefix (tokenized on its own, it gives the
-# same tokens as inside the whole item: checked on every LoCoMo and dev candidate).
+# candidate, so the model evaluates it once with the prefix (ScoringModel.prime).
 JUDGE_ITEM_HEAD = "\nStatement:"
-JUDGE_ITEM = " {text}.\nLasting fact:"
+JUDGE_LABEL = "Lasting fact:"
+JUDGE_ITEM = " {text}.\n" + JUDGE_LABEL
 JUDGE_YES = " yes"
 JUDGE_NO = " no"

@@ -84,6 +84,31 @@ def test_the_cached_item_head_changes_no_score(bundled_path: Path, text: str) ->
     assert cached == pytest.approx(yes - no, abs=1e-3)
 
 
+def test_an_item_whose_tokens_cross_the_head_is_read_whole(bundled_path: Path) -> None:
+    """A head the item's tokens do not start with ("\nState" in "\nStatement") is not
+    used: the whole text runs after the prefix, and the next item on the head still
+    gets the head back. Each score is the one the whole text gives after the bare prefix."""
+    from mem0cli import prompts
+
+    model = LlamaCppExtractor(str(bundled_path)).model
+    ids = [model.token_id(" yes", after="fact:"), model.token_id(" no", after="fact:")]
+    items = ["ment: Aroha teaches.\nLasting fact:", " of the art: Aroha.\nLasting fact:", "ment: Aroha.\nLasting fact:"]
+    model.prime(prompts.JUDGE_PREFIX, "\nState")
+    assert model.tokenize("\nState" + items[0])[:2] != model.tokenize("\nState")
+    assert model.tokenize("\nState" + items[1])[:2] == model.tokenize("\nState")
+    cached = [model.next_logits(item, ids) for item in items]
+    model.prime(prompts.JUDGE_PREFIX)
+    whole = [model.next_logits("\nState" + item, ids) for item in items]
+    for got, expected in zip(cached, whole):
+        assert got == pytest.approx(expected, abs=1e-3)
+
+
+def test_answer_tokens_are_read_in_context(bundled_path: Path) -> None:
+    model = LlamaCppExtractor(str(bundled_path)).model
+    joint = model.tokenize("Lasting fact: yes")
+    assert model.token_id(" yes", after="Lasting fact:") == joint[-1] == model.token_id(" yes")
+
+
 def test_same_model_under_another_name(bundled_path: Path, tmp_path: Path, monkeypatch) -> None:
     copy = tmp_path / "my-larger-model.gguf"
     shutil.copyfile(bundled_path, copy)

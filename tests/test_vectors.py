@@ -189,7 +189,7 @@ def test_a_small_scope_is_searched_in_memory_exactly_and_sees_every_write(tmp_pa
     assert "fresh" not in {i for i, _k, _s in store.search(query, where, 30)}
 
 
-def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thresholds, monkeypatch):
+def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thresholds):
     """Memory.search reads a small filter's rows on a worker while it embeds the query;
     the search that follows gets those rows (once read) and the same results."""
     from concurrent.futures import ThreadPoolExecutor
@@ -202,9 +202,7 @@ def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thres
     where = "user_id = 'u7'"
     lance = store._table.search(query).distance_type("cosine").where(where, prefilter=True)
     expected = [r["id"] for r in lance.bypass_vector_index().limit(10).to_list()]
-    reads = []
-    original = vectors_mod._Scan.of
-    monkeypatch.setattr(vectors_mod._Scan, "of", classmethod(lambda cls, q, d: reads.append(1) or original(q, d)))
+    reads = store.scans_read
     with ThreadPoolExecutor(1) as worker:
         for _ in range(5):
             store.upsert([{"id": "m7", "kind": "fact", "user_id": "u7", "vector": query}])  # a new version each time
@@ -212,4 +210,13 @@ def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thres
             got = store.search(query, where, 10)  # during the prefetch or after it
             pending.result()
             assert got[0][0] == "m7" and [i for i, _k, _s in got[1:]] == [i for i in expected if i != "m7"][:9]
-    assert len(reads) == 5
+    assert store.scans_read - reads == 5
+
+
+def test_rows_kept_from_a_table_before_reset_are_not_served(tmp_path, small_thresholds):
+    store = table(tmp_path / "v", rows(10))
+    query = UntiedEmbedder().embed_query("dog piano tokyo")
+    assert len(store.search(query, None, 20)) == 10  # kept in memory at this table version
+    store.reset()  # the new table counts its versions from the start again
+    store.append(rows(3, start=50), UntiedEmbedder().embed_documents([r["text"] for r in rows(3, start=50)]))
+    assert {i for i, _k, _s in store.search(query, None, 20)} == {"m50", "m51", "m52"}

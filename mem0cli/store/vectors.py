@@ -8,6 +8,7 @@ import threading
 import warnings
 from collections import OrderedDict
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -70,8 +71,13 @@ class LanceVectorStore:
         self._db = lancedb.connect(str(path))
         self._table = self._open_table()
         self._vector_index: bool | None = None
-        self._scans: OrderedDict[tuple[str, int], _Scan | None] = OrderedDict()
-        self._scan_lock = threading.Lock()  # `prefetch` may fill the cache from another thread
+        # filters' rows read for `search`, by (table generation, filter, table version); a
+        # read in flight (a prefetch on another thread) is a Future others wait for
+        self._scans: OrderedDict[tuple[int, str, int], _Scan | None] = OrderedDict()
+        self._reading: dict[tuple[int, str, int], Future] = {}
+        self._scan_lock = threading.Lock()  # guards both dicts, never held while reading
+        self._generation = 0  # `reset` starts a new table, whose versions count from 1 again
+        self.scans_read = 0  # filters' rows read from LanceDB (tests and benches watch it)
 
     @classmethod
     def open_existing(cls, path: Path) -> LanceVectorStore:
@@ -239,25 +245,42 @@ class LanceVectorStore:
 
     def _small_scan(self, where: str | None) -> _Scan | None:
         """The rows passing `where` with their unit vectors, when at most EXACT_SEARCH_ROWS
-        pass; cached by table version (a write makes a new version), a few filters at once."""
-        with self._scan_lock:  # a prefetch of the same rows in flight is waited for, not repeated
-            return self._small_scan_locked(where)
+        pass; cached by table version (a write makes a new version), a few filters at once.
+        A read of the same rows in flight on another thread is waited for, not repeated."""
+        key = (self._generation, where or "", int(self._table.version))
+        with self._scan_lock:
+            if key in self._scans:
+                self._scans.move_to_end(key)
+                return self._scans[key]
+            pending = self._reading.get(key)
+            if pending is None:
+                self._reading[key] = mine = Future()
+        if pending is not None:
+            return pending.result()
+        try:
+            scan = self._read_scan(where)
+        except BaseException as exc:
+            with self._scan_lock:
+                del self._reading[key]
+            mine.set_exception(exc)
+            raise
+        with self._scan_lock:
+            del self._reading[key]
+            self._scans[key] = scan
+            while len(self._scans) > SCAN_CACHE_ENTRIES:
+                self._scans.popitem(last=False)
+        mine.set_result(scan)
+        return scan
 
-    def _small_scan_locked(self, where: str | None) -> _Scan | None:
-        key = (where or "", int(self._table.version))
-        if key in self._scans:
-            self._scans.move_to_end(key)
-            return self._scans[key]
+    def _read_scan(self, where: str | None) -> _Scan | None:
+        """Read the rows passing `where` if at most EXACT_SEARCH_ROWS do, else None."""
         total = self.count()
         passing = total if not where or total <= EXACT_SEARCH_ROWS else self._table.count_rows(where)
-        scan = None
-        if passing <= EXACT_SEARCH_ROWS:
-            query = self._table.search().select(["id", "kind", "vector"]).limit(max(passing, 1) + 1)
-            scan = _Scan.of(query.where(where) if where else query, self.dimensions)
-        self._scans[key] = scan
-        while len(self._scans) > SCAN_CACHE_ENTRIES:
-            self._scans.popitem(last=False)
-        return scan
+        if passing > EXACT_SEARCH_ROWS:
+            return None
+        self.scans_read += 1
+        query = self._table.search().select(["id", "kind", "vector"]).limit(max(passing, 1) + 1)
+        return _Scan.of(query.where(where) if where else query, self.dimensions)
 
     def similarities(self, vector: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
         """Cosine similarity of `vector` with the rows of the given ids (their vectors are
@@ -289,11 +312,12 @@ class LanceVectorStore:
             self._table.optimize(cleanup_older_than=timedelta(seconds=0), delete_unverified=True)
 
     def reset(self) -> None:
+        with self._scan_lock:  # the new table counts its versions from 1 again: a new generation
+            self._generation += 1
+            self._scans.clear()
         self._db.drop_table(TABLE)
         self._table = self._db.create_table(TABLE, schema=self._schema())
         self._vector_index = None
-        with self._scan_lock:
-            self._scans.clear()  # the new table counts its versions from the start again
 
 
 @dataclass(frozen=True)
