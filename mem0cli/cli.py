@@ -191,6 +191,8 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     from rich.markup import escape
     from rich.table import Table
 
+    from .items import said_on
+
     console = _console()
     if not items:
         console.print("No memories found.", style="dim")
@@ -202,7 +204,7 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     table.add_column("said", no_wrap=True)
     table.add_column("id", no_wrap=True, style="dim")
     for item in items:
-        said = item.get("said_on") or (item.get("said_at") or item.get("created_at") or "")[:10]
+        said = item.get("said_on") or said_on(item.get("created_at")) or ""  # said when stored
         text = item["memory"]
         if item.get("kind") == "message":
             text = f"[turn] {item.get('speaker') or item.get('role')}: {text}"

@@ -33,7 +33,7 @@ from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
-from .transcripts import messages_from_api
+from .transcripts import messages_from_api, timed_by_neighbours
 from .validate import build_filter, check_limit, check_metadata, check_scope, check_text
 
 logger = logging.getLogger("mem0cli")
@@ -250,7 +250,8 @@ class Memory:
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
-        digests = [message_digest(scope, m) for m in keyed]
+        digests = [message_digest(scope, m) for m in keyed]  # of the messages as given: stable
+        keyed = timed_by_neighbours(keyed)
         new = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],

@@ -218,3 +218,18 @@ def test_get_shows_a_stored_turn_and_brackets_verbatim(scripted):
     assert shown.exit_code == 0, shown.output
     assert "[bold]my[/bold] keys are in the [red] box" in shown.stdout
     assert "said_on: 8 May 2023" in shown.stdout and "kind: message" in shown.stdout
+
+
+def test_said_column_writes_every_day_out(scripted):
+    """A memory with no time of its own shows the day it was stored, written like the others."""
+    from datetime import datetime, timezone
+
+    from mem0cli.items import said_on
+
+    scripted.outputs = ['["Alice likes tea"]', '["Alice moved to Oslo"]']
+    run("add", "I like tea", "-u", "alice")
+    chat = [{"role": "user", "content": "I moved to Oslo", "created_at": "2023-05-08T13:56:00"}]
+    run("add", "-u", "alice", input=json.dumps(chat))
+    shown = run("list", "-u", "alice").stdout
+    assert said_on(datetime.now(timezone.utc).isoformat()) in shown and "8 May 2023" in shown
+    assert datetime.now(timezone.utc).strftime("%Y-%m-%d") not in shown

@@ -244,3 +244,22 @@ def test_an_updated_at_filter_sees_a_fact_confirmed_after_its_vector_was_written
     earlier = m.search("xyzzy", filters={"updated_at": {"lte": first}, "user_id": "alice"}, kind="fact")["results"]
     assert earlier == []
     m.close()
+
+
+def test_a_message_without_a_time_takes_the_time_of_the_one_before(memory, extractor):
+    extractor.outputs = ["[]"]
+    chat = [
+        {"role": "user", "content": "Where should I hike?", "id": "u0"},  # before any time: the next one's
+        {"role": "user", "content": "I live in Bergen", "id": "u1", "created_at": "2024-06-01T10:00:00"},
+        {"role": "assistant", "content": "Try Fløyen", "id": "a1"},
+        {"role": "user", "content": "Done it twice", "id": "u2", "created_at": "2024-06-02T08:00:00"},
+    ]
+    memory.add(chat, user_id="ola")
+    said = {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}
+    assert said == {"u0": "2024-06-01T10:00:00", "u1": "2024-06-01T10:00:00",
+                    "a1": "2024-06-01T10:00:00", "u2": "2024-06-02T08:00:00"}
+    assert memory.add(chat, user_id="ola")["results"] == []  # the same transcript again: nothing new
+    assert len(memory.facts.select_messages()) == 4
+    extractor.outputs = ["[]"]
+    memory.add([{"role": "user", "content": "No clock here", "id": "n1"}], user_id="ola")
+    assert {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}["n1"] is None

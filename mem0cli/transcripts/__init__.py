@@ -24,7 +24,8 @@ Choices worth knowing:
   notices and media placeholders are dropped. Dates are read day first unless
   the file shows otherwise.
 - Timestamps become ISO 8601. Epoch numbers are UTC, and values above 1e11 are
-  taken as milliseconds.
+  taken as milliseconds. When `add` stores them, a message without a time takes
+  the time of the one before it (`timed_by_neighbours`).
 
 One module a format family (plain, openai, chatgpt, claude, librechat,
 chatbot_ui, whatsapp); `detect` finds the format and dispatches, `common`
@@ -32,7 +33,7 @@ validates messages and holds the helpers the readers share, `trees` walks the
 branching exports.
 """
 
-from .common import messages_from_api
+from .common import messages_from_api, timed_by_neighbours
 from .detect import FORMATS, TranscriptRead, read_transcript
 
-__all__ = ["FORMATS", "TranscriptRead", "messages_from_api", "read_transcript"]
+__all__ = ["FORMATS", "TranscriptRead", "messages_from_api", "read_transcript", "timed_by_neighbours"]

@@ -15,6 +15,7 @@ import json
 import math
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
@@ -93,6 +94,22 @@ def messages_from_api(messages: str | dict | list) -> list[Message]:
 
 
 # -- messages: validation shared by the API and the JSON formats --------------
+
+
+def timed_by_neighbours(messages: list[Message]) -> list[Message]:
+    """Messages without a time take the time of the nearest message before them that has
+    one (the first ones, of the nearest after): a reply was said about when its question
+    was. A transcript with no times at all is returned as it is.
+    """
+    known = [m.created_at for m in messages]
+    last = next((t for t in known if t), None)
+    if last is None:
+        return messages
+    out = []
+    for m, when in zip(messages, known):
+        last = when or last
+        out.append(m if when else replace(m, created_at=last))
+    return out
 
 
 def _to_message(record: Any) -> Message:
