@@ -189,7 +189,7 @@ def rank(
                 item.similarity = known.get(item.key)
         missing = [item.key for item in chosen if item.similarity is None]
         if missing:
-            for key, sim in vectors.similarities(vector, missing).items():
+            for key, sim in vectors.similarities(vector, missing, flt.lance_prefilter(tree)[0]).items():
                 items[key].similarity = sim
 
     if threshold is not None:  # otherwise only the results shown need their similarity

@@ -220,3 +220,20 @@ def test_rows_kept_from_a_table_before_reset_are_not_served(tmp_path, small_thre
     store.reset()  # the new table counts its versions from the start again
     store.append(rows(3, start=50), UntiedEmbedder().embed_documents([r["text"] for r in rows(3, start=50)]))
     assert {i for i, _k, _s in store.search(query, None, 20)} == {"m50", "m51", "m52"}
+
+
+def test_similarities_of_kept_rows_match_those_read_by_id(tmp_path, small_thresholds):
+    items = rows(400)
+    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
+    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))
+    store.maybe_build_index()
+    query = UntiedEmbedder().embed_query("sushi boston")
+    where = "user_id = 'u4'"
+    ids = ["m4", "m24", "m44", "m5", "nope"]  # three of u4's, one of another user, one unknown
+    by_id = store.similarities(query, ids)
+    assert set(by_id) == {"m4", "m24", "m44", "m5"}
+    store.search(query, where, 10)  # keeps u4's rows
+    kept = store.similarities(query, ids, where)
+    assert kept == pytest.approx(by_id, abs=1e-6)
+    store.upsert([{"id": "m4", "kind": "fact", "user_id": "u4", "vector": query}])  # not what was kept
+    assert store.similarities(query, ["m4"], where)["m4"] == pytest.approx(1.0, abs=1e-5)

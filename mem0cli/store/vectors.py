@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -282,15 +283,25 @@ class LanceVectorStore:
         query = self._table.search().select(["id", "kind", "vector"]).limit(max(passing, 1) + 1)
         return _Scan.of(query.where(where) if where else query, self.dimensions)
 
-    def similarities(self, vector: Sequence[float], ids: Sequence[str]) -> dict[str, float]:
-        """Cosine similarity of `vector` with the rows of the given ids (their vectors are
-        read through the id index and compared here: half the cost of a vector query)."""
-        found: dict[str, float] = {}
-        for start in range(0, len(ids), 500):
-            where = "id IN (" + ", ".join(_quote(i) for i in ids[start : start + 500]) + ")"
-            query = self._table.search().where(where).select(["id", "kind", "vector"]).limit(500)
+    def similarities(self, vector: Sequence[float], ids: Sequence[str], where: str | None = None) -> dict[str, float]:
+        """Cosine similarity of `vector` with the rows of the given ids. Rows that a search
+        with the pre-filter `where` read into memory are compared there; the others are
+        read through the id index and compared here (half the cost of a vector query)."""
+        found = self._kept_similarities(vector, ids, where)
+        rest = [i for i in ids if i not in found]
+        for start in range(0, len(rest), 500):
+            by_id = "id IN (" + ", ".join(_quote(i) for i in rest[start : start + 500]) + ")"
+            query = self._table.search().where(by_id).select(["id", "kind", "vector"]).limit(500)
             found.update(_Scan.of(query, self.dimensions).similarities(vector))
         return found
+
+    def _kept_similarities(self, vector: Sequence[float], ids: Sequence[str], where: str | None) -> dict[str, float]:
+        """Similarities of the ids among the rows `_small_scan(where)` keeps for this table
+        version (none if it keeps none: nothing is read here)."""
+        key = (self._generation, where or "", int(self._table.version))
+        with self._scan_lock:
+            scan = self._scans.get(key)
+        return scan.similarities(vector, ids) if scan is not None else {}
 
     def ids(self) -> set[str]:
         table = self._table.to_arrow() if self.count() else None
@@ -328,6 +339,10 @@ class _Scan:
     kinds: list[str]
     unit: Any  # (rows, dimensions) float32
 
+    @cached_property
+    def row_of(self) -> dict[str, int]:
+        return {key: row for row, key in enumerate(self.ids)}
+
     @classmethod
     def of(cls, query: Any, dimensions: int) -> _Scan:
         import numpy as np
@@ -344,9 +359,18 @@ class _Scan:
         query = np.asarray(vector, dtype=np.float32)
         return self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
 
-    def similarities(self, vector: Sequence[float]) -> dict[str, float]:
-        """Cosine similarity of `vector` with every row, by id."""
-        return dict(zip(self.ids, self._scores(vector).tolist())) if self.ids else {}
+    def similarities(self, vector: Sequence[float], ids: Sequence[str] | None = None) -> dict[str, float]:
+        """Cosine similarity of `vector` with every row (or the rows of `ids` here), by id."""
+        import numpy as np
+
+        if ids is None:
+            return dict(zip(self.ids, self._scores(vector).tolist())) if self.ids else {}
+        rows = [self.row_of[i] for i in ids if i in self.row_of]
+        if not rows:
+            return {}
+        query = np.asarray(vector, dtype=np.float32)
+        scores = self.unit[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        return {self.ids[r]: float(s) for r, s in zip(rows, scores)}
 
     def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, str, float]]:
         """(id, kind, cosine) of the `limit` rows most similar to `vector`, best first."""
