@@ -170,11 +170,16 @@ def test_small_files_are_merged_every_few_writes_once_indexed(tmp_path, small_th
     assert store.count() == 460
 
 
-def test_a_small_scope_is_searched_in_memory_exactly_and_sees_every_write(tmp_path, small_thresholds):
-    items = rows(400)
-    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
-    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))  # no ties
+def indexed_untied_table(path, items: list[dict]) -> LanceVectorStore:
+    """A table of `items` with no two similarities tied, its indexes built."""
+    store = LanceVectorStore(path, UntiedEmbedder.dimensions)
+    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))
     store.maybe_build_index()
+    return store
+
+
+def test_a_small_scope_is_searched_in_memory_exactly_and_sees_every_write(tmp_path, small_thresholds):
+    store = indexed_untied_table(tmp_path / "v", rows(400))
     query = UntiedEmbedder().embed_query("dog piano tokyo")
     where = "user_id = 'u3'"  # 20 rows: at most EXACT_SEARCH_ROWS, read once and kept
     lance = store._table.search(query).distance_type("cosine").where(where, prefilter=True)
@@ -194,10 +199,7 @@ def test_a_prefetch_on_another_thread_is_used_not_repeated(tmp_path, small_thres
     the search that follows gets those rows (once read) and the same results."""
     from concurrent.futures import ThreadPoolExecutor
 
-    items = rows(400)
-    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
-    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))
-    store.maybe_build_index()
+    store = indexed_untied_table(tmp_path / "v", rows(400))
     query = UntiedEmbedder().embed_query("cat chess paris")
     where = "user_id = 'u7'"
     lance = store._table.search(query).distance_type("cosine").where(where, prefilter=True)
@@ -223,10 +225,7 @@ def test_rows_kept_from_a_table_before_reset_are_not_served(tmp_path, small_thre
 
 
 def test_similarities_of_kept_rows_match_those_read_by_id(tmp_path, small_thresholds):
-    items = rows(400)
-    store = LanceVectorStore(tmp_path / "v", UntiedEmbedder.dimensions)
-    store.append(items, UntiedEmbedder().embed_documents([r["text"] for r in items]))
-    store.maybe_build_index()
+    store = indexed_untied_table(tmp_path / "v", rows(400))
     query = UntiedEmbedder().embed_query("sushi boston")
     where = "user_id = 'u4'"
     ids = ["m4", "m24", "m44", "m5", "nope"]  # three of u4's, one of another user, one unknown
