@@ -205,12 +205,16 @@ def run_mem0cli(
     conversations: list[Conversation], infer: bool, store: Path | None, verbose: bool
 ) -> tuple[Score, list[dict[str, Any]]]:
     from mem0cli import Memory
+    from mem0cli.embed import NUMPY_BATCH
 
     with tempfile.TemporaryDirectory(prefix="longmem-") as tmp:
         home = store / ("infer" if infer else "raw") if store else Path(tmp)
         reuse = store is not None and (home / "memories.db").exists()
         memory = Memory(path=home)
-        memory.embedder.embed_documents(["warm-up"])  # model loads are not ingestion
+        # model loads are not ingestion: the numpy query encoder (one text) and
+        # sentence-transformers (the batches of a session)
+        memory.embedder.embed_documents(["warm-up"])
+        memory.embedder.embed_documents(["warm-up"] * (NUMPY_BATCH + 1))
         if infer and not reuse:
             model = getattr(memory.extractor, "model", None)  # loads the judge, where there is one
             del model
