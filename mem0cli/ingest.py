@@ -19,6 +19,7 @@ from typing import Any
 
 from .memory import Memory
 from .models import Conversation, Message
+from .transcripts import timed_by_neighbours
 
 CHUNK_MESSAGES = 40
 
@@ -55,13 +56,19 @@ class IngestSummary:
         return ", ".join(parts)
 
 
-def chunks(conversations: list[Conversation], size: int = CHUNK_MESSAGES) -> list[tuple[int, list[Message]]]:
-    """(conversation index, messages) in runs of at most `size` messages."""
+def chunks(conversations: list[Conversation], size: int = CHUNK_MESSAGES) -> list[tuple[int, int, list[Message]]]:
+    """(conversation index, start, messages) in runs of at most `size` messages."""
     out = []
     for index, conversation in enumerate(conversations):
         for start in range(0, len(conversation.messages), size):
-            out.append((index, conversation.messages[start : start + size]))
+            out.append((index, start, conversation.messages[start : start + size]))
     return out
+
+
+def times_around(times: list[str | None], start: int, end: int) -> tuple[str | None, str | None]:
+    """The times just before and after a chunk [start, end) of a conversation whose
+    messages were said at `times` (as `timed_by_neighbours` fills them)."""
+    return (times[start - 1] if start > 0 else None, times[end] if end < len(times) else None)
 
 
 class Checkpoint:
@@ -117,7 +124,8 @@ def ingest(
     checkpoint = Checkpoint(memory.path, digest) if digest else None
     skip = checkpoint.done if (checkpoint and resume) else 0
     summary.resumed_chunks = skip
-    for number, (index, messages) in enumerate(chunks(conversations)):
+    said_at: dict[int, list[str | None]] = {}  # by conversation: every message's time, filled
+    for number, (index, start, messages) in enumerate(chunks(conversations)):
         summary.messages_read += len(messages)
         if number < skip:
             if on_progress:
@@ -127,7 +135,10 @@ def ingest(
         conversation = conversations[index]
         if len(conversations) > 1 and not scope.get("run_id") and conversation.id:
             conv_scope["run_id"] = str(conversation.id)
-        added = memory.add_messages(messages, scope=conv_scope, metadata=metadata, infer=infer)
+        if index not in said_at:
+            said_at[index] = [m.created_at for m in timed_by_neighbours(conversation.messages)]
+        around = times_around(said_at[index], start, start + len(messages))
+        added = memory.add_messages(messages, scope=conv_scope, metadata=metadata, infer=infer, times_around=around)
         summary.messages_new += added["messages_new"]
         summary.dropped += added["dropped"]
         summary.warnings += added["warnings"]

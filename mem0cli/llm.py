@@ -218,6 +218,7 @@ class ScoringModel:
         with self._lock:
             if self._primed == (prefix, head) and self.llm.n_tokens >= len(self._prefix_tokens) > 0:
                 return
+            self._primed = None  # until the evaluation below has finished
             self._prefix_tokens = self.tokenize(prefix, bos=True)
             self._head_tokens = self.tokenize(head) if head else []
             self.llm.reset()
@@ -228,9 +229,9 @@ class ScoringModel:
         """Logits of `token_ids` as the next token after prefix + head + item."""
         import numpy as np
 
-        if self._primed is None:
-            raise ModelError("ScoringModel.prime() must be called before next_logits()")
         with self._lock:
+            if self._primed is None:
+                raise ModelError("ScoringModel.prime() must be called before next_logits()")
             tokens = self.tokenize(self._primed[1] + item)
             head = self._head_tokens
             on_head = bool(head) and tokens[: len(head)] == head
@@ -243,6 +244,9 @@ class ScoringModel:
             elif head:
                 self._head_cached = False
             keep = len(self._prefix_tokens) + (len(head) if on_head else 0)
+            if not tokens:  # nothing past the cached part: its last token runs again, for its logits
+                keep -= 1
+                tokens = (self._prefix_tokens + head)[keep : keep + 1]
             tokens = tokens[-(self.llm.n_ctx() - keep - 1) :]
             self.llm.n_tokens = keep  # drop the previous item, keep the prefix (and head)
             self._eval(tokens)

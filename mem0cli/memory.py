@@ -238,11 +238,15 @@ class Memory:
         scope: dict[str, str | None],
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
+        times_around: tuple[str | None, str | None] = (None, None),
     ) -> dict[str, list[dict[str, Any]]]:
         """`add` for messages already normalised (the CLI's transcript readers use this).
 
-        Messages already stored in this scope (same role, speaker, text, time and id) are
-        skipped, so feeding a transcript twice adds nothing. Returns the results and counts:
+        Messages already stored in this scope (same role, speaker, text, time as given and
+        id) are skipped, so feeding a transcript twice adds nothing. A message without a time
+        is stored with its neighbours' (`timed_by_neighbours`; `times_around`: the times
+        just before and after these messages when they are part of a longer transcript).
+        Returns the results and counts:
         {"results", "messages_read", "messages_new", "dropped", "warnings"}.
         """
         scope = check_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
@@ -251,7 +255,7 @@ class Memory:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
         digests = [message_digest(scope, m) for m in keyed]  # of the messages as given: stable
-        keyed = timed_by_neighbours(keyed)
+        keyed = timed_by_neighbours(keyed, *times_around)
         new = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],

@@ -70,7 +70,7 @@ def _conversation(n: int) -> Conversation:
 
 def test_chunks_split_long_conversations():
     parts = chunks([_conversation(95), _conversation(3)], size=40)
-    assert [(i, len(m)) for i, m in parts] == [(0, 40), (0, 40), (0, 15), (1, 3)]
+    assert [(i, start, len(m)) for i, start, m in parts] == [(0, 0, 40), (0, 40, 40), (0, 80, 15), (1, 0, 3)]
 
 
 class FailingMemory(Memory):
@@ -101,3 +101,17 @@ def test_resume_continues_from_the_checkpoint_without_duplicates(isolated_home):
     assert summary.resumed_chunks == 1 and summary.messages_new == 60
     assert len(memory.facts.select_messages()) == 100
     assert Checkpoint(isolated_home, digest).done == 0
+
+
+def test_a_message_without_a_time_takes_its_time_across_chunks(isolated_home):
+    """Chunks of 40 are added one by one; a message's time comes from the whole conversation."""
+    times = {10: "2024-01-10T10:00:00", 60: "2024-03-01T09:00:00"}
+    messages = [Message("user", f"message number {i}", id=f"m{i}", created_at=times.get(i)) for i in range(95)]
+    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    ingest(memory, [Conversation(messages)], scope={"user_id": "u"}, infer=False)
+    said = {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}
+    assert {said[f"m{i}"] for i in range(60)} == {times[10]}  # m0-m9 before the first time; m40-m59 in chunk 2
+    assert {said[f"m{i}"] for i in range(60, 95)} == {times[60]}
+    again = ingest(memory, [Conversation(messages)], scope={"user_id": "u"}, infer=False)
+    assert again.messages_new == 0
+    memory.close()

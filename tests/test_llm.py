@@ -103,6 +103,18 @@ def test_an_item_whose_tokens_cross_the_head_is_read_whole(bundled_path: Path) -
         assert got == pytest.approx(expected, abs=1e-3)
 
 
+def test_an_empty_item_scores_what_follows_the_head(bundled_path: Path) -> None:
+    from mem0cli import prompts
+
+    model = LlamaCppExtractor(str(bundled_path)).model
+    ids = [model.token_id(" yes"), model.token_id(" no")]
+    model.prime(prompts.JUDGE_PREFIX, prompts.JUDGE_ITEM_HEAD)
+    after_head = model.next_logits("", ids)
+    assert model.next_logits(" Aroha.\nLasting fact:", ids) != after_head  # a real item moves on
+    model.prime(prompts.JUDGE_PREFIX)
+    assert after_head == pytest.approx(model.next_logits(prompts.JUDGE_ITEM_HEAD, ids), abs=1e-3)
+
+
 def test_answer_tokens_are_read_in_context(bundled_path: Path) -> None:
     model = LlamaCppExtractor(str(bundled_path)).model
     joint = model.tokenize("Lasting fact: yes")

@@ -258,19 +258,23 @@ class LanceVectorStore:
                 self._reading[key] = mine = Future()
         if pending is not None:
             return pending.result()
+        scan, error = None, None
         try:
             scan = self._read_scan(where)
-        except BaseException as exc:
+        except BaseException as exc:  # an interrupt too: whoever waits must not wait forever
+            error = exc
+            raise
+        finally:
             with self._scan_lock:
                 del self._reading[key]
-            mine.set_exception(exc)
-            raise
-        with self._scan_lock:
-            del self._reading[key]
-            self._scans[key] = scan
-            while len(self._scans) > SCAN_CACHE_ENTRIES:
-                self._scans.popitem(last=False)
-        mine.set_result(scan)
+                if error is None:
+                    self._scans[key] = scan
+                    while len(self._scans) > SCAN_CACHE_ENTRIES:
+                        self._scans.popitem(last=False)
+            if error is None:
+                mine.set_result(scan)
+            else:
+                mine.set_exception(error)
         return scan
 
     def _read_scan(self, where: str | None) -> _Scan | None:
@@ -323,12 +327,14 @@ class LanceVectorStore:
             self._table.optimize(cleanup_older_than=timedelta(seconds=0), delete_unverified=True)
 
     def reset(self) -> None:
-        with self._scan_lock:  # the new table counts its versions from 1 again: a new generation
-            self._generation += 1
-            self._scans.clear()
         self._db.drop_table(TABLE)
         self._table = self._db.create_table(TABLE, schema=self._schema())
         self._vector_index = None
+        # the new table counts its versions from 1 again: rows kept or being read until now
+        # (under the old generation, whichever table they came from) are never served
+        with self._scan_lock:
+            self._generation += 1
+            self._scans.clear()
 
 
 @dataclass(frozen=True)

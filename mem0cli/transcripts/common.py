@@ -96,13 +96,17 @@ def messages_from_api(messages: str | dict | list) -> list[Message]:
 # -- messages: validation shared by the API and the JSON formats --------------
 
 
-def timed_by_neighbours(messages: list[Message]) -> list[Message]:
+def timed_by_neighbours(
+    messages: list[Message], before: str | None = None, after: str | None = None
+) -> list[Message]:
     """Messages without a time take the time of the nearest message before them that has
     one (the first ones, of the nearest after): a reply was said about when its question
-    was. A transcript with no times at all is returned as it is.
+    was. `before` / `after`: the times of the messages just outside `messages`, when they
+    are one part of a longer transcript. Without any time, the messages are returned as
+    they are.
     """
     known = [m.created_at for m in messages]
-    last = next((t for t in known if t), None)
+    last = before or next((t for t in known if t), after)
     if last is None:
         return messages
     out = []
