@@ -34,9 +34,6 @@ MATCH_COSINE = 0.7
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-# torch's OpenMP workers spin between MiniLM calls and starve llama.cpp's threads
-# on a 2-core machine (measured: 15 -> 32 turns/s); let them sleep instead.
-os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, str(ROOT))
 
 

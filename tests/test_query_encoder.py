@@ -163,3 +163,12 @@ def test_large_mixed_batches_keep_their_order(reference):
     texts = [TEXTS[i % len(TEXTS)] + f" {i}" for i in range(3 * NUMPY_BATCH)]
     got = np.asarray(embedder.embed_documents(texts))
     assert np.abs(got - np.asarray(reference.embed_documents(texts))).max() < 1e-5
+
+
+def test_loading_the_model_leaves_the_openmp_wait_policy_alone(reference, monkeypatch):
+    """llama.cpp shares the OpenMP runtime: OMP_WAIT_POLICY=PASSIVE set before it starts
+    makes every judge call about 1.5x slower, so loading the embedder must not set it."""
+    monkeypatch.delenv("OMP_WAIT_POLICY", raising=False)
+    monkeypatch.setattr(embed, "_LOADED", {})
+    SentenceTransformerEmbedder()._load()
+    assert "OMP_WAIT_POLICY" not in os.environ
