@@ -173,13 +173,16 @@ def boost(
 
 
 def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> list[Scored]:
-    """The top results, one per turn: a fact stands for the turns it came from.
+    """The top results, one per turn first: a fact stands for the turns it came from.
 
     A turn with a fact among the candidates gives way to that fact (which already
-    carries the turn's score as its lift); a fact whose turns are all shown is skipped.
+    carries the turn's score as its lift). A fact whose turns are all shown already
+    (another fact of the same sentence, say) waits: it takes a place left once every
+    other candidate has had its own, and the list stays in rank order.
     """
     turns_with_facts = {pk for item in ranked if item.kind == "fact" for pk in sources.get(item.key, [])}
     chosen: list[Scored] = []
+    waiting: list[Scored] = []
     covered: set[str] = set()
     for item in ranked:
         if len(chosen) >= limit:
@@ -191,10 +194,16 @@ def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> l
         else:
             turns = sources.get(item.key, [])
             if turns and all(t in covered for t in turns):
+                waiting.append(item)
                 continue
             covered.update(turns)
         chosen.append(item)
-    return chosen
+    return sorted(chosen + waiting[: limit - len(chosen)], key=rank_order)
+
+
+def rank_order(item: Scored) -> tuple[float, bool, str]:
+    """Best first; a fact before a turn on equal scores; then by key, so ties are stable."""
+    return (-item.score, item.kind != "fact", item.key)
 
 
 def named_speakers(query: str, speakers: set[str]) -> frozenset[str]:

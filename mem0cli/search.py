@@ -212,7 +212,7 @@ def rank(
             continue
         ranking.boost(item, row, settings, now, period, named)
         scored.append(item)
-    scored.sort(key=lambda i: (-i.score, i.kind != "fact", i.key))
+    scored.sort(key=ranking.rank_order)
     chosen = ranking.select(scored, sources, limit)
     fill_similarities(chosen)
     return chosen, rows, sources

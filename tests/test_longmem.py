@@ -91,6 +91,19 @@ def test_a_fact_ranks_above_and_stands_in_for_its_turn(memory, extractor):
     assert not [h for h in hits if h["kind"] == "message" and h["sources"][0] in ("d1", "d2")]
 
 
+def test_every_fact_of_one_sentence_is_shown_when_there_is_room(memory, extractor):
+    """A fact stands for its turn, and a second fact of the same turn is not skipped: it
+    waits until every other candidate has had its place (results stay in rank order)."""
+    extractor.outputs = ['["Alice lives in Seattle", "Alice likes oat milk lattes"]', "[]"]
+    memory.add([turn("I live in Seattle and I like oat milk lattes", "d1")], user_id="alice")
+    memory.add([{"role": "assistant", "content": "Noted!", "id": "a1"}], user_id="alice")
+    hits = memory.search("where do I live", user_id="alice")["results"]
+    assert {h["memory"] for h in hits if h["kind"] == "fact"} == {"Alice lives in Seattle", "Alice likes oat milk lattes"}
+    assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
+    assert not [h for h in hits if h["kind"] == "message" and h["sources"] == ["d1"]]
+    assert len(memory.search("where do I live", user_id="alice", limit=1)["results"]) == 1
+
+
 def test_a_reply_is_found_through_the_question_it_answers(memory, extractor):
     extractor.outputs = ["[]"]
     memory.add(
