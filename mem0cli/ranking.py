@@ -177,8 +177,8 @@ def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> l
 
     A turn with a fact among the candidates gives way to that fact (which already
     carries the turn's score as its lift). A fact whose turns are all shown already
-    (another fact of the same sentence, say) waits: it takes a place left once every
-    other candidate has had its own, and the list stays in rank order.
+    (another fact of the same sentence, say) gets a place only when room is left after
+    every other candidate, and is then listed in rank order.
     """
     turns_with_facts = {pk for item in ranked if item.kind == "fact" for pk in sources.get(item.key, [])}
     chosen: list[Scored] = []
