@@ -182,6 +182,7 @@ def rank(
     items = ranking.fuse(by_vector, by_keyword, settings)
 
     known = {key: sim for key, _kind, sim in wide}
+    prefilter = flt.lance_prefilter(tree)[0]  # the rows the vector search kept in memory are under it
 
     def fill_similarities(chosen: list[ranking.Scored]) -> None:
         for item in chosen:
@@ -189,7 +190,7 @@ def rank(
                 item.similarity = known.get(item.key)
         missing = [item.key for item in chosen if item.similarity is None]
         if missing:
-            for key, sim in vectors.similarities(vector, missing, flt.lance_prefilter(tree)[0]).items():
+            for key, sim in vectors.similarities(vector, missing, prefilter).items():
                 items[key].similarity = sim
 
     if threshold is not None:  # otherwise only the results shown need their similarity

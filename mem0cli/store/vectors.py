@@ -248,7 +248,7 @@ class LanceVectorStore:
         """The rows passing `where` with their unit vectors, when at most EXACT_SEARCH_ROWS
         pass; cached by table version (a write makes a new version), a few filters at once.
         A read of the same rows in flight on another thread is waited for, not repeated."""
-        key = (self._generation, where or "", int(self._table.version))
+        key = self._scan_key(where)
         with self._scan_lock:
             if key in self._scans:
                 self._scans.move_to_end(key)
@@ -277,6 +277,10 @@ class LanceVectorStore:
                 mine.set_exception(error)
         return scan
 
+    def _scan_key(self, where: str | None) -> tuple[int, str, int]:
+        """What kept rows are filed under: the table's generation and version, the filter."""
+        return (self._generation, where or "", int(self._table.version))
+
     def _read_scan(self, where: str | None) -> _Scan | None:
         """Read the rows passing `where` if at most EXACT_SEARCH_ROWS do, else None."""
         total = self.count()
@@ -302,9 +306,8 @@ class LanceVectorStore:
     def _kept_similarities(self, vector: Sequence[float], ids: Sequence[str], where: str | None) -> dict[str, float]:
         """Similarities of the ids among the rows `_small_scan(where)` keeps for this table
         version (none if it keeps none: nothing is read here)."""
-        key = (self._generation, where or "", int(self._table.version))
         with self._scan_lock:
-            scan = self._scans.get(key)
+            scan = self._scans.get(self._scan_key(where))
         return scan.similarities(vector, ids) if scan is not None else {}
 
     def ids(self) -> set[str]:
@@ -359,24 +362,19 @@ class _Scan:
         unit = matrix / np.maximum(np.linalg.norm(matrix, axis=1, keepdims=True), 1e-12)
         return cls(table.column("id").to_pylist(), table.column("kind").to_pylist(), unit)
 
-    def _scores(self, vector: Sequence[float]) -> Any:
+    def _scores(self, vector: Sequence[float], rows: list[int] | None = None) -> Any:
+        """Cosines of `vector` with every row, or with the given rows."""
         import numpy as np
 
         query = np.asarray(vector, dtype=np.float32)
-        return self.unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
+        unit = self.unit if rows is None else self.unit[rows]
+        return unit @ (query / max(float(np.linalg.norm(query)), 1e-12))
 
     def similarities(self, vector: Sequence[float], ids: Sequence[str] | None = None) -> dict[str, float]:
         """Cosine similarity of `vector` with every row (or the rows of `ids` here), by id."""
-        import numpy as np
-
-        if ids is None:
-            return dict(zip(self.ids, self._scores(vector).tolist())) if self.ids else {}
-        rows = [self.row_of[i] for i in ids if i in self.row_of]
-        if not rows:
-            return {}
-        query = np.asarray(vector, dtype=np.float32)
-        scores = self.unit[rows] @ (query / max(float(np.linalg.norm(query)), 1e-12))
-        return {self.ids[r]: float(s) for r, s in zip(rows, scores)}
+        rows = None if ids is None else [self.row_of[i] for i in ids if i in self.row_of]
+        keys = self.ids if rows is None else [self.ids[r] for r in rows]
+        return dict(zip(keys, self._scores(vector, rows).tolist())) if keys else {}
 
     def nearest(self, vector: Sequence[float], limit: int) -> list[tuple[str, str, float]]:
         """(id, kind, cosine) of the `limit` rows most similar to `vector`, best first."""
