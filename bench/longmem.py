@@ -249,7 +249,7 @@ def run_mem0cli(
                         "conversation": conv.name, "question": q.text, "answer": q.answer,
                         "category": q.category, "evidence": q.evidence,
                         "found": [e for e in q.evidence if e in sources],
-                        "results": [(r["kind"], r.get("sources"), r["memory"][:120]) for r in results],
+                        "results": [(r["memory_type"], r.get("sources"), r["memory"][:120]) for r in results],
                     })
         memory.close()
     return score, misses

@@ -1,12 +1,12 @@
 """Export and import: a versioned JSONL format, and Mem0's get_all() JSON for migration.
 
-Format (version 2), one JSON object per line:
+Format (version 3), one JSON object per line:
   {"format": "mem0cli-export", "version": 2, "tool_version", "exported_at", "since",
    "embed_model", "llm_models", "counts": {"memories", "messages", "deletions", "tombstones"},
    "vectors": bool}
   {"type": "message", "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name",
    "content", "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "vector"?}
-  {"type": "memory", "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id",
+  {"type": "memory", "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id",
    "metadata", "created_at", "updated_at", "said_at", "speaker", "superseded_by",
    "valid_until", "confirmations", "model", "prompt_version", "source_pks": [...],
    "history": [{"event", "old_memory", "new_memory", "actor", "created_at", "reason", ...}],
@@ -14,7 +14,8 @@ Format (version 2), one JSON object per line:
   {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}   proof of erasure, no text
   {"type": "tombstone", "id", "deleted_at", "user_id", "agent_id", "run_id"}  a deleted memory
 Messages come in the order they were stored (a turn is indexed with the one stored before
-it in its scope). Version 1 (no message or tombstone lines) still imports.
+it in its scope). Version 2 (whose memories name their type "kind") and version 1 (no
+message or tombstone lines) still import.
 """
 
 from __future__ import annotations
@@ -34,11 +35,12 @@ from .checks import fact_hash
 from .errors import InputError, StoreError
 from .memory import Memory, now_iso
 from .search import search_text, turn_texts
+from .validate import check_metadata
 
 FORMAT = "mem0cli-export"
-VERSION = 2  # 2: messages (evidence) and tombstones; version 1 files still import
+VERSION = 3  # 3: "memory_type" for 2's "kind"; 2: messages and tombstones; 1 and 2 still import
 MEMORY_FIELDS = (
-    "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata", "created_at",
+    "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id", "metadata", "created_at",
     "updated_at", "said_at", "speaker", "superseded_by", "valid_until", "confirmations",
     "model", "prompt_version",
 )  # fmt: skip
@@ -98,7 +100,7 @@ def export_records(
             record["vector"] = vectors[m["pk"]]
         out.append(record)
     for row in rows:
-        record = {"type": "memory", **{k: row[k] for k in MEMORY_FIELDS}}
+        record = {"type": "memory", **{k: _column(row, k) for k in MEMORY_FIELDS}}
         record["source_pks"] = links.get(row["id"], [])
         record["history"] = [{k: v for k, v in h.items() if k != "memory_id"} for h in history.get(row["id"], [])]
         if with_vectors and row["id"] in vectors:
@@ -226,7 +228,7 @@ def _read_mem0_json(text: str) -> ImportPlan:
             raise InputError(f"record {number}: expected a JSON object")
         at = item.get("created_at") or now_iso()
         record = {
-            "id": item.get("id"), "memory": item.get("memory"), "kind": "fact",
+            "id": item.get("id"), "memory": item.get("memory"), "memory_type": "fact",
             "user_id": item.get("user_id"), "agent_id": item.get("agent_id"),
             "run_id": item.get("run_id"), "metadata": item.get("metadata") or {},
             "created_at": at, "updated_at": item.get("updated_at") or at,
@@ -235,7 +237,14 @@ def _read_mem0_json(text: str) -> ImportPlan:
     return plan
 
 
+def _column(row: dict[str, Any], field: str) -> Any:
+    """A memory row's value for an export field (the type is stored in the `kind` column)."""
+    return row["kind"] if field == "memory_type" else row[field]
+
+
 def _check_memory(record: dict[str, Any], number: int) -> dict[str, Any]:
+    if "memory_type" not in record and record.get("kind") in ("fact", "message"):  # version 2
+        record = {**{k: v for k, v in record.items() if k != "kind"}, "memory_type": record["kind"]}
     text = record.get("memory")
     if not isinstance(record.get("id"), str) or not record["id"]:
         raise InputError(f"line {number}: memory has no id")
@@ -243,8 +252,10 @@ def _check_memory(record: dict[str, Any], number: int) -> dict[str, Any]:
         raise InputError(f"line {number}: memory {record['id']} has no text")
     if not any(isinstance(record.get(k), str) and record[k] for k in ("user_id", "agent_id", "run_id")):
         raise InputError(f"line {number}: memory {record['id']} has no scope (user_id, agent_id, run_id)")
-    if not isinstance(record.get("metadata", {}), dict):
-        raise InputError(f"line {number}: memory {record['id']} metadata is not an object")
+    try:
+        check_metadata(record.get("metadata"))
+    except InputError as exc:
+        raise InputError(f"line {number}: memory {record['id']}: {exc}") from None
     for key in ("created_at", "updated_at"):
         if not isinstance(record.get(key), str):
             raise InputError(f"line {number}: memory {record['id']} has no {key}")
@@ -282,8 +293,8 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 if record["id"] in known:
                     skipped += 1
                     continue
-                row = {k: record.get(k) for k in MEMORY_FIELDS}
-                row["kind"] = row["kind"] or "fact"
+                row = {k: record.get(k) for k in MEMORY_FIELDS if k != "memory_type"}
+                row["kind"] = record.get("memory_type") or "fact"
                 row["confirmations"] = row["confirmations"] or 1
                 row["indexed"] = 0
                 facts.insert_memory(row, search_text(row["memory"], row["said_at"]))

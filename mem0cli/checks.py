@@ -1,9 +1,13 @@
-"""Checks on a new fact against what its scope already holds: a duplicate, a contradiction, or new.
+"""Checks on an extracted fact against what its scope already holds: a duplicate, a contradiction, or new.
 
-- Exact duplicate: the same normalised text (hash) in the same scope.
-- Near duplicate: cosine >= NEAR_DUPLICATE_COSINE with a current fact of the scope.
+- Exact duplicate: the same normalised text (hash) and the same metadata in the same scope.
+- Near duplicate: cosine >= NEAR_DUPLICATE_COSINE with a current fact of the scope that
+  has the same metadata. A fact with other metadata (another room, another category) is
+  never a duplicate: it is stored as its own memory, so no metadata value is dropped.
 - Contradiction: cosine >= SUPERSEDE_COSINE and the same single-valued slot
   (`conflicts.contradicts`), e.g. a new city for where someone lives.
+
+Messages stored with `infer=False` are not checked here: each is stored as given.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import Any
 from . import conflicts
 from . import filters as flt
 from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE
+from .items import metadata_key
 from .store.facts import FactStore
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
@@ -29,11 +34,12 @@ def fact_hash(text: str) -> str:
 
 @dataclass
 class Verdict:
-    """ADD (new), NONE (`same` already holds it) or UPDATE (it supersedes `older`)."""
+    """ADD (new), NONE (`same` already holds it: `match` says how) or UPDATE (it supersedes `older`)."""
 
     event: str
     same: dict[str, Any] | None = None
     older: dict[str, Any] | None = None
+    match: str | None = None
 
 
 class FactChecker:
@@ -46,14 +52,17 @@ class FactChecker:
         self.batch: list[tuple[str, list[float]]] = []  # (id, vector) written in this call
         self.store_has_facts = facts.count("kind = 'fact'") > 0
 
-    def check(self, text: str, vector: list[float], scope: dict[str, str | None]) -> Verdict:
-        same = self.facts.find_by_hash(fact_hash(text), scope)
-        if same is not None:
-            return Verdict("NONE", same=same)
+    def check(
+        self, text: str, vector: list[float], scope: dict[str, str | None], metadata: dict[str, Any]
+    ) -> Verdict:
+        wanted = metadata_key(metadata)
+        for row in self.facts.find_by_hash(fact_hash(text), scope):
+            if metadata_key(row["metadata"]) == wanted:
+                return Verdict("NONE", same=row, match="same text")
         neighbours = self._neighbours(vector, scope)
         for row, cos in neighbours:
-            if cos >= NEAR_DUPLICATE_COSINE:
-                return Verdict("NONE", same=row)
+            if cos >= NEAR_DUPLICATE_COSINE and metadata_key(row["metadata"]) == wanted:
+                return Verdict("NONE", same=row, match=f"near duplicate (cosine {cos:.3f})")
         if self.supersede:
             for row, cos in neighbours:
                 if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row["memory"]):
@@ -70,7 +79,7 @@ class FactChecker:
         """Current (not superseded) facts of the same scope nearest to `vector`, with cosine."""
         scored: list[tuple[str, float]] = []
         if self.store_has_facts:
-            where = flt.to_lance(flt.scope_filter(**scope, filters={"kind": "fact"}))
+            where = flt.to_lance(flt.scope_filter(**scope, filters={"memory_type": "fact"}))
             scored = [(mid, sim) for mid, _kind, sim in self.vectors.search(vector, where, 8)]
         scored += [(mid, sum(x * y for x, y in zip(vector, v))) for mid, v in self.batch]
         rows = self.facts.get_rows([mid for mid, _ in scored])

@@ -151,18 +151,41 @@ def _iso_time(value: str | None) -> str | None:
 
 
 def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
-    """key=value pairs; a value that reads as a JSON number, bool or null keeps that type."""
+    """`key=value` and `key:=JSON` pairs (httpie's convention).
+
+    `key=value` keeps the text, except a plain integer, decimal, true, false or null
+    written exactly as JSON writes it ("42", "-1.5", "true"): that takes its JSON type.
+    Anything else stays text as given ("007", "1.10", "1e3", "yes"). `key:=JSON` takes
+    any JSON value: `n:=1.10`, `tags:='["a","b"]'`, `zip:='"02134"'`.
+    """
     metadata: dict[str, Any] = {}
     for pair in pairs or []:
         key, sep, value = pair.partition("=")
+        typed = key.endswith(":")
+        key = key[:-1] if typed else key
         if not sep or not key.strip():
-            raise InputError(f"--metadata takes key=value, not {pair!r}")
-        try:
-            parsed = json.loads(value)
-            metadata[key.strip()] = parsed if isinstance(parsed, (int, float, bool)) or parsed is None else value
-        except json.JSONDecodeError:
-            metadata[key.strip()] = value
+            raise InputError(f"--metadata takes key=value or key:=JSON, not {pair!r}")
+        if key.strip() in metadata:
+            raise InputError(f"--metadata gives key {key.strip()!r} twice")
+        metadata[key.strip()] = _json_value(key.strip(), value) if typed else _plain_value(value)
     return metadata
+
+
+def _json_value(key: str, value: str) -> Any:
+    try:
+        return json.loads(value)
+    except (json.JSONDecodeError, RecursionError):
+        raise InputError(f"--metadata {key}:= needs a JSON value, not {value!r}") from None
+
+
+def _plain_value(value: str) -> Any:
+    """The value as text, or its JSON scalar when JSON writes that scalar exactly so."""
+    try:
+        parsed = json.loads(value)
+    except (json.JSONDecodeError, RecursionError):
+        return value
+    exact = isinstance(parsed, (int, float, bool)) or parsed is None
+    return parsed if exact and json.dumps(parsed) == value else value
 
 
 @contextmanager
@@ -206,7 +229,7 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     for item in items:
         said = item.get("said_on") or said_on(item.get("created_at")) or ""  # said when stored
         text = item["memory"]
-        if item.get("kind") == "message":
+        if item.get("memory_type") == "message":
             text = f"[turn] {item.get('speaker') or item.get('role')}: {text}"
         if item.get("superseded_by"):
             text += " (superseded)"
@@ -246,7 +269,7 @@ def add(
     user_id: UserOpt = None,
     agent_id: AgentOpt = None,
     run_id: RunOpt = None,
-    metadata: Annotated[Optional[list[str]], typer.Option("--metadata", "-m", help="key=value, repeatable.")] = None,
+    metadata: Annotated[Optional[list[str]], typer.Option("--metadata", "-m", help="key=value (a number, true, false or null keeps its type), or key:=JSON for any JSON value; repeatable.")] = None,
     no_infer: Annotated[bool, typer.Option("--no-infer", help="Store each message as it is, without extraction.")] = False,
     fmt: Annotated[str, typer.Option("--format", help="Transcript format: auto, messages, jsonl, text, openai, chatgpt, claude, librechat, chatbot-ui, whatsapp.")] = "auto",
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip and count malformed records instead of stopping.")] = False,
@@ -297,7 +320,7 @@ def search(
     filter_json: FilterOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Most results to return.")] = 10,
     threshold: Annotated[Optional[float], typer.Option("--threshold", help="Drop results whose cosine similarity to the query is below this.")] = None,
-    kind: Annotated[Optional[str], typer.Option("--kind", help="Only facts (fact) or only conversation turns (message).")] = None,
+    memory_type: Annotated[Optional[str], typer.Option("--memory-type", "-t", help="Only facts (fact) or only conversation turns (message).")] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show the parts of each score.")] = False,
     freshness_weight: Annotated[float, typer.Option(help="Boost for recently updated memories (0 turns it off).")] = 0.1,
     half_life: Annotated[float, typer.Option(help="Days after which the freshness boost halves.")] = 90.0,
@@ -317,7 +340,7 @@ def search(
     )
     result = _memory().search(
         query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
-        limit=limit, threshold=threshold, kind=kind, rank=settings, explain=explain,
+        limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
     )
     if as_json:
         _print_json(result)
@@ -367,7 +390,7 @@ def get(
         return
     console = _console()
     console.print(item["memory"], style="bold", markup=False)
-    keys = ("id", "kind", "speaker", "user_id", "agent_id", "run_id", "said_on", "said_at", "created_at",
+    keys = ("id", "memory_type", "speaker", "user_id", "agent_id", "run_id", "said_on", "said_at", "created_at",
             "updated_at", "superseded_by")
     for key in keys:
         if item.get(key):

@@ -4,9 +4,12 @@ The language is Mem0's OSS search filters. A filter is a JSON object::
 
     {"AND": [{"room_id": "proj-42"}, {"OR": [{"user_id": "alice"}, {"user_id": "bob"}]}]}
 
-Keys: ``user_id``, ``agent_id``, ``run_id``, ``kind``, ``created_at``,
-``updated_at`` and ``said_at`` name columns (the times are ISO 8601 strings and
-compare as strings); any other key names a key of the memory's metadata.
+Keys: ``user_id``, ``agent_id``, ``run_id``, ``memory_type`` (``fact`` or
+``message``), ``created_at``, ``updated_at`` and ``said_at`` name fields that
+mem0cli owns (the times are ISO 8601 strings and compare as strings); any other
+key names a key of the memory's metadata, so ``{"kind": "ritual"}`` finds
+metadata ``kind: ritual``. These field names are reserved: ``add`` refuses them
+as metadata keys (`RESERVED_KEYS`), so a metadata value is never shadowed.
 
 - ``{"AND": [f, ...]}``, ``{"OR": [f, ...]}``, ``{"NOT": f}`` (``{"NOT": [f, ...]}``
   is NOT of their AND); nested at most 32 deep.
@@ -46,7 +49,16 @@ from .errors import FilterError
 
 Scalar = Union[str, int, float, bool, None]
 
-COLUMNS = frozenset({"user_id", "agent_id", "run_id", "kind", "created_at", "updated_at", "said_at"})
+#: Filter keys that name fields mem0cli owns -> their column (the fact/message field is
+#: stored in the `kind` column of both tables and LanceDB).
+COLUMNS = {
+    "user_id": "user_id", "agent_id": "agent_id", "run_id": "run_id", "memory_type": "kind",
+    "created_at": "created_at", "updated_at": "updated_at", "said_at": "said_at",
+}  # fmt: skip
+LOGICAL = ("AND", "OR", "NOT")
+#: Names a caller cannot use as metadata keys: they would be shadowed by mem0cli's fields
+#: (or read as logical operators) in a filter.
+RESERVED_KEYS = frozenset(COLUMNS) | frozenset(LOGICAL)
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 OPERATORS = ("eq", "ne", "gt", "gte", "lt", "lte", "in", "nin", "contains", "icontains")
 MAX_DEPTH = 32
@@ -262,7 +274,7 @@ def matches(f: Filter | None, record: dict[str, Any]) -> bool:
 
 def _lookup(record: dict[str, Any], key: str) -> object:
     if key in COLUMNS:
-        return record.get(key)
+        return record.get(COLUMNS[key])
     meta = record.get("metadata")
     if isinstance(meta, str):
         meta = json.loads(meta)
@@ -342,7 +354,7 @@ def _sql(f: Filter, params: list[Any], prefix: str) -> str:
     present = any(v is not None for v in values)
     tests = []
     if f.key in COLUMNS:
-        col = f'{prefix}"{f.key}"'
+        col = f'{prefix}"{COLUMNS[f.key]}"'
         if absent:
             tests.append(f"{col} IS NULL")
         if present:
@@ -472,14 +484,15 @@ def _lance_cond(c: Cond) -> str | None:
     if any(v is not None and not isinstance(v, str) for v in values):
         return None  # a number against a string column
     texts = [_lance_literal(v) for v in values if isinstance(v, str)]
+    col = COLUMNS[c.key]
     # "col IS NOT NULL AND ..." keeps each test TRUE or FALSE, never NULL, so NOT is exact.
-    tests = [f"{c.key} IS NULL"] if None in values else []
+    tests = [f"{col} IS NULL"] if None in values else []
     if c.op == "contains":
-        tests.append(f"({c.key} IS NOT NULL AND strpos({c.key}, {texts[0]}) > 0)")
+        tests.append(f"({col} IS NOT NULL AND strpos({col}, {texts[0]}) > 0)")
     elif c.op in _SIGNS:
-        tests.append(f"({c.key} IS NOT NULL AND {c.key} {_SIGNS[c.op]} {texts[0]})")
+        tests.append(f"({col} IS NOT NULL AND {col} {_SIGNS[c.op]} {texts[0]})")
     elif texts:
-        tests.append(f"({c.key} IS NOT NULL AND {c.key} {_in_list(texts)})")
+        tests.append(f"({col} IS NOT NULL AND {col} {_in_list(texts)})")
     return _join(" OR ", tests)
 
 

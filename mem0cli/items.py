@@ -11,10 +11,20 @@ from .models import MemoryItem, Message
 from .search import with_resolved_dates
 
 
-def message_digest(scope: dict[str, str | None], m: Message) -> str:
-    """Identifies a message within a scope, so feeding a transcript twice stores it once."""
+def metadata_key(metadata: dict[str, Any] | None) -> str:
+    """Metadata as canonical JSON: equal only when keys, values and types are (1, 1.0 and true differ)."""
+    return json.dumps(metadata or {}, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+
+
+def message_digest(scope: dict[str, str | None], m: Message, metadata: dict[str, Any] | None = None) -> str:
+    """Identifies a message within a scope and its metadata, so feeding a transcript twice
+    stores it once, and the same text given with other metadata is a message of its own.
+    (Without metadata the digest is what it was before metadata counted: stores stay idempotent.)"""
     real_id = None if (m.id or "").startswith("#") else m.id
-    return hashlib.sha256(json.dumps([scope, m.role, m.name, m.content, m.created_at, real_id]).encode()).hexdigest()
+    identity: list[Any] = [scope, m.role, m.name, m.content, m.created_at, real_id]
+    if metadata:
+        identity.append(metadata_key(metadata))
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
 def said_on(said_at: str | None) -> str | None:
@@ -31,7 +41,7 @@ def turn_item(row: dict[str, Any]) -> MemoryItem:
     """
     return {
         "id": row["pk"], "memory": with_resolved_dates(row["content"], row["said_at"]),
-        "content": row["content"], "hash": row["hash"], "kind": "message",
+        "content": row["content"], "hash": row["hash"], "memory_type": "message",
         "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
         "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
         "said_at": row["said_at"], "said_on": said_on(row["said_at"]),
@@ -53,7 +63,7 @@ def memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryIte
         "id": row["id"],
         "memory": row["memory"],
         "hash": row["hash"],
-        "kind": row.get("kind", "fact"),
+        "memory_type": row.get("kind", "fact"),
         "user_id": row["user_id"],
         "agent_id": row["agent_id"],
         "run_id": row["run_id"],

@@ -23,7 +23,7 @@ from typing import Any
 
 from . import filters as flt
 from . import search as search_mod
-from .checks import SCOPE_KEYS, FactChecker, fact_hash
+from .checks import SCOPE_KEYS, FactChecker, Verdict, fact_hash
 from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
@@ -224,7 +224,11 @@ class Memory:
     ) -> dict[str, list[dict[str, Any]]]:
         """Extract facts from messages and store them; returns {"results": [{id, memory, event}]}.
 
-        Events: ADD (new), UPDATE (supersedes an older memory), NONE (already known).
+        Events: ADD (new), UPDATE (supersedes an older memory), NONE (an extracted fact already
+        known with the same metadata; `id` names it). With `infer=False` each message is stored
+        as given; only an exact repeat (text, scope, metadata, message id or time) is skipped.
+        `metadata` reads back exactly as given; its keys must not be reserved names
+        (`filters.RESERVED_KEYS`).
         """
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
@@ -254,9 +258,10 @@ class Memory:
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
-        digests = [message_digest(scope, m) for m in keyed]  # of the messages as given: stable
+        digests = [message_digest(scope, m, metadata) for m in keyed]  # of the messages as given: stable
         keyed = timed_by_neighbours(keyed, *times_around)
-        new = [i for i, d in enumerate(digests) if self.facts.find_message(d) is None]
+        first_of = {d: i for i, d in reversed(list(enumerate(digests)))}  # an exact repeat counts once
+        new = [i for i, d in enumerate(digests) if first_of[d] == i and self.facts.find_message(d) is None]
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],
         }
@@ -285,6 +290,9 @@ class Memory:
             at = now_iso()
             with self.facts.transaction():
                 pks, touched = self._store_messages(keyed, digests, turn_vectors, scope, metadata or {}, at)
+                if not infer:  # one memory per message stored now (another writer may have stored it first)
+                    kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched]
+                    facts, fact_vectors = [facts[i] for i in kept], [fact_vectors[i] for i in kept]
                 results, fact_touched = self._store_facts(
                     facts, fact_vectors, scope, metadata or {}, at, pks, infer
                 )
@@ -353,7 +361,13 @@ class Memory:
         pks: dict[str, str],
         infer: bool,
     ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
-        """Check each fact against the scope and write it; returns results and vectors to index."""
+        """Write each fact; returns results and vectors to index.
+
+        Extracted facts (`infer`) are checked against the scope first (`checks.FactChecker`):
+        a duplicate with the same metadata confirms the older fact (event NONE, naming it),
+        a contradiction supersedes it. Messages given with `infer=False` are stored as given:
+        only an exact repeat is skipped, earlier, as a message already stored.
+        """
         results: list[dict[str, Any]] = []
         touched: dict[str, list[float]] = {}
         checker = FactChecker(self.facts, self.vectors, self.settings.update_policy == "prefer-latest")
@@ -361,13 +375,16 @@ class Memory:
         for fact, vector in zip(facts, vectors):
             text = fact.text.strip()
             source_pks = [pks[s] for s in fact.source_ids if s in pks]
-            verdict = checker.check(text, vector, scope)
+            verdict = checker.check(text, vector, scope, metadata) if infer else Verdict("ADD")
             if verdict.same is not None:
                 same = verdict.same
                 self.facts.update_memory(same["id"], updated_at=at, confirmations=same["confirmations"] + 1)
                 for pk in source_pks:
                     self.facts.link_source(same["id"], pk)
-                results.append({"id": same["id"], "memory": same["memory"], "event": "NONE"})
+                results.append(
+                    {"id": same["id"], "memory": same["memory"], "event": "NONE",
+                     "candidate": text, "match": verdict.match}
+                )
                 continue
             memory_id = str(uuid.uuid4())
             row = {
@@ -436,7 +453,7 @@ class Memory:
         filters: dict[str, Any] | str | None = None,
         limit: int = 10,
         threshold: float | None = None,
-        kind: str | None = None,
+        memory_type: str | None = None,
         rank: RankSettings | None = None,
         explain: bool = False,
     ) -> dict[str, list[MemoryItem]]:
@@ -444,17 +461,17 @@ class Memory:
 
         Vector and keyword search are fused and lifted (see `mem0cli.ranking` for the
         score); `threshold` drops results whose cosine similarity to the query is below
-        it; `kind` is "fact" or "message" to return only one kind; `explain` adds the
-        parts of each score.
+        it; `memory_type` is "fact" or "message" to return only one of them; `explain`
+        adds the parts of each score.
         """
         if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
         limit = check_limit(limit)
-        if kind not in (None, "fact", "message"):
-            raise InputError("kind must be fact or message")
+        if memory_type not in (None, "fact", "message"):
+            raise InputError("memory_type must be fact or message")
         tree = build_filter(user_id, agent_id, run_id, filters)
-        if kind:
-            only = flt.Cond("kind", "eq", kind)
+        if memory_type:
+            only = flt.Cond("memory_type", "eq", memory_type)
             tree = only if tree is None else flt.And((tree, only))
         if self.facts.is_empty():
             return {"results": []}

@@ -18,6 +18,8 @@ def check_scope(user_id, agent_id, run_id, *, required: bool = False) -> dict[st
             raise InputError(f"{key} must be a non-empty string of at most 256 characters")
         if value is not None:
             check_text(value, key)
+            if "\0" in value:  # filters (and SQLite's JSON functions) cannot match it again
+                raise InputError(f"{key} contains a NUL character")
     if required and not any(scope.values()):
         raise InputError("a scope is required: give at least one of user_id, agent_id, run_id")
     return scope
@@ -29,6 +31,7 @@ def build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
 
 
 def check_metadata(metadata: Any) -> dict[str, Any]:
+    """A JSON object of at most 64 KiB whose keys are not reserved, returned as it will read back."""
     if metadata is None:
         return {}
     if not isinstance(metadata, dict):
@@ -36,6 +39,9 @@ def check_metadata(metadata: Any) -> dict[str, Any]:
     for key in metadata:
         if not isinstance(key, str) or not key or len(key) > 256:
             raise InputError("metadata keys must be non-empty strings of at most 256 characters")
+        if key in flt.RESERVED_KEYS:
+            reserved = ", ".join(sorted(flt.RESERVED_KEYS))
+            raise InputError(f"metadata key {key!r} is reserved (mem0cli's own fields: {reserved}); use another name")
     try:
         encoded = json.dumps(metadata, ensure_ascii=False, allow_nan=False)
         encoded.encode("utf-8")

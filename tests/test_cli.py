@@ -179,7 +179,7 @@ def test_tables_show_the_day_said_and_a_turn_with_its_resolved_dates(scripted):
     chat = json.dumps([{"role": "user", "name": "Ann", "content": "I went to [the] support group yesterday",
                         "created_at": "2023-05-08T13:56:00"}])
     assert run("add", "-u", "ann", "--no-infer", input=chat).exit_code == 0
-    table = run("search", "support group", "-u", "ann", "--kind", "message")
+    table = run("search", "support group", "-u", "ann", "--memory-type", "message")
     assert table.exit_code == 0, table.output
     flat = " ".join(table.stdout.split())
     assert "8 May 2023" in flat and "2023-05-08" not in flat
@@ -212,12 +212,12 @@ def test_get_shows_a_stored_turn_and_brackets_verbatim(scripted):
     said = json.dumps([{"role": "user", "name": "Ana", "content": "[bold]my[/bold] keys are in the [red] box",
                         "created_at": "2023-05-08T13:56:00"}])
     assert run("add", "-u", "ana", "--no-infer", input=said).exit_code == 0
-    hits = json.loads(run("search", "keys box", "-u", "ana", "--kind", "message", "--json").stdout)["results"]
+    hits = json.loads(run("search", "keys box", "-u", "ana", "--memory-type", "message", "--json").stdout)["results"]
     turn = hits[0]
     shown = run("get", turn["id"])
     assert shown.exit_code == 0, shown.output
     assert "[bold]my[/bold] keys are in the [red] box" in shown.stdout
-    assert "said_on: 8 May 2023" in shown.stdout and "kind: message" in shown.stdout
+    assert "said_on: 8 May 2023" in shown.stdout and "memory_type: message" in shown.stdout
 
 
 def test_said_column_writes_every_day_out(scripted):

@@ -101,7 +101,7 @@ def test_missing_vector_is_found_and_reembedded(memory):
     assert fixed and any("indexed 1 rows" in f for f in fixed)
     assert doctor.check(memory).ok
     assert gone in table(memory).ids()
-    hits = memory.search("Seattle", user_id="alice", kind="fact")["results"]
+    hits = memory.search("Seattle", user_id="alice", memory_type="fact")["results"]
     assert hits[0]["id"] == gone
 
 
@@ -134,7 +134,7 @@ def test_vector_with_another_users_scope_is_reindexed(memory):
     assert not report.ok and report.stale == [mid]
     assert doctor.repair(memory)
     assert doctor.check(memory).ok
-    assert memory.search("oat milk", user_id="alice", kind="fact")["results"][0]["id"] == mid
+    assert memory.search("oat milk", user_id="alice", memory_type="fact")["results"][0]["id"] == mid
 
 
 def test_duplicate_vector_rows_are_collapsed(memory):
@@ -214,7 +214,7 @@ def test_reindex_after_changing_the_embedder_rebuilds_with_the_new_dimension(mem
     report = doctor.check(small)
     assert report.ok, report.problems
     assert report.counts["vectors"] == 6
-    hits = small.search("Seattle", user_id="alice", kind="fact")["results"]
+    hits = small.search("Seattle", user_id="alice", memory_type="fact")["results"]
     assert hits[0]["id"] == ids["Alice lives in Seattle"]
     assert {h["user_id"] for h in small.search("chess", user_id="bob")["results"]} == {"bob"}
     small.close()

@@ -46,7 +46,7 @@ HOSTILE_KEYS = ['a"b', "a.b", "$x", "a[0]", "a\\b", "é", "名前", "' OR 1=1 --
 
 
 def record(rid: int, metadata: dict[str, Any] | None = None, **columns: Any) -> dict[str, Any]:
-    row: dict[str, Any] = {key: None for key in COLUMNS}
+    row: dict[str, Any] = {column: None for column in COLUMNS.values()}
     row.update(columns, id=str(rid), metadata=metadata or {})
     return row
 
@@ -66,7 +66,7 @@ ROWS = [
 def sqlite_ids(f: object, rows: list[dict[str, Any]] = ROWS) -> set[str]:
     """Ids that the compiled SQL selects from a real in-memory SQLite table."""
     db = sqlite3.connect(":memory:")
-    cols = sorted(COLUMNS)
+    cols = sorted(set(COLUMNS.values()))  # the stored column names (memory_type is the kind column)
     col_defs = ", ".join(f"{c} TEXT" for c in cols)
     db.execute(f"CREATE TABLE memories (id TEXT PRIMARY KEY, {col_defs}, metadata TEXT)")
     db.executemany(
@@ -212,8 +212,8 @@ def test_scope_filter() -> None:
         ({"done": {"lte": 0}}, {"2"}),
         ({"tags": "*"}, {"2"}),  # lists are present, but equal nothing
         ({"tags": {"contains": "a"}}, set()),
-        ({"kind": {"icontains": "fact"}}, {"1", "4"}),
-        ({"kind": {"contains": "fact"}}, {"1"}),
+        ({"memory_type": {"icontains": "fact"}}, {"1", "4"}),
+        ({"memory_type": {"contains": "fact"}}, {"1"}),
         ({"user_id": {"icontains": "é"}}, {"19"}),  # ASCII folding only: not "É" (row 18)
         ({"created_at": {"gte": "2024-03-01"}}, {"2"}),
         ({"user_id": 1}, set()),
@@ -270,7 +270,7 @@ def test_to_sql_of_nothing_and_table_prefix() -> None:
 
 # ---------------------------------------------------------------- property test
 
-KEYS = ["user_id", "kind", "said_at", "k", 'a"b', "é"]
+KEYS = ["user_id", "memory_type", "kind", "said_at", "k", 'a"b', "é"]
 TEXTS = ["a", "A", "b", "ab", "", "é", "É", "' OR 1=1 --", "a\\b"]
 # Numbers are few and exact in binary: SQLite's own text-to-double conversion is not
 # always correctly rounded, and that is not what this test is about.
@@ -359,12 +359,12 @@ def test_lance_column_filters_are_exact_for_hostile_strings(lance_table: Any, te
     for f in (
         {"user_id": text},
         {"user_id": {"ne": text}},
-        {"kind": {"in": [text, "fact", None]}},
-        {"kind": {"nin": [text, "fact"]}},
+        {"memory_type": {"in": [text, "fact", None]}},
+        {"memory_type": {"nin": [text, "fact"]}},
         {"said_at": {"gt": text}},
         {"user_id": {"lte": text}},
-        {"kind": {"contains": text}},
-        {"NOT": {"OR": [{"user_id": text}, {"kind": None}]}},
+        {"memory_type": {"contains": text}},
+        {"NOT": {"OR": [{"user_id": text}, {"memory_type": None}]}},
     ):
         assert lance_ids(lance_table, f) == python_ids(f, LANCE_ROWS), f
 
@@ -376,7 +376,7 @@ def test_lance_column_filters_are_exact_for_hostile_strings(lance_table: Any, te
         ({"OR": [{"user_id": "a"}, {"room_id": "x"}]}, None),
         ({"NOT": {"AND": [{"user_id": "a"}, {"room_id": "x"}]}}, None),
         ({"user_id": 3}, None),
-        ({"kind": {"icontains": "a"}}, None),
+        ({"memory_type": {"icontains": "a"}}, None),
         ({"AND": [{"user_id": "a"}, {"room_id": "x"}]}, "(user_id IS NOT NULL AND user_id = 'a')"),
         ({"user_id": "it's"}, "(user_id IS NOT NULL AND user_id = 'it''s')"),
         ({"user_id": {"ne": "a"}}, "NOT ((user_id IS NOT NULL AND user_id = 'a'))"),

@@ -176,7 +176,7 @@ def _dumps(value: Any) -> str:
 filter_leaf = st.one_of(
     st.dictionaries(
         st.one_of(
-            st.sampled_from(["user_id", "agent_id", "run_id", "kind", "created_at", "said_at", "room", "n"]),
+            st.sampled_from(["user_id", "agent_id", "run_id", "memory_type", "kind", "created_at", "said_at", "room", "n"]),
             hostile_text,
         ),
         st.one_of(
@@ -445,12 +445,12 @@ def test_api_filters_fail_cleanly_and_never_widen_the_scope(fuzz_memory):
     @FUZZ
     @given(
         f=st.one_of(any_filter, filter_text),
-        kind=st.sampled_from([None, "fact", "message"]),
+        memory_type=st.sampled_from([None, "fact", "message"]),
         query=hostile_text,
     )
-    def case(f, kind, query):
+    def case(f, memory_type, query):
         hits = call(
-            fuzz_memory, lambda: fuzz_memory.search(query or "walrus", user_id="alice", filters=f, kind=kind)
+            fuzz_memory, lambda: fuzz_memory.search(query or "walrus", user_id="alice", filters=f, memory_type=memory_type)
         )
         if hits is not None:
             assert {h["user_id"] for h in hits["results"]} <= {"alice"}

@@ -25,7 +25,7 @@ def test_facts_carry_said_on_wherever_they_are_returned(memory, extractor):
     fact_id = added["results"][0]["id"]
     assert memory.get(fact_id)["said_on"] == "8 May 2023"
     assert memory.get_all(user_id="ann")["results"][0]["said_on"] == "8 May 2023"
-    hit = memory.search("support group", user_id="ann", kind="fact")["results"][0]
+    hit = memory.search("support group", user_id="ann", memory_type="fact")["results"][0]
     assert hit["id"] == fact_id and hit["said_on"] == "8 May 2023"
 
 
@@ -41,16 +41,16 @@ def test_a_turn_shows_its_resolved_dates_and_keeps_its_raw_content(memory, extra
     memory.add(
         [turn("I went to the support group yesterday", "d1"), turn("Lovely weather", "d2")], user_id="ann"
     )
-    hit = memory.search("support group", user_id="ann", kind="message")["results"][0]
+    hit = memory.search("support group", user_id="ann", memory_type="message")["results"][0]
     assert hit["memory"] == "I went to the support group yesterday (7 May 2023)"
     assert hit["content"] == "I went to the support group yesterday"
     assert hit["said_on"] == "8 May 2023" and hit["said_at"] == "2023-05-08T13:56:00"
     assert memory.get(hit["id"])["memory"] == hit["memory"]
     # a turn without relative dates, or without a time, reads as it was said
-    plain = memory.search("weather", user_id="ann", kind="message")["results"][0]
+    plain = memory.search("weather", user_id="ann", memory_type="message")["results"][0]
     assert plain["memory"] == plain["content"] == "Lovely weather"
     memory.add([turn("I went there yesterday", "d3", when=None)], user_id="bob")
-    undated = memory.search("went there", user_id="bob", kind="message")["results"][0]
+    undated = memory.search("went there", user_id="bob", memory_type="message")["results"][0]
     assert undated["memory"] == "I went there yesterday" and undated["said_on"] is None
 
 

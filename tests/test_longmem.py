@@ -32,7 +32,7 @@ def test_a_turn_without_a_fact_is_found_by_a_rare_word(memory, extractor):
     memory.add([turn("The cat is called Borscht, she hates the vet", "d2")], user_id="sven")
     memory.add([turn("Hiking in the rain is the best", "d3")], user_id="sven")
     hits = memory.search("Borscht", user_id="sven")["results"]
-    assert hits[0]["kind"] == "message" and hits[0]["sources"] == ["d2"]
+    assert hits[0]["memory_type"] == "message" and hits[0]["sources"] == ["d2"]
     assert "Borscht" in hits[0]["memory"] and hits[0]["said_at"].startswith("2024-10-01")
 
 
@@ -53,7 +53,7 @@ def test_a_fact_with_a_resolved_date_is_found_by_it(memory, extractor):
     extractor.outputs = ['["Sven passed Sven\'s driving test on 30 September 2024"]']
     memory.add([turn("I passed my driving test yesterday", "d1")], user_id="sven")
     hits = memory.search("what happened on 30 September 2024", user_id="sven")["results"]
-    assert hits[0]["kind"] == "fact" and "30 September 2024" in hits[0]["memory"]
+    assert hits[0]["memory_type"] == "fact" and "30 September 2024" in hits[0]["memory"]
 
 
 def test_a_query_naming_a_time_range_ranks_that_period_first(memory, extractor):
@@ -70,12 +70,12 @@ def test_kind_filters_facts_or_turns(memory, extractor):
     extractor.outputs = ['["Sven teaches chemistry"]', "[]"]
     memory.add([turn("I teach chemistry", "d1")], user_id="sven")
     memory.add([turn("Chemistry exams are next week", "d2")], user_id="sven")
-    facts = memory.search("chemistry", user_id="sven", kind="fact")["results"]
-    turns = memory.search("chemistry", user_id="sven", kind="message")["results"]
-    assert [h["kind"] for h in facts] == ["fact"]
-    assert {h["kind"] for h in turns} == {"message"} and {h["sources"][0] for h in turns} == {"d1", "d2"}
+    facts = memory.search("chemistry", user_id="sven", memory_type="fact")["results"]
+    turns = memory.search("chemistry", user_id="sven", memory_type="message")["results"]
+    assert [h["memory_type"] for h in facts] == ["fact"]
+    assert {h["memory_type"] for h in turns} == {"message"} and {h["sources"][0] for h in turns} == {"d1", "d2"}
     with pytest.raises(InputError):
-        memory.search("chemistry", user_id="sven", kind="turn")
+        memory.search("chemistry", user_id="sven", memory_type="turn")
 
 
 def test_a_fact_ranks_above_and_stands_in_for_its_turn(memory, extractor):
@@ -85,10 +85,10 @@ def test_a_fact_ranks_above_and_stands_in_for_its_turn(memory, extractor):
         user_id="sven",
     )
     hits = memory.search("Malmo chemistry school", user_id="sven")["results"]
-    assert hits[0]["kind"] == "fact" and sorted(hits[0]["sources"]) == ["d1", "d2"]
+    assert hits[0]["memory_type"] == "fact" and sorted(hits[0]["sources"]) == ["d1", "d2"]
     assert "I teach chemistry at a school in Malmo" in [e["content"] for e in hits[0]["evidence"]]
     # the fact's turns do not come back beside it
-    assert not [h for h in hits if h["kind"] == "message" and h["sources"][0] in ("d1", "d2")]
+    assert not [h for h in hits if h["memory_type"] == "message" and h["sources"][0] in ("d1", "d2")]
 
 
 def test_every_fact_of_one_sentence_is_shown_when_there_is_room(memory, extractor):
@@ -98,9 +98,9 @@ def test_every_fact_of_one_sentence_is_shown_when_there_is_room(memory, extracto
     memory.add([turn("I live in Seattle and I like oat milk lattes", "d1")], user_id="alice")
     memory.add([{"role": "assistant", "content": "Noted!", "id": "a1"}], user_id="alice")
     hits = memory.search("where do I live", user_id="alice")["results"]
-    assert {h["memory"] for h in hits if h["kind"] == "fact"} == {"Alice lives in Seattle", "Alice likes oat milk lattes"}
+    assert {h["memory"] for h in hits if h["memory_type"] == "fact"} == {"Alice lives in Seattle", "Alice likes oat milk lattes"}
     assert [h["score"] for h in hits] == sorted((h["score"] for h in hits), reverse=True)
-    assert not [h for h in hits if h["kind"] == "message" and h["sources"] == ["d1"]]
+    assert not [h for h in hits if h["memory_type"] == "message" and h["sources"] == ["d1"]]
     assert len(memory.search("where do I live", user_id="alice", limit=1)["results"]) == 1
 
 
@@ -330,7 +330,7 @@ def test_forgetting_a_memory_erases_evidence_no_remaining_memory_uses(memory, ex
     assert sorted(m["message_id"] for m in memory.facts.select_messages()) == ["d1", "d2"]  # the cat still uses d1
     memory.delete(cat["id"])
     assert [m["message_id"] for m in memory.facts.select_messages()] == ["d2"]
-    assert all(h["kind"] == "fact" or h["sources"] == ["d2"] for h in memory.search("cat hiking", user_id="sven")["results"])
+    assert all(h["memory_type"] == "fact" or h["sources"] == ["d2"] for h in memory.search("cat hiking", user_id="sven")["results"])
     assert memory.vectors.ids() == memory.facts.all_ids()
 
 
@@ -341,5 +341,5 @@ def test_export_and_import_carry_the_evidence(memory, extractor, tmp_path):
     data = "\n".join(json.dumps(r) for r in backup.export_records(memory)).encode()
     backup.apply_import(mirror, backup.read_import(data))
     assert mirror.get(fact["id"])["evidence"] == memory.get(fact["id"])["evidence"]
-    assert mirror.search("Borscht", user_id="sven", kind="message")["results"][0]["sources"] == ["d1"]
+    assert mirror.search("Borscht", user_id="sven", memory_type="message")["results"][0]["sources"] == ["d1"]
     mirror.close()

@@ -30,7 +30,8 @@ def test_exact_and_near_duplicates_are_not_stored_twice(memory, extractor):
     extractor.outputs = ['["Alice lives in Seattle"]', '["alice lives in seattle."]']
     first = memory.add("I live in Seattle", user_id="alice")["results"][0]
     again = memory.add("Seattle is where I live", user_id="alice")["results"][0]
-    assert again == {"id": first["id"], "memory": "Alice lives in Seattle", "event": "NONE"}
+    assert again == {"id": first["id"], "memory": "Alice lives in Seattle", "event": "NONE",
+                     "candidate": "alice lives in seattle.", "match": "same text"}
     assert len(memory.get_all(user_id="alice")["results"]) == 1
     # the same fact in another scope is a separate memory
     extractor.outputs = ['["Alice lives in Seattle"]']
@@ -166,19 +167,19 @@ def test_hybrid_search_finds_a_rare_word_in_a_turn_without_a_fact(memory, extrac
         user_id="alice",
     )
     hits = memory.search("Kestrel", user_id="alice", explain=True)["results"]
-    assert hits[0]["kind"] == "message" and "zq7-Kestrel" in hits[0]["memory"]
+    assert hits[0]["memory_type"] == "message" and "zq7-Kestrel" in hits[0]["memory"]
     assert hits[0]["sources"] == ["t9"] and hits[0]["explain"]["keyword_rank"] == 1
-    only_facts = memory.search("Kestrel", user_id="alice", kind="fact")["results"]
-    assert all(h["kind"] == "fact" for h in only_facts)
-    only_turns = memory.search("hiking", user_id="alice", kind="message")["results"]
-    assert only_turns and all(h["kind"] == "message" for h in only_turns)
+    only_facts = memory.search("Kestrel", user_id="alice", memory_type="fact")["results"]
+    assert all(h["memory_type"] == "fact" for h in only_facts)
+    only_turns = memory.search("hiking", user_id="alice", memory_type="message")["results"]
+    assert only_turns and all(h["memory_type"] == "message" for h in only_turns)
 
 
 def test_a_fact_stands_for_its_turn_in_results(memory, extractor):
     extractor.outputs = ['["Alice lives in Seattle"]']
     memory.add([{"role": "user", "content": "I live in Seattle", "id": "m1"}], user_id="alice")
     hits = memory.search("Seattle", user_id="alice")["results"]
-    assert [h["kind"] for h in hits] == ["fact"]
+    assert [h["memory_type"] for h in hits] == ["fact"]
     assert hits[0]["evidence"][0]["content"] == "I live in Seattle"
 
 
@@ -192,7 +193,7 @@ def test_dates_are_searchable_and_named_periods_rank_first(memory, extractor):
     assert "lake" in hits[0]["memory"] and hits[0]["explain"]["named_period"] > 1
     hits = memory.search("camping last year", user_id="alice")["results"]
     assert "hills" in hits[0]["memory"]  # the newest memory is from 2023, so last year is 2022
-    found = memory.search("8 May 2023", user_id="alice", kind="message")["results"]
+    found = memory.search("8 May 2023", user_id="alice", memory_type="message")["results"]
     assert "lake" in found[0]["memory"]
 
 
@@ -208,7 +209,7 @@ def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
     extractor.outputs = ["[]"]
     memory.add([{"role": "user", "content": "The gate code is 4471", "id": "t1"}], user_id="alice")
     turn = memory.search("gate code", user_id="alice")["results"][0]
-    assert turn["kind"] == "message" and memory.get(turn["id"])["memory"] == "The gate code is 4471"
+    assert turn["memory_type"] == "message" and memory.get(turn["id"])["memory"] == "The gate code is 4471"
     memory.delete(turn["id"])
     assert memory.get(turn["id"]) is None
     assert memory.search("gate code", user_id="alice")["results"] == []
@@ -239,9 +240,9 @@ def test_an_updated_at_filter_sees_a_fact_confirmed_after_its_vector_was_written
     time.sleep(0.01)
     m.add("I like green tea, really", user_id="alice")  # confirmed: SQLite's updated_at moves on
     assert m.get_all(user_id="alice")["results"][0]["updated_at"] > first
-    later = m.search("xyzzy", filters={"updated_at": {"gt": first}, "user_id": "alice"}, kind="fact")["results"]
+    later = m.search("xyzzy", filters={"updated_at": {"gt": first}, "user_id": "alice"}, memory_type="fact")["results"]
     assert [r["memory"] for r in later] == ["Alice likes green tea"]
-    earlier = m.search("xyzzy", filters={"updated_at": {"lte": first}, "user_id": "alice"}, kind="fact")["results"]
+    earlier = m.search("xyzzy", filters={"updated_at": {"lte": first}, "user_id": "alice"}, memory_type="fact")["results"]
     assert earlier == []
     m.close()
 

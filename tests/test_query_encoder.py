@@ -119,7 +119,7 @@ def test_search_forget_and_a_one_line_add_import_no_torch(tmp_path):
     found = json.loads(run("search", "where are the bees", "-u", "ana", "--json"))["results"]
     assert found[0]["memory"] == "I keep my bees on the roof in Lisbon"
     run("add", "I also keep a goat", "-u", "ana", "--no-infer")
-    first_turn = [r for r in found if r["kind"] == "message"] or found
+    first_turn = [r for r in found if r["memory_type"] == "message"] or found
     run("forget", first_turn[0]["id"], "--yes")  # re-embeds the turn after it, without torch
     left = json.loads(run("list", "-u", "ana", "--json"))["results"]
     assert "I keep my bees on the roof in Lisbon" not in [r["memory"] for r in left]

@@ -824,7 +824,7 @@ WIDENING_FILTERS = [
     {"NOT": {"user_id": "alice"}},
     {"user_id": {"in": ["alice", "bob"]}},
     {"user_id": {"ne": "alice"}},
-    {"OR": [{"room": "x"}, {"kind": "fact"}, {"kind": "message"}]},
+    {"OR": [{"room": "x"}, {"memory_type": "fact"}, {"memory_type": "message"}]},
     {"user_id": "alice' OR '1'='1"},
     {"room": "x' OR 1=1 --"},
     {'room" OR 1=1 --': "x"},
@@ -836,9 +836,9 @@ WIDENING_FILTERS = [
 @pytest.mark.parametrize("filters", WIDENING_FILTERS, ids=lambda f: json.dumps(f)[:40])
 def test_a_filter_cannot_widen_a_users_scope(two_users, filters):
     memory, _alice_id, bob_id = two_users
-    for kind in (None, "fact", "message"):
+    for memory_type in (None, "fact", "message"):
         hits = memory.search(
-            "where does someone live in Seattle", user_id="alice", filters=filters, kind=kind
+            "where does someone live in Seattle", user_id="alice", filters=filters, memory_type=memory_type
         )
         assert {h["user_id"] for h in hits["results"]} <= {"alice"}
     assert {m["user_id"] for m in memory.get_all(user_id="alice", filters=filters)["results"]} <= {"alice"}

@@ -364,13 +364,13 @@ class FactStore:
             self.conn.execute(f"SELECT count(*) FROM memories WHERE {where}", list(params)).fetchone()[0]
         )
 
-    def find_by_hash(self, hash_: str, scope: dict[str, str | None]) -> dict[str, Any] | None:
-        rows = self.query(
+    def find_by_hash(self, hash_: str, scope: dict[str, str | None]) -> list[dict[str, Any]]:
+        """Current (not superseded) facts of the scope with this text hash, oldest first."""
+        return self.query(
             "SELECT * FROM memories WHERE hash = ? AND user_id IS ? AND agent_id IS ? "
-            "AND run_id IS ? AND superseded_by IS NULL LIMIT 1",
+            "AND run_id IS ? AND superseded_by IS NULL ORDER BY rowid",
             [hash_, scope.get("user_id"), scope.get("agent_id"), scope.get("run_id")],
         )
-        return rows[0] if rows else None
 
     def unindexed(self) -> tuple[list[str], list[str]]:
         """Ids of memories and pks of messages whose vectors have not reached LanceDB."""
