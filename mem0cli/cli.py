@@ -255,6 +255,10 @@ def add(
 ) -> None:
     """Extract facts from a message or a transcript and store them.
 
+    The transcript format is detected (see --format). Plain text with no
+    "user:" / "assistant:" line is one user message, as if given as the
+    argument; with such lines, each starts a message.
+
     Example: cat chat.json | mem0cli add -u alex
     """
     from .ingest import ingest, input_digest

@@ -233,3 +233,34 @@ def test_said_column_writes_every_day_out(scripted):
     shown = run("list", "-u", "alice").stdout
     assert said_on(datetime.now(timezone.utc).isoformat()) in shown and "8 May 2023" in shown
     assert datetime.now(timezone.utc).strftime("%Y-%m-%d") not in shown
+
+
+def _stored(store) -> list[tuple]:
+    """What a store holds, memories and the messages they came from, without ids and times of storing."""
+    items = json.loads(run("--store", str(store), "list", "--json").stdout)["results"]
+    out = []
+    for m in items:
+        evidence = json.loads(run("--store", str(store), "get", m["id"], "--json").stdout)["evidence"]
+        said = [(e["role"], e["name"], e["content"], e["created_at"]) for e in evidence]
+        out.append((m["memory"], m["hash"], m["user_id"], json.dumps(m["metadata"]), m["speaker"], said))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("text", [
+    "I live in Oslo and I play the cello.",
+    "I live in Oslo.\nI play the cello on Sundays.\n",
+    "Notes from the week: moved to Oslo in March, the flat is near Frogner park.\n\n"
+    "Started cello lessons again (Tuesdays at 6). My teacher is called Ingrid.\n",
+])
+@pytest.mark.parametrize("infer", [True, False])
+def test_plain_text_on_stdin_is_stored_as_the_argument_form(scripted, tmp_path, text, infer):
+    scripted.outputs = ['["Lives in Oslo", "Plays the cello"]'] * 2
+    extra = [] if infer else ["--no-infer"]
+    by_argument = run("--store", str(tmp_path / "arg"), "add", text, "-u", "z", "-m", "src=notes", *extra)
+    piped = run("--store", str(tmp_path / "pipe"), "add", "-u", "z", "-m", "src=notes", *extra, input=text)
+    assert (by_argument.exit_code, piped.exit_code) == (0, 0), piped.output
+    assert piped.stderr.replace("(text)", "(messages)") == by_argument.stderr
+    assert _stored(tmp_path / "pipe") == _stored(tmp_path / "arg") != []
+    if infer:
+        assert scripted.calls[0] == scripted.calls[1]
+    assert {said[0][2] for *_, said in _stored(tmp_path / "pipe")} == {text.strip()}
