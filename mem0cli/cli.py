@@ -257,7 +257,8 @@ def add(
 
     The transcript format is detected (see --format). Plain text with no
     "user:" / "assistant:" line is one user message, as if given as the
-    argument; with such lines, each starts a message.
+    argument; with such lines, each starts a message. A summary on stderr
+    says how many turns were kept and facts added, updated or unchanged.
 
     Example: cat chat.json | mem0cli add -u alex
     """
