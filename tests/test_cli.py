@@ -264,3 +264,32 @@ def test_plain_text_on_stdin_is_stored_as_the_argument_form(scripted, tmp_path, 
     if infer:
         assert scripted.calls[0] == scripted.calls[1]
     assert {said[0][2] for *_, said in _stored(tmp_path / "pipe")} == {text.strip()}
+
+
+def test_tables_show_a_long_turn_as_a_snippet_around_the_match(scripted):
+    code = "\n".join(
+        ["Sure, start with the imports:", "import os"]
+        + [f"step_{i} = prepare({i})" for i in range(30)]
+        + ["archive = make_tarball(paths)"]
+        + [f"check_{i} = verify({i})" for i in range(30)]
+        + ["That is all you need."]
+    )
+    chat = json.dumps([{"role": "user", "content": "how do I pack"}, {"role": "assistant", "content": code}])
+    assert run("add", "-u", "dev", "--no-infer", input=chat).exit_code == 0
+
+    def table(*args: str) -> str:
+        result = runner.invoke(cli.app, list(args), env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    found = table("search", "make_tarball", "-u", "dev")
+    assert "archive = make_tarball(paths)" in found and "…" in found
+    assert "Sure, start" not in found and "step_0 =" not in found and "That is all you need." not in found
+    listed = table("list", "-u", "dev")
+    assert "Sure, start with the imports: import os step_0 = prepare(0)" in listed
+    assert "make_tarball" not in listed and "That is all you need." not in listed
+    full = json.loads(run("search", "make_tarball", "-u", "dev", "--json").stdout)["results"]
+    long_one = next(m for m in full if "make_tarball" in m["memory"])
+    assert long_one["memory"] == code
+    shown = run("get", long_one["id"]).stdout
+    assert "Sure, start with the imports:" in shown and "That is all you need." in shown
