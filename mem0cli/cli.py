@@ -210,11 +210,15 @@ def _history_id(memory, memory_id: str) -> str:
         return memory_id
 
 
-def _render_memories(items: list[dict], *, title: str, show_score: bool, explain: bool = False) -> None:
+def _render_memories(
+    items: list[dict], *, title: str, show_score: bool, explain: bool = False, query: str | None = None
+) -> None:
+    """A table of memories; a long text is a snippet around `query` (`get` shows it whole)."""
     from rich.markup import escape
     from rich.table import Table
 
     from .items import said_on
+    from .snippets import snippet
 
     console = _console()
     if not items:
@@ -228,7 +232,7 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     table.add_column("id", no_wrap=True, style="dim")
     for item in items:
         said = item.get("said_on") or said_on(item.get("created_at")) or ""  # said when stored
-        text = item["memory"]
+        text = snippet(item["memory"], query)
         if item.get("memory_type") == "message":
             text = f"[turn] {item.get('speaker') or item.get('role')}: {text}"
         if item.get("superseded_by"):
@@ -277,6 +281,11 @@ def add(
     as_json: JsonOpt = False,
 ) -> None:
     """Extract facts from a message or a transcript and store them.
+
+    The transcript format is detected (see --format). Plain text with no
+    "user:" / "assistant:" line is one user message, as if given as the
+    argument; with such lines, each starts a message. A summary on stderr
+    says how many turns were kept and facts added, updated or unchanged.
 
     Example: cat chat.json | mem0cli add -u alex
     """
@@ -345,7 +354,9 @@ def search(
     if as_json:
         _print_json(result)
     else:
-        _render_memories(result["results"], title=f"search: {query}", show_score=True, explain=explain)
+        _render_memories(
+            result["results"], title=f"search: {query}", show_score=True, explain=explain, query=query
+        )
 
 
 @app.command("list")

@@ -41,19 +41,32 @@ class IngestSummary:
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def line(self) -> str:
-        parts = [
-            f"{self.messages_read} messages read",
-            f"{self.added} added", f"{self.updated} updated", f"{self.unchanged} unchanged",
-        ]
-        if self.skipped_records:
-            parts.append(f"{self.skipped_records} bad records skipped")
-        if self.warnings:
-            parts.append(f"{len(self.warnings)} warnings")
+        """What was stored, in words: "10 messages read: 10 turns kept, 2 facts added, 1 updated,
+        0 unchanged" (turns kept: messages new to the store; updated: a newer fact superseded an
+        older one; unchanged: the fact was already known)."""
+        read = _count(self.messages_read, "message")
         if self.messages_read and not self.messages_new:
-            parts.append("nothing new: every message was already stored")
+            parts = [f"{read} read, nothing new: every message was already stored"]
+        else:
+            kept = _count(self.messages_new, "turn") + " kept"
+            if self.messages_new < self.messages_read:
+                kept += f" ({self.messages_read - self.messages_new} already stored)"
+            parts = [
+                f"{read} read: {kept}", _count(self.added, "fact") + " added",
+                f"{self.updated} updated", f"{self.unchanged} unchanged",
+            ]
+        if self.skipped_records:
+            parts.append(_count(self.skipped_records, "bad record") + " skipped")
+        if self.warnings:
+            parts.append(_count(len(self.warnings), "warning"))
         if self.resumed_chunks:
-            parts.append(f"resumed after {self.resumed_chunks} committed chunks")
+            parts.append(f"resumed after {_count(self.resumed_chunks, 'committed chunk')}")
         return ", ".join(parts)
+
+
+def _count(n: int, noun: str) -> str:
+    """'1 fact', '2 facts'."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
 
 
 def chunks(conversations: list[Conversation], size: int = CHUNK_MESSAGES) -> list[tuple[int, int, list[Message]]]:

@@ -233,3 +233,63 @@ def test_said_column_writes_every_day_out(scripted):
     shown = run("list", "-u", "alice").stdout
     assert said_on(datetime.now(timezone.utc).isoformat()) in shown and "8 May 2023" in shown
     assert datetime.now(timezone.utc).strftime("%Y-%m-%d") not in shown
+
+
+def _stored(store) -> list[tuple]:
+    """What a store holds, memories and the messages they came from, without ids and times of storing."""
+    items = json.loads(run("--store", str(store), "list", "--json").stdout)["results"]
+    out = []
+    for m in items:
+        evidence = json.loads(run("--store", str(store), "get", m["id"], "--json").stdout)["evidence"]
+        said = [(e["role"], e["name"], e["content"], e["created_at"]) for e in evidence]
+        out.append((m["memory"], m["hash"], m["user_id"], json.dumps(m["metadata"]), m["speaker"], said))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("text", [
+    "I live in Oslo and I play the cello.",
+    "I live in Oslo.\nI play the cello on Sundays.\n",
+    "Notes from the week: moved to Oslo in March, the flat is near Frogner park.\n\n"
+    "Started cello lessons again (Tuesdays at 6). My teacher is called Ingrid.\n",
+])
+@pytest.mark.parametrize("infer", [True, False])
+def test_plain_text_on_stdin_is_stored_as_the_argument_form(scripted, tmp_path, text, infer):
+    scripted.outputs = ['["Lives in Oslo", "Plays the cello"]'] * 2
+    extra = [] if infer else ["--no-infer"]
+    by_argument = run("--store", str(tmp_path / "arg"), "add", text, "-u", "z", "-m", "src=notes", *extra)
+    piped = run("--store", str(tmp_path / "pipe"), "add", "-u", "z", "-m", "src=notes", *extra, input=text)
+    assert (by_argument.exit_code, piped.exit_code) == (0, 0), piped.output
+    assert piped.stderr.replace("(text)", "(messages)") == by_argument.stderr
+    assert _stored(tmp_path / "pipe") == _stored(tmp_path / "arg") != []
+    if infer:
+        assert scripted.calls[0] == scripted.calls[1]
+    assert {said[0][2] for *_, said in _stored(tmp_path / "pipe")} == {text.strip()}
+
+
+def test_tables_show_a_long_turn_as_a_snippet_around_the_match(scripted):
+    code = "\n".join(
+        ["Sure, start with the imports:", "import os"]
+        + [f"step_{i} = prepare({i})" for i in range(30)]
+        + ["archive = make_tarball(paths)"]
+        + [f"check_{i} = verify({i})" for i in range(30)]
+        + ["That is all you need."]
+    )
+    chat = json.dumps([{"role": "user", "content": "how do I pack"}, {"role": "assistant", "content": code}])
+    assert run("add", "-u", "dev", "--no-infer", input=chat).exit_code == 0
+
+    def table(*args: str) -> str:
+        result = runner.invoke(cli.app, list(args), env={"COLUMNS": "250"})
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    found = table("search", "make_tarball", "-u", "dev")
+    assert "archive = make_tarball(paths)" in found and "…" in found
+    assert "Sure, start" not in found and "step_0 =" not in found and "That is all you need." not in found
+    listed = table("list", "-u", "dev")
+    assert "Sure, start with the imports: import os step_0 = prepare(0)" in listed
+    assert "make_tarball" not in listed and "That is all you need." not in listed
+    full = json.loads(run("search", "make_tarball", "-u", "dev", "--json").stdout)["results"]
+    long_one = next(m for m in full if "make_tarball" in m["memory"])
+    assert long_one["memory"] == code
+    shown = run("get", long_one["id"]).stdout
+    assert "Sure, start with the imports:" in shown and "That is all you need." in shown

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from mem0cli import Memory, cli
-from mem0cli.ingest import Checkpoint, chunks, ingest, input_digest
+from mem0cli.ingest import Checkpoint, IngestSummary, chunks, ingest, input_digest
 from mem0cli.models import Conversation, Message
 from tests.conftest import SHARED
 from tests.fakes import FakeEmbedder, ScriptedExtractor
@@ -33,7 +33,7 @@ def test_same_transcript_twice_adds_nothing_the_second_time(fake_cli):
     assert len(json.loads(first.stdout)["results"]) == 4
     second = runner.invoke(cli.app, ["add", "-u", "team", "--no-infer", "--json"], input=data)
     assert json.loads(second.stdout)["results"] == []
-    assert "nothing new" in second.stderr
+    assert "4 messages read, nothing new: every message was already stored" in second.stderr
     assert len(json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"]) == 4
 
 
@@ -46,13 +46,43 @@ def test_chatgpt_export_conversations_become_runs(fake_cli):
     assert len(runs) == 2 and None not in runs
 
 
+def test_an_export_without_facts_says_its_turns_were_kept(fake_cli):
+    """The issue's case: no fact came out, yet every turn is stored and searchable."""
+    data = (SHARED / "transcripts" / "chatgpt-export.json").read_text()
+    result = runner.invoke(cli.app, ["add", "-u", "sam"], input=data)
+    assert result.exit_code == 0, result.output
+    expected = "5 messages read: 5 turns kept, 0 facts added, 0 updated, 0 unchanged (chatgpt)"
+    assert result.stderr.strip() == expected
+    found = runner.invoke(cli.app, ["search", "capital of Australia", "-u", "sam", "--json"])
+    assert "Canberra." in [hit["memory"] for hit in json.loads(found.stdout)["results"]]
+
+
+@pytest.mark.parametrize(("summary", "line"), [
+    (IngestSummary(messages_read=10, messages_new=10, added=2, updated=1),
+     "10 messages read: 10 turns kept, 2 facts added, 1 updated, 0 unchanged"),
+    (IngestSummary(messages_read=1, messages_new=1, added=1, unchanged=1),
+     "1 message read: 1 turn kept, 1 fact added, 0 updated, 1 unchanged"),
+    (IngestSummary(messages_read=7, messages_new=3, skipped_records=1, warnings=["w"]),
+     "7 messages read: 3 turns kept (4 already stored), 0 facts added, 0 updated, 0 unchanged, "
+     "1 bad record skipped, 1 warning"),
+    (IngestSummary(messages_read=100, messages_new=60, added=2, skipped_records=2, resumed_chunks=1),
+     "100 messages read: 60 turns kept (40 already stored), 2 facts added, 0 updated, 0 unchanged, "
+     "2 bad records skipped, resumed after 1 committed chunk"),
+    (IngestSummary(messages_read=4, warnings=["a", "b"], resumed_chunks=2),
+     "4 messages read, nothing new: every message was already stored, 2 warnings, "
+     "resumed after 2 committed chunks"),
+])
+def test_summary_line_says_what_was_stored(summary, line):
+    assert summary.line() == line
+
+
 def test_skip_bad_counts_bad_records_and_default_stops_with_line_number(fake_cli):
     lines = '{"role": "user", "content": "one"}\n{oops\n{"role": "user", "content": "two"}\n'
     stopped = runner.invoke(cli.app, ["add", "-u", "a", "--no-infer"], input=lines)
     assert stopped.exit_code == 2 and "line 2" in stopped.stderr
     assert json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"] == []
     skipped = runner.invoke(cli.app, ["add", "-u", "a", "--no-infer", "--skip-bad"], input=lines)
-    assert skipped.exit_code == 0 and "1 bad records skipped" in skipped.stderr
+    assert skipped.exit_code == 0 and "1 bad record skipped" in skipped.stderr
     assert len(json.loads(runner.invoke(cli.app, ["list", "--json"]).stdout)["results"]) == 2
 
 

@@ -403,10 +403,45 @@ def test_bad_records(record, error):
 
 
 def test_text_without_a_role_prefix_names_the_line():
+    """Only text before the first role line is ambiguous: whose words are they?"""
     with pytest.raises(TranscriptError, match=r"^line 1: text without a role prefix"):
         read_transcript("hello there\nuser: hi")
     with pytest.raises(TranscriptError, match=r"^line 3: text without a role prefix"):
         read_transcript("\n\nhello there\nuser: hi", "text")
+
+
+def as_argument(text: str) -> list[Message]:
+    """What `mem0cli add TEXT` reads: the text as one user message."""
+    return read_transcript(json.dumps([user(text)]), "messages").conversations[0].messages
+
+
+@pytest.mark.parametrize("text", [
+    "I live in Oslo and I play the cello.\n",
+    "I live in Oslo.\nI play the cello.\nMy sister is called Ingrid.",
+    "  Notes from today:\r\n\r\nMoved to Oslo in March; the flat is near Frogner park.\r\n"
+    "Started cello lessons again, Tuesdays at 6.\r\n\r\nTODO: call the landlord about the heating.\n\n",
+    "Dear diary, my favourite colour is blue: it always was.",
+])
+def test_plain_text_without_any_role_is_one_user_message_as_the_argument_form(text):
+    result = read_transcript(text)
+    assert (result.format, result.records, len(result.conversations)) == ("text", 1, 1)
+    assert result.conversations[0].messages == as_argument(text)
+    assert read_transcript(text, "text").conversations == result.conversations
+    assert read_transcript(text.encode("utf-8-sig")).conversations == result.conversations
+
+
+def test_plain_text_keeps_its_lines_and_drops_only_the_outer_blank_space():
+    result = read_transcript("\n  first line\n\nsecond line  \n")
+    assert texts(result) == ["first line\n\nsecond line"]
+
+
+def test_prose_opening_with_a_bracket_is_text_and_broken_json_is_still_an_error():
+    for text in ("[draft] I moved to Oslo.", "{name} is my cat's name", "[true story] I met a moose"):
+        result = read_transcript(text)
+        assert (result.format, texts(result), roles(result)) == ("text", [text], ["user"])
+    for text in ("[{not json", '[\n  {"role": "user", "content": "hi"', "[1/2] notes", "[null", "{"):
+        with pytest.raises(TranscriptError, match=r"^line \d+: invalid JSON"):
+            read_transcript(text)
 
 
 def test_invalid_utf8_is_a_transcript_error():

@@ -1,9 +1,10 @@
 """Chat transcripts in, conversations out.
 
 `read_transcript()` reads the transcripts people actually have: a JSON list of
-messages or `{"messages": [...]}`, JSONL, `role: text` lines, OpenAI
-chat-completions request and response bodies, and the ChatGPT, Claude,
-LibreChat, Chatbot UI and WhatsApp exports. `messages_from_api()` validates what
+messages or `{"messages": [...]}`, JSONL, `role: text` lines (plain text
+without them is one user message), OpenAI chat-completions request and
+response bodies, and the ChatGPT, Claude, LibreChat, Chatbot UI and WhatsApp
+exports. `messages_from_api()` validates what
 `Memory.add(messages)` accepts.
 
 Choices worth knowing:

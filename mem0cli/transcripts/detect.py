@@ -2,7 +2,10 @@
 
 Detection looks at the first non-blank line: a WhatsApp timestamp; else JSON,
 one document or JSONL (a value and then more, or objects line after line);
-else `role: text` lines. A JSON document is told apart by its keys
+else text: `role: text` lines, or plain prose, which is one user message. Prose
+may open with a bracket ("[draft] ...", "{name} ..."): a bracket followed by a
+word is text, anything else after it is read as JSON (so broken JSON is still
+reported as such). A JSON document is told apart by its keys
 (`mapping`, `chat_messages`, `choices`, `history`, `conversationId` /
 `messageId`, `model`).
 """
@@ -109,6 +112,8 @@ def _load_json(text: str) -> Any:
 
 # The first non-blank line, and the first character of the next one.
 _HEAD = re.compile(r"\s*([^\n]*)(?:\n\s*(\S))?")
+# A bracket and then a word that is not a JSON literal: prose such as "[draft] I moved".
+_BRACKETED_PROSE = re.compile(r"\s*[\[{]\s*(?!(?:true|false|null)\s*(?:[,\]}]|\Z))[^\W\d_]")
 
 
 def _detect(text: str) -> tuple[str, Any]:
@@ -116,7 +121,7 @@ def _detect(text: str) -> tuple[str, Any]:
     first, next_char = _HEAD.match(text).groups()  # type: ignore[union-attr]
     if _WHATSAPP_LINE.match(first):
         return "whatsapp", None
-    if first[:1] in ("[", "{"):
+    if first[:1] in ("[", "{") and not _BRACKETED_PROSE.match(text):
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as e:

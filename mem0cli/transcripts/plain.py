@@ -1,11 +1,15 @@
-"""The plain formats: messages as JSON, as JSONL, or as `role: text` lines.
+"""The plain formats: messages as JSON, as JSONL, or as `role: text` lines and plain text.
 
 - messages: `[{"role": "user", "content": "..."}, ...]`, or
   `{"messages": [...], "id": ..., "title": ...}`, or one message object.
 - jsonl: one message object a line; a line `{"messages": [...]}` is a
   conversation of its own.
 - text: `user: ...` / `assistant: ...` lines (also human, ai, system, in any
-  case); a line without a role continues the message above.
+  case); a line without a role continues the message above. Text with no role
+  line at all (one line, several, a pasted paragraph) is one user message, the
+  same as `mem0cli add "..."` with that text as its argument. Only text before
+  the first role line, when a role line follows, is refused (its line named):
+  whose words those are cannot be told.
 """
 
 from __future__ import annotations
@@ -61,7 +65,12 @@ _ROLE_LINE = re.compile(r"(user|assistant|system|human|ai)[ \t]*:[ \t]?(.*)", re
 
 
 def _read_text(text: str, reader: _Reader) -> list[Conversation]:
-    """`role: text` lines; a line without a role continues the message above."""
+    """`role: text` lines; a line without a role continues the message above.
+    Without any role line, the whole text is one user message."""
+    if not any(_ROLE_LINE.match(line) for line in text.split("\n")):
+        reader.records += 1
+        content = _clean(text)
+        return [Conversation([Message("user", content)] if content else [])]
     messages: list[Message] = []
     role: str | None = None
     lines: list[str] = []
@@ -80,6 +89,8 @@ def _read_text(text: str, reader: _Reader) -> list[Conversation]:
         elif role is not None:
             lines.append(line)
         elif line.strip():
-            raise TranscriptError(f"line {n}: text without a role prefix (expected 'user: ...')")
+            raise TranscriptError(
+                f"line {n}: text without a role prefix before the first role line (expected 'user: ...')"
+            )
     flush()
     return [Conversation(messages)]
