@@ -24,8 +24,9 @@ import gzip
 import json
 import os
 import tempfile
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,6 +35,7 @@ from . import filters as flt
 from .checks import fact_hash
 from .errors import InputError, StoreError
 from .memory import Memory, now_iso
+from .redact import redact
 from .search import search_text, turn_texts
 from .validate import check_metadata
 
@@ -278,6 +280,10 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     added = skipped = 0
     to_index: dict[str, list[float] | None] = {}
     same_model = plan.header.get("embed_model") == memory.embedder.model_id
+    if memory.settings.secrets == "redact":
+        plan, found = redacted_plan(plan)
+    else:
+        found = Counter()
     memory.vectors  # noqa: B018 - open the vector table (and check its model) before writing
     with memory.write_lock():
         with facts.transaction():
@@ -311,6 +317,8 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 vector = record.get("vector") if same_model else None
                 to_index[record["id"]] = vector
                 added += 1
+            if found:
+                facts.count_redacted(found)
             existing = {(json.dumps(d["scope"], sort_keys=True), d["created_at"]) for d in facts.deletions()}
             for d in plan.deletions:
                 key = (json.dumps(d.get("scope"), sort_keys=True), d.get("created_at"))
@@ -319,6 +327,32 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
         _index_imported(memory, to_index)
     removed = _apply_tombstones(memory, plan.tombstones)
     return {"added": added, "skipped": skipped, "messages": len(plan.messages), "deleted": removed}
+
+
+def redacted_plan(plan: ImportPlan) -> tuple[ImportPlan, Counter]:
+    """The plan with secrets redacted from every text it would store (`redact.py`); a record
+    whose text changed drops its exported vector, so it is embedded from the redacted text."""
+    found: Counter = Counter()
+
+    def clean(text: str | None) -> str | None:
+        if not text:
+            return text
+        result = redact(text)
+        found.update(result.counts)
+        return result.text
+
+    messages = []
+    for m in plan.messages:
+        content = clean(m["content"])
+        messages.append(m if content == m["content"] else {**m, "content": content, "vector": None})
+    memories = []
+    for record in plan.memories:
+        text = clean(record["memory"])
+        history = [{**h, "old_memory": clean(h.get("old_memory")), "new_memory": clean(h.get("new_memory"))}
+                   for h in record.get("history") or []]
+        changed = {"memory": text, "hash": fact_hash(text), "vector": None} if text != record["memory"] else {}
+        memories.append({**record, **changed, "history": history})
+    return replace(plan, messages=messages, memories=memories), found
 
 
 def _apply_tombstones(memory: Memory, tombstones: list[dict[str, Any]]) -> int:

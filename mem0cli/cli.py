@@ -545,15 +545,22 @@ def import_(
 @handled
 def doctor(
     repair: Annotated[bool, typer.Option("--repair", help="Fix what can be rebuilt from SQLite first.")] = False,
+    scan_secrets: Annotated[bool, typer.Option("--scan-secrets", help="Look for secrets stored before redaction (or with MEM0CLI_SECRETS=keep); exit 1 if any.")] = False,
+    redact: Annotated[bool, typer.Option("--redact", help="With --scan-secrets: rewrite them as [redacted TYPE] in place, re-embed, compact.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Check that SQLite and LanceDB agree (ids, counts, model, schema); exit 1 when they do not.
 
-    Example: mem0cli doctor --repair
+    Example: mem0cli doctor --repair; mem0cli doctor --scan-secrets --redact
     """
     from . import doctor as checks
 
     memory = _memory()
+    if redact and not scan_secrets:
+        raise InputError("--redact goes with --scan-secrets")
+    if scan_secrets:
+        _scan_secrets(memory, redact, as_json)
+        return
     fixed = checks.repair(memory) if repair else []
     report = checks.check(memory)
     if as_json:
@@ -566,6 +573,26 @@ def doctor(
         if report.ok:
             _info("ok: " + ", ".join(f"{k} {v}" for k, v in report.counts.items()))
     if not report.ok:
+        raise typer.Exit(1)
+
+
+def _scan_secrets(memory, redact: bool, as_json: bool) -> None:
+    """Report (or redact) secrets in the store: types and counts only, never the values."""
+    from .redact import describe
+    from .secret_scan import redact_store, scan
+
+    result = redact_store(memory) if redact else scan(memory)
+    places = sorted({f"{table}/{key}" for table, key, _column in result.places})
+    if as_json:
+        _print_json({"secrets": dict(result.counts), "places": places, "redacted": redact and result.found > 0})
+    elif result.found:
+        for place in places:
+            sys.stdout.write(f"secret: {place}\n")
+        verb = "redacted in place" if redact else "found (run with --redact to rewrite them)"
+        _info(f"{describe(result.counts).replace(' redacted', '')} {verb}, in {len(places)} rows")
+    else:
+        _info("ok: no secrets found")
+    if result.found and not redact:
         raise typer.Exit(1)
 
 
@@ -605,6 +632,8 @@ def stats(as_json: JsonOpt = False) -> None:
         _print_json(data)
     else:
         for key, value in data.items():
+            if isinstance(value, dict):  # secrets_redacted: by type
+                value = ", ".join(f"{k} {n}" for k, n in sorted(value.items())) or "0"
             sys.stdout.write(f"{key}: {value}\n")
 
 

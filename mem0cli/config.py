@@ -14,6 +14,7 @@ NEAR_DUPLICATE_COSINE = 0.92
 SUPERSEDE_COSINE = 0.55
 
 UPDATE_POLICIES = ("prefer-latest", "keep-both")
+SECRET_POLICIES = ("redact", "keep")
 
 
 def default_home() -> Path:
@@ -34,6 +35,7 @@ class Settings:
     llm_model: str | None = None  # path of a GGUF file; None: the bundled gemma3-270m
     embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
     update_policy: str = "prefer-latest"
+    secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
@@ -43,9 +45,13 @@ class Settings:
             raise InputError(
                 f"MEM0CLI_UPDATE_POLICY must be one of {', '.join(UPDATE_POLICIES)}, not {policy!r}"
             )
+        secrets = os.environ.get("MEM0CLI_SECRETS", "redact")
+        if secrets not in SECRET_POLICIES:
+            raise InputError(f"MEM0CLI_SECRETS must be one of {', '.join(SECRET_POLICIES)}, not {secrets!r}")
         return cls(
             home=Path(home).expanduser() if home else default_home(),
             llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,
+            secrets=secrets,
         )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +20,7 @@ from typing import Any
 
 from .memory import Memory
 from .models import Conversation, Message
+from .redact import describe
 from .transcripts import timed_by_neighbours
 
 CHUNK_MESSAGES = 40
@@ -38,6 +40,7 @@ class IngestSummary:
     skipped_records: int = 0
     warnings: list[str] = field(default_factory=list)
     resumed_chunks: int = 0
+    redacted: dict[str, int] = field(default_factory=dict)  # secrets by type (`redact.py`)
     results: list[dict[str, Any]] = field(default_factory=list)
 
     def line(self) -> str:
@@ -59,6 +62,8 @@ class IngestSummary:
             parts.append(_count(self.skipped_records, "bad record") + " skipped")
         if self.warnings:
             parts.append(_count(len(self.warnings), "warning"))
+        if self.redacted:
+            parts.append(describe(Counter(self.redacted)))
         if self.resumed_chunks:
             parts.append(f"resumed after {_count(self.resumed_chunks, 'committed chunk')}")
         return ", ".join(parts)
@@ -154,6 +159,8 @@ def ingest(
         added = memory.add_messages(messages, scope=conv_scope, metadata=metadata, infer=infer, times_around=around)
         summary.messages_new += added["messages_new"]
         summary.dropped += added["dropped"]
+        for kind, n in added.get("redacted", {}).items():
+            summary.redacted[kind] = summary.redacted.get(kind, 0) + n
         summary.warnings += added["warnings"]
         summary.results += added["results"]
         if checkpoint:

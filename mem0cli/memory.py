@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -31,6 +32,7 @@ from .extract import Extractor
 from .items import memory_item, message_digest, message_item, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
+from .redact import describe, redact, redact_facts, redact_messages
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api, timed_by_neighbours
@@ -91,6 +93,7 @@ class Memory:
             llm_model=part("llm").get("model") or base.llm_model,
             embed_model=part("embedder").get("model") or base.embed_model,
             update_policy=base.update_policy,
+            secrets=base.secrets,
         )
         return cls(settings=settings)
 
@@ -233,6 +236,9 @@ class Memory:
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
         added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+        if added["redacted"]:
+            logger.warning("mem0cli: %s", describe(Counter(added["redacted"])))
+            return {"results": added["results"], "redacted": added["redacted"]}
         return {"results": added["results"]}
 
     def add_messages(
@@ -250,20 +256,27 @@ class Memory:
         id) are skipped, so feeding a transcript twice adds nothing. A message without a time
         is stored with its neighbours' (`timed_by_neighbours`; `times_around`: the times
         just before and after these messages when they are part of a longer transcript).
+        Secrets are redacted first (`redact.py`, unless the settings say `keep`): a fact that
+        said nothing but a secret is dropped.
         Returns the results and counts:
-        {"results", "messages_read", "messages_new", "dropped", "warnings"}.
+        {"results", "messages_read", "messages_new", "dropped", "warnings", "redacted" (by type)}.
         """
         scope = check_scope(scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), required=True)
         said = [m for m in messages if m.role != "system" and m.content.strip()]
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
+        found: list[Counter] = [Counter()] * len(keyed)
+        if self.settings.secrets == "redact":  # before anything is hashed, extracted or stored
+            keyed, found = redact_messages(keyed)
         digests = [message_digest(scope, m, metadata) for m in keyed]  # of the messages as given: stable
         keyed = timed_by_neighbours(keyed, *times_around)
         first_of = {d: i for i, d in reversed(list(enumerate(digests)))}  # an exact repeat counts once
         new = [i for i, d in enumerate(digests) if first_of[d] == i and self.facts.find_message(d) is None]
+        redacted = sum((found[i] for i in new), Counter())
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],
+            "redacted": {},
         }
         if not new:
             return summary
@@ -274,6 +287,10 @@ class Memory:
             summary["dropped"], summary["warnings"] = extracted.dropped, list(extracted.warnings)
             for warning in extracted.warnings:
                 logger.warning(warning)
+            if self.settings.secrets == "redact":
+                facts, in_facts, secret_only = redact_facts(facts)
+                redacted += in_facts
+                summary["dropped"] += secret_only
         else:
             facts = [
                 Fact(text=m.content.strip(), source_ids=(m.id,), said_at=m.created_at, speaker=m.name)
@@ -296,8 +313,10 @@ class Memory:
                 results, fact_touched = self._store_facts(
                     facts, fact_vectors, scope, metadata or {}, at, pks, infer
                 )
+                if redacted:
+                    self.facts.count_redacted(redacted)
             self.index_vectors({**touched, **fact_touched}, vector_store)
-        summary["results"] = results
+        summary["results"], summary["redacted"] = results, dict(redacted)
         return summary
 
     def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
@@ -559,6 +578,9 @@ class Memory:
         if not isinstance(check_text(data, "memory text"), str) or not data.strip():
             raise InputError("the new memory text is empty")
         text = data.strip()
+        found = redact(text) if self.settings.secrets == "redact" else None
+        if found is not None and found.found:
+            text = found.text
         vector = self.embedder.embed_documents([text])[0]
         with self.write_lock():
             row = self.facts.get_rows([memory_id]).get(memory_id)
@@ -571,6 +593,8 @@ class Memory:
                 )
                 self.facts.reindex_text(memory_id, search_text(text, row["said_at"]))
                 self.facts.add_history(memory_id, "UPDATE", row["memory"], text, at, actor="api")
+                if found is not None and found.found:
+                    self.facts.count_redacted(found.counts)
             self.index_vectors({memory_id: vector})
         return {"message": "Memory updated successfully!", "id": memory_id}
 
@@ -696,6 +720,7 @@ class Memory:
             "messages": one("SELECT count(*) FROM messages"),
             "users": one("SELECT count(DISTINCT user_id) FROM memories"),
             "history_events": one("SELECT count(*) FROM history"),
+            "secrets_redacted": self.facts.redacted_counts(),
             "embed_model": self.facts.get_meta("embed_model"),
             "schema_version": self.facts.schema_version,
         }

@@ -102,3 +102,18 @@ def test_help_does_not_import_heavy_libraries(tmp_path):
         env = {**os.environ, "MEM0CLI_HOME": str(tmp_path / "s")}
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)
         assert out.stdout.strip() == "0 []", (args, out.stdout, out.stderr)
+
+
+@pytest.mark.e2e
+def test_secrets_never_reach_the_store_with_the_real_models(tmp_path):
+    store = tmp_path / "store"
+    said = "My AWS access key is AKIAIOSFODNN7EXAMPLE and my bank card is 4111 1111 1111 1111. I bank with Nordea."
+    added = mem0cli(store, "add", "-u", "p", said)
+    assert added.returncode == 0, added.stderr
+    assert "2 secrets redacted (1 aws-access-key, 1 payment-card)" in added.stderr
+    ok(mem0cli(store, "export", "-o", str(store / "backup.jsonl")))
+    data = store_bytes(store)
+    assert b"AKIAIOSFODNN7EXAMPLE" not in data and b"4111 1111 1111 1111" not in data
+    hits = json.loads(ok(mem0cli(store, "search", "which bank", "-u", "p", "--json")))["results"]
+    assert any("Nordea" in h["memory"] for h in hits)
+    assert all("[redacted" not in h["memory"] or h["memory_type"] == "message" for h in hits), hits

@@ -207,12 +207,12 @@ def test_freshness_and_confirmations_are_explained(memory, extractor):
 
 def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
     extractor.outputs = ["[]"]
-    memory.add([{"role": "user", "content": "The gate code is 4471", "id": "t1"}], user_id="alice")
-    turn = memory.search("gate code", user_id="alice")["results"][0]
-    assert turn["memory_type"] == "message" and memory.get(turn["id"])["memory"] == "The gate code is 4471"
+    memory.add([{"role": "user", "content": "The gate colour is teal", "id": "t1"}], user_id="alice")
+    turn = memory.search("gate colour", user_id="alice")["results"][0]
+    assert turn["memory_type"] == "message" and memory.get(turn["id"])["memory"] == "The gate colour is teal"
     memory.delete(turn["id"])
     assert memory.get(turn["id"]) is None
-    assert memory.search("gate code", user_id="alice")["results"] == []
+    assert memory.search("gate colour", user_id="alice")["results"] == []
     assert memory.facts.deletions()[-1]["count"] == 1
 
 

@@ -198,6 +198,17 @@ class FactStore:
             [key, value],
         )
 
+    def count_redacted(self, found: dict[str, int]) -> None:
+        """Add to the store's count of secrets redacted, by type (inside a transaction)."""
+        counts = self.redacted_counts()
+        for kind, n in found.items():
+            counts[kind] = counts.get(kind, 0) + n
+        self.set_meta("secrets_redacted", json.dumps(counts, sort_keys=True))
+
+    def redacted_counts(self) -> dict[str, int]:
+        raw = self.get_meta("secrets_redacted")
+        return json.loads(raw) if raw else {}
+
     # -- memories -----------------------------------------------------------
     def insert_memory(self, row: dict[str, Any], search_text: str) -> None:
         """Insert a memory and index `search_text` (its text, dated) for keyword search."""
@@ -471,6 +482,30 @@ class FactStore:
             sql = f"SELECT m.pk, ({neighbour}) FROM messages m WHERE m.pk IN ({', '.join('?' * len(chunk))})"
             out.update((pk, other) for pk, other in self.conn.execute(sql, chunk) if other)
         return out
+
+    def stored_texts(self) -> Iterator[tuple[str, str, str, str]]:
+        """Every text the store holds, as (table, key, column, text): memories, turns, history."""
+        queries = (
+            ("memories", "SELECT id, 'memory', memory FROM memories"),
+            ("messages", "SELECT pk, 'content', content FROM messages"),
+            ("history", "SELECT id, 'old_memory', old_memory FROM history WHERE old_memory IS NOT NULL"),
+            ("history", "SELECT id, 'new_memory', new_memory FROM history WHERE new_memory IS NOT NULL"),
+        )
+        for table, sql in queries:
+            for key, column, text in self.conn.execute(sql).fetchall():
+                yield table, str(key), column, text
+
+    def rewrite_message(self, pk: str, content: str, search_text: str) -> None:
+        """Replace a turn's text and its keyword entry; its vector is made again (indexed = 0)."""
+        rowid = self.conn.execute("SELECT rowid FROM messages WHERE pk = ?", [pk]).fetchone()[0]
+        self.conn.execute("UPDATE messages SET content = ?, indexed = 0 WHERE pk = ?", [content, pk])
+        self.conn.execute("DELETE FROM messages_fts WHERE rowid = ?", [rowid])
+        self.conn.execute("INSERT INTO messages_fts(rowid, body) VALUES (?, ?)", [rowid, search_text])
+
+    def rewrite_history(self, event_id: str, column: str, text: str) -> None:
+        if column not in ("old_memory", "new_memory"):
+            raise ValueError(f"not a history text column: {column}")
+        self.conn.execute(f"UPDATE history SET {column} = ? WHERE id = ?", [text, int(event_id)])
 
     def mark_unindexed(self, pks: Sequence[str]) -> None:
         """Mark messages as needing their vectors again (written by the next repair)."""
