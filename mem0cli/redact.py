@@ -70,19 +70,21 @@ FORMATS: list[tuple[str, re.Pattern[str]]] = [
     ("gcp-api-key", re.compile(r"\bAIza[0-9A-Za-z_-]{35}")),
     ("azure-client-secret", re.compile(r"(?<![A-Za-z0-9_~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}")),
     ("azure-key", re.compile(r"\b(?:AccountKey|SharedAccessKey|SharedAccessSignature)=([A-Za-z0-9+/=%]{20,})")),
-    ("url-password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]+:([^\s@/]+)@[^\s]")),
+    ("url-password", re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s:/@]*:([^\s@/]+)@[^\s]")),
     ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
 ]
 
-#: "password is X", "wifi password: X", "changed my password to X", "passcode X" (the value: group 1).
+#: "password is X", "wifi password: X", "changed my password to X", "pw X" (the value: group 1,
+#: or group 2 when quoted, which may hold spaces).
 STATED_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|passcode|passphrase|pass phrase|pwd)s?\b"
-    r"(?:\s+(?:for|of|on|to)\s+(?:the\s+|my\s+|our\s+)?[\w.-]+)?"
-    r"(?:\s+(?:is|was|are)(?:\s+(?:now|still|currently|set to|changed to))?\s+|\s*[:=]\s*|\s+(?:to|now)\s+)"
-    r"[\"'“‘`]?([^\s\"'”’`]{3,}?)[\"'”’`]?(?=[.,;!?)]*(?:\s|$))"
+    r"(?i)\b(?:password|passwd|passcode|passphrase|pass phrase|pwd|pw)s?\b"
+    r"(?:\s+(?:for|of|on|to)\s+(?:[\w.-]+\s+){0,2}[\w.@-]+)?"
+    r"(?:\s+(?:is|was|are)(?:\s+(?:now|still|currently|set to|changed to))?\s*[:=]?\s+|\s*[:=]\s*|\s+(?:to|now)\s+)"
+    r"(?:[\"'“‘`]([^\"'”’`\n]{3,80})[\"'”’`]|([^\s\"'”’`]{3,}?)(?=[.,;!?)]*(?:\s|$)))"
 )
 STATED_PIN = re.compile(
-    r"(?i)\b(?:pin|pin code|pin number|security code|cvv|cvc|door code|gate code|alarm code|lock code)\b"
+    r"(?i)\b(?:pin|pin code|pin number|security code|cvv|cvc|cvv2|(?:door|gate|alarm|lock|lockbox|safe|garage|"
+    r"entry|access|building|verification|2fa|otp|one-time|unlock) code)\b"
     r"(?:\s+(?:is|was)(?:\s+(?:now|still))?)?\s*[:=#]?\s*(\d{3,8})\b"
 )
 #: Words that follow "password is" without being one ("my password is too short").
@@ -92,7 +94,9 @@ NOT_A_PASSWORD = frozenset(
     expired changed reset long short weak strong required needed missing written shared here there
     below above attached set case-sensitive protected secure safe hard easy simple complicated
     something nothing what which where when why how and or but so if as be been being
-    lost forgotten unknown new old""".split()
+    lost forgotten unknown new old bad good great terrible awful fine ok okay valid empty blank
+    similar obvious predictable random unique temporary permanent mandatory optional useless
+    complex insecure weird silly stupid dumb easy-to-guess guessable""".split()
 )
 
 CREDENTIAL_CONTEXT = re.compile(
@@ -100,9 +104,9 @@ CREDENTIAL_CONTEXT = re.compile(
     r"(?:auth|access|refresh|bearer|session|personal access|api|bot)[ _-]?token|token|bearer|"
     r"client[ _-]?secret|private[ _-]?key[ _-]?id|signing[ _-]?key|credentials?|license[ _-]?key|"
     r"webhook[ _-]?secret|encryption[ _-]?key|master[ _-]?key|private[ _-]?key|"
-    r"key(?=\s*(?:is|was|[:=])))\b"
-    r"(?:\s+(?:for|of|on|to)\s+(?:the\s+|my\s+|our\s+)?[\w.-]+)?"
-    r"\s*(?:\s(?:is|was|are)\s+(?:now\s+)?|[:=]\s*|\s)[\"'`]?([A-Za-z0-9][A-Za-z0-9_\-+/=.]{15,}[A-Za-z0-9=])"
+    r"key(?=\s*(?:is|was|[:=])))\b[\"']?"
+    r"(?:\s+(?:for|of|on|to)\s+(?:[\w.-]+\s+){0,2}[\w.@-]+)?"
+    r"\s*(?:\s(?:is|was|are)\s*[:=]?\s+(?:now\s+)?|[:=]\s*|\s)[\"'`]?([A-Za-z0-9][A-Za-z0-9_\-+/=.]{15,}[A-Za-z0-9=])"
 )
 
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
@@ -251,14 +255,24 @@ def _occurrences(text: str, kind: str, value: str) -> list[Span]:
 def _stated(text: str) -> list[Span]:
     spans = []
     for match in STATED_PASSWORD.finditer(text):
-        value = match.group(1)
-        if value.lower() not in NOT_A_PASSWORD and not value.startswith("[redacted"):
+        group = 1 if match.group(1) is not None else 2
+        value = match.group(group)
+        if _a_password(value, quoted=group == 1):
             spans += _occurrences(text, "password", value) if len(value) >= 6 else [
-                Span("password", match.start(1), match.end(1))
+                Span("password", match.start(group), match.end(group))
             ]
     for match in STATED_PIN.finditer(text):
         spans.append(Span("pin", match.start(1), match.end(1)))
     return spans
+
+
+def _a_password(value: str, quoted: bool) -> bool:
+    """A stated password's value, not a word about it ("too short", "expiring", "changed")."""
+    if value.startswith("[redacted") or value.lower() in NOT_A_PASSWORD:
+        return False
+    if quoted:
+        return True
+    return not re.fullmatch(r"[a-z]+(?:ing|ed|ly)", value)
 
 
 def _numbers(text: str) -> list[Span]:
