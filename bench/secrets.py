@@ -6,8 +6,9 @@ A generated corpus: messages that embed secrets of every supported type in varie
 (recall = secrets gone from the redacted text / secrets present), and messages full of
 look-alikes (git SHAs, UUIDs, order numbers, ISBNs, phone numbers, prices, versions,
 card-like numbers that fail Luhn, …; a false positive = a look-alike message changed).
-Then the same messages are ingested with the bundled models, with and without detection
-(MEM0CLI_SECRETS=redact / keep), and the time per message is compared in the same run.
+Then look-alike messages (which read the same either way, so extraction does the same work)
+are ingested with the bundled models, with and without detection (MEM0CLI_SECRETS=redact /
+keep), alternating, and the best time per message of each is compared in the same run.
 Targets: recall >= 0.99, false positives <= 1%, ingest slower by <= 10%.
 """
 
@@ -224,14 +225,16 @@ def main() -> None:
     all_messages = [m for _, m, _ in secrets] + [m for _, m in look_alikes]
     print(f"detection alone: {detection_cost(all_messages):.3f} ms per message")
     if args.ingest:
-        sample = rng.sample(all_messages, min(args.ingest, len(all_messages)))
+        # look-alikes read the same with or without detection, so extraction does the same work
+        # and the difference is detection's own cost (redacted secrets change what is extracted)
+        sample = rng.sample([m for _, m in look_alikes], min(args.ingest, len(look_alikes)))
         times = defaultdict(list)
-        for _ in range(2):  # alternate, so drift in machine load hits both
+        for _ in range(3):  # alternate, so drift in machine load hits both
             for policy in ("keep", "redact"):
                 times[policy].append(ingest_cost(sample, policy))
         keep, with_redaction = min(times["keep"]), min(times["redact"])
-        print(f"ingest with extraction: {keep * 1000:.1f} ms/message without detection, "
-              f"{with_redaction * 1000:.1f} with ({(with_redaction / keep - 1) * 100:+.1f}%)")
+        print(f"ingest with extraction ({len(sample)} messages, best of 3): {keep * 1000:.1f} ms/message "
+              f"without detection, {with_redaction * 1000:.1f} with ({(with_redaction / keep - 1) * 100:+.1f}%)")
 
 
 if __name__ == "__main__":

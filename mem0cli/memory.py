@@ -29,7 +29,7 @@ from .config import Settings
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
-from .items import memory_item, message_digest, message_item, turn_item
+from .items import memory_item, message_digest, message_item, metadata_key, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
 from .redact import describe, redact, redact_facts, redact_messages
@@ -270,9 +270,11 @@ class Memory:
         if self.settings.secrets == "redact":  # before anything is hashed, extracted or stored
             keyed, found = redact_messages(keyed)
         digests = [message_digest(scope, m, metadata) for m in keyed]  # of the messages as given: stable
+        legacy = [message_digest(scope, m) for m in keyed] if metadata else digests
         keyed = timed_by_neighbours(keyed, *times_around)
         first_of = {d: i for i, d in reversed(list(enumerate(digests)))}  # an exact repeat counts once
-        new = [i for i, d in enumerate(digests) if first_of[d] == i and self.facts.find_message(d) is None]
+        stored = [self._stored_message(d, old, metadata) for d, old in zip(digests, legacy)]
+        new = [i for i, d in enumerate(digests) if first_of[d] == i and stored[i] is None]
         redacted = sum((found[i] for i in new), Counter())
         summary: dict[str, Any] = {
             "results": [], "messages_read": len(keyed), "messages_new": len(new), "dropped": 0, "warnings": [],
@@ -306,7 +308,7 @@ class Memory:
             vector_store = self.vectors  # opened (and its model checked) outside the transaction
             at = now_iso()
             with self.facts.transaction():
-                pks, touched = self._store_messages(keyed, digests, turn_vectors, scope, metadata or {}, at)
+                pks, touched = self._store_messages(keyed, digests, legacy, turn_vectors, scope, metadata or {}, at)
                 if not infer:  # one memory per message stored now (another writer may have stored it first)
                     kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched]
                     facts, fact_vectors = [facts[i] for i in kept], [fact_vectors[i] for i in kept]
@@ -318,6 +320,17 @@ class Memory:
             self.index_vectors({**touched, **fact_touched}, vector_store)
         summary["results"], summary["redacted"] = results, dict(redacted)
         return summary
+
+    def _stored_message(self, digest: str, legacy: str, metadata: dict[str, Any] | None) -> str | None:
+        """The pk of a message already stored with this digest; or, for a store written before
+        metadata counted in a message's identity, with its digest without metadata and the
+        same metadata."""
+        pk = self.facts.find_message(digest)
+        if pk is None and legacy != digest:
+            older = self.facts.find_message(legacy)
+            if older and metadata_key(self.facts.get_messages([older])[older]["metadata"]) == metadata_key(metadata):
+                pk = older
+        return pk
 
     def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
         """The texts new turns will be indexed with (`search.turn_texts`), known before they
@@ -335,6 +348,7 @@ class Memory:
         self,
         messages: list[Message],
         digests: list[str],
+        legacy: list[str],
         embedded: dict[int, tuple[str, list[float]]],
         scope: dict[str, str | None],
         metadata: dict[str, Any],
@@ -349,7 +363,7 @@ class Memory:
         pks: dict[str, str] = {}
         planned: dict[str, tuple[str, list[float]] | None] = {}
         for i, (m, digest) in enumerate(zip(messages, digests)):
-            pk = self.facts.find_message(digest)
+            pk = self._stored_message(digest, legacy[i], metadata)
             if pk is None:
                 pk = uuid.uuid4().hex
                 real_id = None if (m.id or "").startswith("#") else m.id

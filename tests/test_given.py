@@ -209,3 +209,23 @@ def test_a_version_2_export_with_kind_imports_as_memory_type(memory):
     assert item["memory_type"] == "fact" and item["metadata"] == {"room_id": "r1"}
     again = backup.export_records(memory)
     assert again[0]["version"] == 3 and again[-1]["memory_type"] == "fact" and "kind" not in again[-1]
+
+
+def test_a_store_written_before_metadata_counted_stays_idempotent(memory):
+    """Messages stored by an older version carry a digest without their metadata."""
+    from mem0cli.items import message_digest
+    from mem0cli.models import Message
+
+    scope = {"user_id": "ann", "agent_id": None, "run_id": None}
+    old = Message("user", "rent is due on the 1st", id="m1")
+    memory.facts.insert_message(
+        {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": old.content,
+         "said_at": None, "hash": message_digest(scope, old), "added_at": "2024-01-01T00:00:00+00:00",
+         "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
+         "metadata": {"category": "rent"}},
+        old.content,
+    )
+    chat = [{"role": "user", "content": old.content, "id": "m1"}]
+    assert memory.add(chat, user_id="ann", metadata={"category": "rent"}, infer=False)["results"] == []
+    other = memory.add(chat, user_id="ann", metadata={"category": "food"}, infer=False)["results"]
+    assert [r["event"] for r in other] == ["ADD"]
