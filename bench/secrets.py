@@ -142,6 +142,13 @@ LOOK_ALIKE_MAKERS = {
     "key-talk": lambda r: r.choice(["the key insight is caching", "the primary key is user_id",
                                     "a token of appreciation for the team", "the secret is good butter"]),
     "invoice": lambda r: f"invoice INV-{r.randint(2020, 2027)}-{r.randint(0, 999999):06d} is due",
+    "product-code": lambda r: r.choice([f"part AP{chars(r, 9, string.ascii_uppercase + string.digits)} in stock",
+                                        f"SKU {chars(r, 3, string.ascii_uppercase)}-{r.randint(1000, 9999)}-X",
+                                        f"booking ref {chars(r, 6, string.ascii_uppercase + string.digits)}",
+                                        f"VIN 1HG{chars(r, 14, 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789')}"]),
+    "network": lambda r: r.choice([f"the server is at 10.{r.randint(0, 255)}.{r.randint(0, 255)}.{r.randint(1, 254)}",
+                                   "mac " + ":".join(chars(r, 2, "0123456789abcdef") for _ in range(6)),
+                                   f"colour #{chars(r, 6, '0123456789abcdef')} for the logo"]),
     "url": lambda r: f"docs at https://example.com/{chars(r, 8, string.ascii_lowercase)}/{r.randint(1, 999)}",
 }
 

@@ -34,8 +34,9 @@ from .models import Fact, Message
 PLACEHOLDER = "[redacted {}]"
 PLACEHOLDER_PATTERN = re.compile(r"\[redacted [a-z0-9-]+\]")
 
-#: detect-secrets plugin -> our type name; plugins for code (keyword, high entropy in quotes)
-#: and for things that are not secrets (public IPs) are left out.
+#: detect-secrets plugin -> our type name; plugins for code (keyword, high entropy in quotes),
+#: for things that are not secrets (public IPs) and with loose patterns that catch product codes
+#: (Artifactory's "AP" + 9 characters) are left out.
 LIBRARY_PLUGINS = {
     "aws.AWSKeyDetector": "aws-access-key",
     "azure_storage_key.AzureStorageKeyDetector": "azure-storage-key",
@@ -53,7 +54,6 @@ LIBRARY_PLUGINS = {
     "mailchimp.MailchimpDetector": "mailchimp-key",
     "square_oauth.SquareOAuthDetector": "square-oauth-secret",
     "telegram_token.TelegramBotTokenDetector": "telegram-token",
-    "artifactory.ArtifactoryDetector": "artifactory-token",
     "basic_auth.BasicAuthDetector": "url-password",
 }
 
@@ -222,6 +222,10 @@ def _library_spans(text: str) -> list[Span]:
             for match in pattern.finditer(text):
                 inner = pattern.groups and match.start(1) > match.start(0)
                 start, end = (match.start(1), match.end(1)) if inner else (match.start(), match.end())
+                while start < end and text[start] in _EDGE:  # patterns that take the space or quote before
+                    start += 1
+                while end > start and text[end - 1] in _EDGE:
+                    end -= 1
                 if end - start >= 4:
                     spans += _occurrences(text, kind, text[start:end])
     return spans
@@ -234,6 +238,7 @@ def _regex_analyze():
     return RegexBasedDetector.analyze_string
 
 
+_EDGE = " \t\n\"'=:"
 _TOKEN_CHAR = re.compile(r"[A-Za-z0-9_\-+/=.]")
 
 
