@@ -74,18 +74,32 @@ FORMATS: list[tuple[str, re.Pattern[str]]] = [
     ("slack-token", re.compile(r"\bxox[abposr]-[A-Za-z0-9-]{10,}")),
 ]
 
-#: "password is X", "wifi password: X", "changed my password to X", "pw X" (the value: group 1,
-#: or group 2 when quoted, which may hold spaces).
-STATED_PASSWORD = re.compile(
-    r"(?i)\b(?:password|passwd|passcode|passphrase|pass phrase|pwd|pw)s?\b"
-    r"(?:\s+(?:for|of|on|to)\s+(?:[\w.-]+\s+){0,2}[\w.@-]+)?"
-    r"(?:\s+(?:is|was|are)(?:\s+(?:now|still|currently|set to|changed to))?\s*[:=]?\s+|\s*[:=]\s*|\s+(?:to|now)\s+)"
-    r"(?:[\"'“‘`]([^\"'”’`\n]{3,80})[\"'”’`]|([^\s\"'”’`]{3,}?)(?=[.,;!?)]*(?:\s|$)))"
+_WORD_START = r"(?<![A-Za-z0-9])"  # a word's start, also after "_" (DB_PASSWORD, AWS_SECRET_ACCESS_KEY)
+_LINK = (  # what joins a credential word and its value: is, was, 's, :, =, "to" (changed it to)
+    r"(?:[\"']?\s*[:=]\s*|'s\s+|\s+(?:is|was|are)(?:\s+(?:now|still|currently|set to|changed to))?\s*[:=]?\s+"
+    r"|\s+(?:to|now)\s+)"
 )
+_QUALIFIER = r"(?:\s+(?:for|of|on|to)\s+(?:[\w.-]+\s+){0,2}[\w.@-]+|\s+(?:i|we|you)\s+\w+(?:\s+\w+)?)?"
+#: "password is X", "wifi password: X", "DB_PASSWORD=X", "changed my password to X", "the password I use
+#: is X" (the value: group 1 when quoted, which may hold spaces, else group 2).
+STATED_PASSWORD = re.compile(
+    rf"(?i){_WORD_START}(?:password|passwd|passcode|passphrase|pass phrase|pwd|pw|pass(?=\s*[:=]))s?(?![A-Za-z0-9])"
+    rf"{_QUALIFIER}{_LINK}"
+    r"(?:[\"'“‘`]([^\"'”’`\n]{3,80})[\"'”’`]|([^\s\"'”’`]{3,}?)(?=[.,;)]*(?:\s|$)))"
+)
+#: "password Welcome1!" with no linking word: only a value that does not read as a word.
+BARE_PASSWORD = re.compile(
+    rf"(?i){_WORD_START}(?:password|passcode|passphrase|pwd)(?![A-Za-z0-9])\s+"
+    r"((?=[^\s]*[0-9!@#$%^&*])[^\s\"'”’`]{6,})(?=[.,;)]*(?:\s|$))"
+)
+#: curl -u user:password, and "user / pass" style pairs are in STATED_PASSWORD ("pass:").
+CURL_USER = re.compile(r"(?<!\S)-u\s+[^\s:@]+:([^\s@]{3,})(?=\s|$)")
 STATED_PIN = re.compile(
-    r"(?i)\b(?:pin|pin code|pin number|security code|cvv|cvc|cvv2|(?:door|gate|alarm|lock|lockbox|safe|garage|"
-    r"entry|access|building|verification|2fa|otp|one-time|unlock) code)\b"
-    r"(?:\s+(?:is|was)(?:\s+(?:now|still))?)?\s*[:=#]?\s*(\d{3,8})\b"
+    r"(?:(?i:cvv2?|cvc|security code)\s*(?:is|was|:|=|#)?\s*(\d{3,4})(?!\d)"
+    r"|\bPIN(?:\s+(?:code|number))?(?:'s|\s+(?:is|was))?\s*[:=#]?\s*(\d{4,8})(?!\d)"
+    r"|(?i:\bpin(?:\s+(?:code|number))?|(?:door|gate|alarm|lock|lockbox|safe|garage|entry|access|verification|"
+    r"2fa|otp|one-time|unlock|phone|atm|card)\s+(?:code|pin))(?:'s\s+|\s+(?:is|was)(?:\s+now)?\s+|\s*[:=]\s*)"
+    r"(\d{4,8})(?!\d)(?=[.,;)!]*(?:\s|$)))"
 )
 #: Words that follow "password is" without being one ("my password is too short").
 NOT_A_PASSWORD = frozenset(
@@ -96,21 +110,36 @@ NOT_A_PASSWORD = frozenset(
     something nothing what which where when why how and or but so if as be been being
     lost forgotten unknown new old bad good great terrible awful fine ok okay valid empty blank
     similar obvious predictable random unique temporary permanent mandatory optional useless
-    complex insecure weird silly stupid dumb easy-to-guess guessable""".split()
+    complex insecure weird silly stupid dumb easy-to-guess guessable sent kept given shown hidden
+    see use manager managers""".split()
 )
 
 CREDENTIAL_CONTEXT = re.compile(
-    r"(?i)\b(?:api[ _-]?key|access[ _-]?key(?:[ _-]?id)?|secret(?:[ _-]?(?:access[ _-]?)?key)?|"
+    rf"(?i){_WORD_START}(?:api[ _-]?key|access[ _-]?key(?:[ _-]?id)?|secret(?:[ _-]?(?:access[ _-]?)?key)?|"
     r"(?:auth|access|refresh|bearer|session|personal access|api|bot)[ _-]?token|token|bearer|"
     r"client[ _-]?secret|private[ _-]?key[ _-]?id|signing[ _-]?key|credentials?|license[ _-]?key|"
     r"webhook[ _-]?secret|encryption[ _-]?key|master[ _-]?key|private[ _-]?key|"
-    r"key(?=\s*(?:is|was|[:=])))\b[\"']?"
-    r"(?:\s+(?:for|of|on|to)\s+(?:[\w.-]+\s+){0,2}[\w.@-]+)?"
+    r"key(?=\s*(?:is|was|[:=])))(?![A-Za-z0-9])[\"']?"
+    rf"{_QUALIFIER}"
     r"\s*(?:\s(?:is|was|are)\s*[:=]?\s+(?:now\s+)?|[:=]\s*|\s)[\"'`]?([A-Za-z0-9][A-Za-z0-9_\-+/=.]{15,}[A-Za-z0-9=])"
 )
 
 CARD = re.compile(r"(?<![\d-])(?:\d[ -]?){12,18}\d(?![\d-])")
 IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
+#: Countries that issue IBANs, with their lengths (SWIFT's registry).
+IBAN_LENGTHS = dict(
+    item.split(":") for item in (
+        "AD:24 AE:23 AL:28 AT:20 AZ:28 BA:20 BE:16 BG:22 BH:22 BR:29 BY:28 CH:21 CR:22 CY:28 CZ:24 DE:22 "
+        "DK:18 DO:28 EE:20 EG:29 ES:24 FI:18 FO:18 FR:27 GB:22 GE:22 GI:23 GL:18 GR:27 GT:28 HR:21 HU:28 "
+        "IE:22 IL:23 IQ:23 IS:26 IT:27 JO:30 KW:30 KZ:20 LB:28 LC:32 LI:21 LT:20 LU:20 LV:21 MC:27 MD:24 "
+        "ME:22 MK:19 MR:27 MT:31 MU:30 NL:18 NO:15 PK:24 PL:28 PS:29 PT:25 QA:29 RO:24 RS:22 SA:24 SC:31 "
+        "SE:24 SI:19 SK:24 SM:27 ST:25 SV:28 TL:23 TN:24 TR:26 UA:29 VA:22 VG:24 XK:20"
+    ).split()
+)
+#: Numbers that pass the Luhn check without being cards: IMEIs, serials, parcels.
+NOT_A_CARD = re.compile(
+    r"(?i)\b(?:imei|serial|s/n|sn|tracking|parcel|isbn|order|invoice)\b[\s#:.]*(?:(?:is|number|no|nr)[\s#:.]*)*$"
+)
 
 
 @dataclass(frozen=True)
@@ -149,23 +178,29 @@ def redact(text: str) -> Redaction:
 
 
 def find_secrets(text: str) -> list[Span]:
-    """Every secret found in `text`, possibly overlapping (`redact` merges them)."""
+    """Every secret found in `text`, possibly overlapping (`redact` merges them). A secret's
+    value is found wherever it occurs in the text, not only where its context named it."""
     if not text or len(text) < 4:
         return []
     spans: list[Span] = []
-    spans += _library_spans(text)
+    values: dict[str, str] = {}  # value -> type: every occurrence is redacted
+    _library(text, spans, values)
     for kind, pattern in FORMATS:
         for match in pattern.finditer(text):
+            if kind == "url-password" and re.fullmatch(r"\d{1,5}", match.group(1)):
+                continue  # host:port@, not user:password@
             if pattern.groups or kind == "private-key":
                 group = 1 if pattern.groups else 0
                 spans.append(Span(kind, match.start(group), match.end(group)))
-            else:  # a key format: the whole token, wherever it occurs
-                spans += _occurrences(text, kind, match.group())
-    spans += _stated(text)
+            else:  # a key format: the whole token
+                values.setdefault(match.group(), kind)
+    _stated(text, spans, values)
     spans += _numbers(text)
     for match in CREDENTIAL_CONTEXT.finditer(text):
         if _random_looking(match.group(1)):
-            spans.append(Span("credential", match.start(1), match.end(1)))
+            values.setdefault(match.group(1), "credential")
+    for value, kind in values.items():
+        spans += _occurrences(text, kind, value)
     return spans
 
 
@@ -208,15 +243,14 @@ def _plugins() -> list[tuple[str, object]]:
     return plugins
 
 
-def _library_spans(text: str) -> list[Span]:
+def _library(text: str, spans: list[Span], values: dict[str, str]) -> None:
     """Where detect-secrets' patterns match: the whole match, or the captured value when the
     pattern captures it after a prefix (a URL's password, an assignment's right side)."""
-    spans: list[Span] = []
     for kind, plugin in _plugins():
         if type(plugin).analyze_string is not _regex_analyze():  # it validates (JWT): use its values
             for value in plugin.analyze_string(text):  # type: ignore[attr-defined]
                 if isinstance(value, str) and len(value.strip()) >= 4:
-                    spans += _occurrences(text, kind, value.strip())
+                    values.setdefault(value.strip(), kind)
             continue
         for pattern in plugin.denylist:  # type: ignore[attr-defined]
             for match in pattern.finditer(text):
@@ -226,9 +260,8 @@ def _library_spans(text: str) -> list[Span]:
                     start += 1
                 while end > start and text[end - 1] in _EDGE:
                     end -= 1
-                if end - start >= 4:
-                    spans += _occurrences(text, kind, text[start:end])
-    return spans
+                if end - start >= 4 and not (kind == "url-password" and text[start:end].isdigit()):
+                    values.setdefault(text[start:end], kind)  # (all digits: host:port@, not a password)
 
 
 @lru_cache(maxsize=1)
@@ -257,33 +290,42 @@ def _occurrences(text: str, kind: str, value: str) -> list[Span]:
     return spans
 
 
-def _stated(text: str) -> list[Span]:
-    spans = []
+def _stated(text: str, spans: list[Span], values: dict[str, str]) -> None:
+    """Passwords and PINs stated as such; a password of 6 characters or more is redacted
+    wherever it occurs, a shorter one where it was stated."""
+    found = []
     for match in STATED_PASSWORD.finditer(text):
         group = 1 if match.group(1) is not None else 2
-        value = match.group(group)
-        if _a_password(value, quoted=group == 1):
-            spans += _occurrences(text, "password", value) if len(value) >= 6 else [
-                Span("password", match.start(group), match.end(group))
-            ]
+        if _a_password(match.group(group), quoted=group == 1, rest=text[match.end(group) :]):
+            found.append((match.start(group), match.end(group)))
+    for pattern in (BARE_PASSWORD, CURL_USER):
+        found += [(m.start(1), m.end(1)) for m in pattern.finditer(text) if not m.group(1).startswith("[redacted")]
+    for start, end in found:
+        if end - start >= 6:
+            values.setdefault(text[start:end], "password")
+        else:
+            spans.append(Span("password", start, end))
     for match in STATED_PIN.finditer(text):
-        spans.append(Span("pin", match.start(1), match.end(1)))
-    return spans
+        group = next(g for g in (1, 2, 3) if match.group(g) is not None)
+        spans.append(Span("pin", match.start(group), match.end(group)))
 
 
-def _a_password(value: str, quoted: bool) -> bool:
-    """A stated password's value, not a word about it ("too short", "expiring", "changed")."""
+def _a_password(value: str, *, quoted: bool, rest: str) -> bool:
+    """A stated password's value, not a word about it ("too short", "sent by email"): a plain
+    lower-case word counts only when quoted or when it ends the clause ("it is sunshine.")."""
     if value.startswith("[redacted") or value.lower() in NOT_A_PASSWORD:
         return False
-    if quoted:
+    if quoted or not re.fullmatch(r"[a-z]+", value):
         return True
-    return not re.fullmatch(r"[a-z]+(?:ing|ed|ly)", value)
+    return not re.fullmatch(r"[a-z]+(?:ing|ed|ly)", value) and bool(re.match(r"[.,;!?)]*\s*(?:$|[.,;!?\n])", rest))
 
 
 def _numbers(text: str) -> list[Span]:
     spans = []
     for match in CARD.finditer(text):
         digits = re.sub(r"\D", "", match.group())
+        if NOT_A_CARD.search(text[max(0, match.start() - 24) : match.start()]):
+            continue
         if 13 <= len(digits) <= 19 and _card_prefix(digits) and _luhn(digits):
             spans.append(Span("payment-card", match.start(), match.end()))
     for match in IBAN.finditer(text):
@@ -313,7 +355,7 @@ def _card_prefix(digits: str) -> bool:
 
 def _iban_valid(raw: str) -> bool:
     iban = raw.replace(" ", "")
-    if not 15 <= len(iban) <= 34:
+    if IBAN_LENGTHS.get(iban[:2]) != str(len(iban)):
         return False
     moved = iban[4:] + iban[:4]
     number = "".join(str(int(c, 36)) for c in moved)
@@ -324,6 +366,9 @@ def _random_looking(token: str) -> bool:
     """Long, of mixed characters and high entropy: a key, not a word or a version."""
     if len(token) < 16 or re.fullmatch(r"[A-Za-z]+", token) or re.fullmatch(r"[\d.\-]+", token):
         return False
+    segments = [part for part in re.split(r"[-_/.]", token) if len(part) >= 3]
+    if len(segments) > 1 and all(part.isalpha() or part.isdigit() for part in segments):
+        return False  # words and numbers joined: a path, a slug, a dated id, not a key
     classes = sum(bool(re.search(p, token)) for p in (r"[a-z]", r"[A-Z]", r"\d"))
     counts = Counter(token)
     entropy = -sum(n / len(token) * math.log2(n / len(token)) for n in counts.values())

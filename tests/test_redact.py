@@ -49,6 +49,14 @@ SECRETS = [
     ("payment-card", "Amex 3782-822463-10005 for travel", "3782-822463-10005"),
     ("iban", "rent goes to DE89 3704 0044 0532 0130 00 every month", "DE89 3704 0044 0532 0130 00"),
     ("credential", "the API token for staging is 7f9c2ba4e88f827d616045507605853e", "7f9c2ba4e88f827d616045507605853e"),
+    ("credential", "export AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("password", "DB_PASSWORD=hunter22xyz", "hunter22xyz"),
+    ("password", '{"password": "hunter23xyz"}', "hunter23xyz"),
+    ("password", "curl -u bob:hunter24xyz https://api.example.com", "hunter24xyz"),
+    ("password", "Use password Welcome1 to log in", "Welcome1"),
+    ("password", "login: bob / pass: Sunshine99", "Sunshine99"),
+    ("password", "the password I use everywhere is Fluffy2019", "Fluffy2019"),
+    ("pin", "My PIN's 4822", "4822"),
 ]
 LOOK_ALIKES = [
     "fixed in commit 3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f, see the changelog",
@@ -66,6 +74,16 @@ LOOK_ALIKES = [
     "invoice INV-2024-000123 is due",
     "the database lives at postgres://db.internal:5432/prod",
     "my sha256 is e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855 for the empty file",
+    "my IMEI is 356938035643809",
+    "the S3 key is uploads/2024/05/report-final-v2.pdf",
+    "idempotency key: order-2024-05-03-000123",
+    "Our building code 2019 requires sprinklers",
+    "the entry code 2024 season",
+    "pin 220 of the connector",
+    "the new password is sent by email",
+    "ref RF18539007547034",
+    "http://localhost:8080@evil",
+    "part APB12345678 in stock",
 ]
 
 
