@@ -34,6 +34,7 @@ from . import __version__
 from . import filters as flt
 from .checks import fact_hash
 from .errors import InputError, StoreError
+from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import redact
 from .search import search_text, turn_texts
@@ -158,6 +159,7 @@ class ImportPlan:
     memories: list[dict[str, Any]] = field(default_factory=list)
     deletions: list[dict[str, Any]] = field(default_factory=list)
     tombstones: list[dict[str, Any]] = field(default_factory=list)
+    renamed: list[str] = field(default_factory=list)  # reserved metadata keys of an older export
 
 
 def read_import(data: bytes) -> ImportPlan:
@@ -199,7 +201,7 @@ def _read_jsonl(text: str) -> ImportPlan:
             continue
         kind = record.get("type")
         if kind == "memory":
-            plan.memories.append(_check_memory(record, number))
+            plan.memories.append(_check_memory(record, number, plan))
         elif kind == "message":
             plan.messages.append(_check_message(record, number))
         elif kind == "deletion":
@@ -235,7 +237,7 @@ def _read_mem0_json(text: str) -> ImportPlan:
             "run_id": item.get("run_id"), "metadata": item.get("metadata") or {},
             "created_at": at, "updated_at": item.get("updated_at") or at,
         }
-        plan.memories.append(_check_memory(record, number))
+        plan.memories.append(_check_memory(record, number, plan))
     return plan
 
 
@@ -244,9 +246,11 @@ def _column(row: dict[str, Any], field: str) -> Any:
     return row["kind"] if field == "memory_type" else row[field]
 
 
-def _check_memory(record: dict[str, Any], number: int) -> dict[str, Any]:
+def _check_memory(record: dict[str, Any], number: int, plan: ImportPlan) -> dict[str, Any]:
     if "memory_type" not in record and record.get("kind") in ("fact", "message"):  # version 2
         record = {**{k: v for k, v in record.items() if k != "kind"}, "memory_type": record["kind"]}
+    if plan.header.get("version", 0) < VERSION and isinstance(record.get("metadata"), dict):
+        record = {**record, "metadata": _renamed_reserved(record["metadata"], plan)}
     text = record.get("memory")
     if not isinstance(record.get("id"), str) or not record["id"]:
         raise InputError(f"line {number}: memory has no id")
@@ -267,6 +271,18 @@ def _check_memory(record: dict[str, Any], number: int) -> dict[str, Any]:
     return {**record, "hash": record.get("hash") or fact_hash(text)}
 
 
+def _renamed_reserved(metadata: dict[str, Any], plan: ImportPlan) -> dict[str, Any]:
+    """Metadata of an export made before names were reserved: a reserved key `k` becomes
+    `metadata.k` (so a filter can still reach it), and the plan says so."""
+    out = {}
+    for key, value in metadata.items():
+        if key in flt.RESERVED_KEYS:
+            plan.renamed.append(key)
+            key = f"metadata.{key}"
+        out[key] = value
+    return out
+
+
 def _check_message(record: dict[str, Any], number: int) -> dict[str, Any]:
     for key in ("pk", "role", "content", "hash", "added_at"):
         if not isinstance(record.get(key), str):
@@ -280,10 +296,10 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     added = skipped = 0
     to_index: dict[str, list[float] | None] = {}
     same_model = plan.header.get("embed_model") == memory.embedder.model_id
+    found: dict[str, Counter] = {}
     if memory.settings.secrets == "redact":
         plan, found = redacted_plan(plan)
-    else:
-        found = Counter()
+    redacted: Counter = Counter()  # in what is written, not in what is skipped as known
     memory.vectors  # noqa: B018 - open the vector table (and check its model) before writing
     with memory.write_lock():
         with facts.transaction():
@@ -293,6 +309,7 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                     row["created_at"] = row["created_at"] or row["added_at"]
                     row["updated_at"] = row["updated_at"] or row["added_at"]
                     facts.insert_message(row, search_text(m["content"], m.get("said_at"), m.get("name") or m["role"]))
+                    redacted += found.get(m["pk"], Counter())
                     to_index[m["pk"]] = m.get("vector") if same_model else None
             known = facts.get_rows([r["id"] for r in plan.memories])
             for record in plan.memories:
@@ -304,6 +321,7 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 row["confirmations"] = row["confirmations"] or 1
                 row["indexed"] = 0
                 facts.insert_memory(row, search_text(row["memory"], row["said_at"]))
+                redacted += found.get(record["id"], Counter())
                 for pk in record.get("source_pks", []):
                     facts.link_source(record["id"], pk)
                 history = record.get("history") or [
@@ -317,8 +335,8 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 vector = record.get("vector") if same_model else None
                 to_index[record["id"]] = vector
                 added += 1
-            if found:
-                facts.count_redacted(found)
+            if redacted:
+                facts.count_redacted(redacted)
             existing = {(json.dumps(d["scope"], sort_keys=True), d["created_at"]) for d in facts.deletions()}
             for d in plan.deletions:
                 key = (json.dumps(d.get("scope"), sort_keys=True), d.get("created_at"))
@@ -326,30 +344,37 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                     facts.record_deletion(d.get("scope") or {}, d.get("hashes") or [], d.get("created_at") or now_iso(), d.get("reason") or "import")
         _index_imported(memory, to_index)
     removed = _apply_tombstones(memory, plan.tombstones)
-    return {"added": added, "skipped": skipped, "messages": len(plan.messages), "deleted": removed}
+    return {
+        "added": added, "skipped": skipped, "messages": len(plan.messages), "deleted": removed,
+        "renamed_keys": sorted(set(plan.renamed)),
+    }
 
 
-def redacted_plan(plan: ImportPlan) -> tuple[ImportPlan, Counter]:
-    """The plan with secrets redacted from every text it would store (`redact.py`); a record
-    whose text changed drops its exported vector, so it is embedded from the redacted text."""
-    found: Counter = Counter()
+def redacted_plan(plan: ImportPlan) -> tuple[ImportPlan, dict[str, Counter]]:
+    """The plan with secrets redacted from every text it would store (`redact.py`), and what
+    was found, by message pk and memory id. A record whose text changed gets the digest of its
+    new text and drops its exported vector, so it is embedded from the redacted text."""
+    found: dict[str, Counter] = {}
 
-    def clean(text: str | None) -> str | None:
+    def clean(key: str, text: str | None, counted: bool = True) -> str | None:
         if not text:
             return text
         result = redact(text)
-        found.update(result.counts)
+        if counted and result.found:
+            found[key] = found.get(key, Counter()) + result.counts
         return result.text
 
     messages = []
     for m in plan.messages:
-        content = clean(m["content"])
-        messages.append(m if content == m["content"] else {**m, "content": content, "vector": None})
+        content = clean(m["pk"], m["content"])
+        if content != m["content"]:
+            m = {**m, "content": content, "hash": stored_message_digest(m, content), "vector": None}
+        messages.append(m)
     memories = []
     for record in plan.memories:
-        text = clean(record["memory"])
-        history = [{**h, "old_memory": clean(h.get("old_memory")), "new_memory": clean(h.get("new_memory"))}
-                   for h in record.get("history") or []]
+        text = clean(record["id"], record["memory"])
+        history = [{**h, "old_memory": clean("", h.get("old_memory"), False),
+                    "new_memory": clean("", h.get("new_memory"), False)} for h in record.get("history") or []]
         changed = {"memory": text, "hash": fact_hash(text), "vector": None} if text != record["memory"] else {}
         memories.append({**record, **changed, "history": history})
     return replace(plan, messages=messages, memories=memories), found

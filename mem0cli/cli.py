@@ -173,15 +173,19 @@ def _parse_metadata(pairs: list[str] | None) -> dict[str, Any]:
 
 def _json_value(key: str, value: str) -> Any:
     try:
-        return json.loads(value)
+        return json.loads(value, parse_constant=_not_json)
     except (json.JSONDecodeError, RecursionError):
         raise InputError(f"--metadata {key}:= needs a JSON value, not {value!r}") from None
+
+
+def _not_json(name: str) -> Any:
+    raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
 def _plain_value(value: str) -> Any:
     """The value as text, or its JSON scalar when JSON writes that scalar exactly so."""
     try:
-        parsed = json.loads(value)
+        parsed = json.loads(value, parse_constant=lambda name: name)  # NaN, Infinity: text
     except (json.JSONDecodeError, RecursionError):
         return value
     exact = isinstance(parsed, (int, float, bool)) or parsed is None
@@ -538,6 +542,9 @@ def import_(
     result = backup.apply_import(_memory(), plan)
     if as_json:
         _print_json(result)
+    if result["renamed_keys"]:
+        keys = ", ".join(result["renamed_keys"])
+        _info(f"mem0cli: warning: reserved metadata keys of an older export were renamed metadata.KEY: {keys}")
     _info(f"imported {result['added']} memories ({result['skipped']} already present)")
 
 

@@ -37,6 +37,12 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
 
+    def __post_init__(self) -> None:
+        if self.update_policy not in UPDATE_POLICIES:
+            raise InputError(f"update policy must be one of {', '.join(UPDATE_POLICIES)}, not {self.update_policy!r}")
+        if self.secrets not in SECRET_POLICIES:
+            raise InputError(f"secrets must be one of {', '.join(SECRET_POLICIES)}, not {self.secrets!r}")
+
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
         """Settings from explicit arguments, then MEM0CLI_* environment variables."""

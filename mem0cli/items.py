@@ -27,6 +27,14 @@ def message_digest(scope: dict[str, str | None], m: Message, metadata: dict[str,
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
+def stored_message_digest(row: dict[str, Any], content: str) -> str:
+    """The digest of a stored turn whose text became `content` (redacted): what adding that
+    text again computes, when the turn's time was given with it."""
+    scope = {"user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"]}
+    message = Message(row["role"], content, row["name"], row["message_id"], row["said_at"])
+    return message_digest(scope, message, row.get("metadata") or None)
+
+
 def said_on(said_at: str | None) -> str | None:
     """The day something was said, written out: "2023-05-08T13:56:00" -> "8 May 2023"."""
     day = parse_when(said_at)

@@ -32,7 +32,7 @@ from .extract import Extractor
 from .items import memory_item, message_digest, message_item, metadata_key, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
-from .redact import describe, redact, redact_facts, redact_messages
+from .redact import describe, placeholder_only, redact, redact_facts, redact_messages
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api, timed_by_neighbours
@@ -309,8 +309,9 @@ class Memory:
             at = now_iso()
             with self.facts.transaction():
                 pks, touched = self._store_messages(keyed, digests, legacy, turn_vectors, scope, metadata or {}, at)
-                if not infer:  # one memory per message stored now (another writer may have stored it first)
-                    kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched]
+                if not infer:  # one memory per message stored now (another writer may have stored it first),
+                    # unless it said nothing but a secret (its turn is kept, redacted)
+                    kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched and not placeholder_only(f.text)]
                     facts, fact_vectors = [facts[i] for i in kept], [fact_vectors[i] for i in kept]
                 results, fact_touched = self._store_facts(
                     facts, fact_vectors, scope, metadata or {}, at, pks, infer
@@ -325,12 +326,12 @@ class Memory:
         """The pk of a message already stored with this digest; or, for a store written before
         metadata counted in a message's identity, with its digest without metadata and the
         same metadata."""
-        pk = self.facts.find_message(digest)
-        if pk is None and legacy != digest:
-            older = self.facts.find_message(legacy)
-            if older and metadata_key(self.facts.get_messages([older])[older]["metadata"]) == metadata_key(metadata):
-                pk = older
-        return pk
+        wanted = metadata_key(metadata)
+        for key in dict.fromkeys((digest, legacy)):
+            for pk, stored in self.facts.messages_with_hash(key):
+                if metadata_key(stored) == wanted:
+                    return pk
+        return None
 
     def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
         """The texts new turns will be indexed with (`search.turn_texts`), known before they

@@ -7,9 +7,19 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from .checks import fact_hash
+from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import redact
 from .search import search_text
+
+
+def _counted(result: SecretScan) -> Counter:
+    """Secrets in memories and turns; history's copies of the same texts are not counted again."""
+    counts: Counter = Counter()
+    for table, key, column in result.places:
+        if table != "history":
+            counts += result.by_place[(table, key, column)]
+    return counts
 
 
 @dataclass
@@ -18,6 +28,7 @@ class SecretScan:
 
     counts: Counter = field(default_factory=Counter)
     places: list[tuple[str, str, str]] = field(default_factory=list)
+    by_place: dict[tuple[str, str, str], Counter] = field(default_factory=dict)
 
     @property
     def found(self) -> int:
@@ -32,6 +43,7 @@ def scan(memory: Memory) -> SecretScan:
         if found.found:
             result.counts += found.counts
             result.places.append((table, key, column))
+            result.by_place[(table, key, column)] = found.counts
     return result
 
 
@@ -54,13 +66,16 @@ def redact_store(memory: Memory) -> SecretScan:
                 elif table == "messages":
                     row = facts.get_messages([key])[key]
                     text = redact(row["content"]).text
-                    facts.rewrite_message(key, text, search_text(text, row["said_at"], row["name"] or row["role"]))
+                    facts.rewrite_message(
+                        key, text, stored_message_digest(row, text),
+                        search_text(text, row["said_at"], row["name"] or row["role"]),
+                    )
                     changed_turns.append(key)
                 else:
                     event = facts.query("SELECT * FROM history WHERE id = ?", [int(key)])[0]
                     facts.rewrite_history(key, column, redact(event[column]).text)
             facts.mark_unindexed(facts.next_turns(changed_turns))  # their vectors carry a changed turn's start
-            facts.count_redacted(result.counts)
+            facts.count_redacted(_counted(result))
         memory.repair_index()
         memory.compact()
     return result

@@ -126,7 +126,7 @@ def test_export_import_round_trip_keeps_ids(scripted, tmp_path):
     other = tmp_path / "other"
     assert run("--store", str(other), "import", str(backup)).exit_code == 0
     again = run("--store", str(other), "import", str(backup), "--json")
-    assert json.loads(again.stdout) == {"added": 0, "skipped": 2, "messages": 1, "deleted": 0}
+    assert json.loads(again.stdout) == {"added": 0, "skipped": 2, "messages": 1, "deleted": 0, "renamed_keys": []}
     restored = json.loads(run("--store", str(other), "list", "--json").stdout)["results"]
     assert sorted((m["id"], m["memory"]) for m in restored) == sorted((m["id"], m["memory"]) for m in original)
 

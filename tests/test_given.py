@@ -229,3 +229,50 @@ def test_a_store_written_before_metadata_counted_stays_idempotent(memory):
     assert memory.add(chat, user_id="ann", metadata={"category": "rent"}, infer=False)["results"] == []
     other = memory.add(chat, user_id="ann", metadata={"category": "food"}, infer=False)["results"]
     assert [r["event"] for r in other] == ["ADD"]
+
+
+def test_an_old_stores_message_with_metadata_does_not_swallow_the_same_text_without(memory):
+    from mem0cli.items import message_digest
+    from mem0cli.models import Message
+
+    scope = {"user_id": "ann", "agent_id": None, "run_id": None}
+    old = Message("user", "rent is due on the 1st", id="m1")
+    memory.facts.insert_message(
+        {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": old.content,
+         "said_at": None, "hash": message_digest(scope, old), "added_at": "2024-01-01T00:00:00+00:00",
+         "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
+         "metadata": {"category": "rent"}},
+        old.content,
+    )
+    plain = memory.add([{"role": "user", "content": old.content, "id": "m1"}], user_id="ann", infer=False)
+    assert [r["event"] for r in plain["results"]] == ["ADD"]
+
+
+def test_nan_and_infinity_on_the_cli_stay_text(monkeypatch):
+    memory = Memory(embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    monkeypatch.setattr(cli.state, "make_memory", lambda store: memory)
+    out = runner.invoke(cli.app, ["add", "--no-infer", "-u", "ann", "-m", "label=NaN", "-m", "x=Infinity", "tea"])
+    assert out.exit_code == 0, out.output
+    assert memory.get_all(user_id="ann")["results"][0]["metadata"] == {"label": "NaN", "x": "Infinity"}
+    bad = runner.invoke(cli.app, ["add", "--no-infer", "-u", "ann", "-m", "y:=NaN", "tea 2"])
+    assert bad.exit_code == 2 and "--metadata y:= needs a JSON value" in bad.output
+
+
+def test_an_older_export_with_a_now_reserved_metadata_key_imports_renamed(memory):
+    old = [
+        {"format": "mem0cli-export", "version": 2, "embed_model": "other/model", "counts": {"memories": 1}},
+        {"type": "memory", "id": "33333333-3333-4333-8333-333333333333", "memory": "Alice likes tea",
+         "hash": "h", "kind": "fact", "user_id": "alice", "agent_id": None, "run_id": None,
+         "metadata": {"created_at": "last week", "room": "r1"}, "created_at": "2024-01-01T00:00:00+00:00",
+         "updated_at": "2024-01-01T00:00:00+00:00"},
+    ]
+    data = "".join(json.dumps(r) + "\n" for r in old).encode()
+    result = backup.apply_import(memory, backup.read_import(data))
+    assert result["added"] == 1 and result["renamed_keys"] == ["created_at"]
+    item = memory.get(old[1]["id"])
+    assert item["metadata"] == {"metadata.created_at": "last week", "room": "r1"}
+    found = memory.get_all(filters={"metadata.created_at": "last week"})["results"]
+    assert [m["id"] for m in found] == [old[1]["id"]]
+    current = [{**old[0], "version": 3}, {**old[1], "memory_type": "fact"}]
+    with pytest.raises(InputError, match="reserved"):
+        backup.read_import("".join(json.dumps(r) + "\n" for r in current).encode())

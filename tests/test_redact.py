@@ -263,3 +263,41 @@ def test_importing_an_export_made_with_keep_redacts_it(tmp_path):
     assert mirror.stats()["secrets_redacted"]["aws-access-key"] >= 2
     hits = mirror.search("wifi password", user_id="p", memory_type="fact")["results"]
     assert hits[0]["memory"] == 'the wifi password is "[redacted password]"'
+
+
+def test_after_doctor_redacts_the_same_text_added_again_adds_nothing(tmp_path):
+    store = tmp_path / "store"
+    chat = [{"role": "user", "content": "my card PIN 4821", "id": "m1", "created_at": "2025-01-02T10:00:00Z"}]
+    kept = keep_memory(store)
+    kept.add(chat, user_id="p", infer=False)
+    from mem0cli.secret_scan import redact_store
+
+    assert redact_store(kept).found == 3  # the turn, its memory and its history event
+    assert kept.stats()["secrets_redacted"] == {"pin": 2}
+    kept.close()
+    memory = Memory(path=store, embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    assert memory.add(chat, user_id="p", infer=False) == {"results": []}
+    assert memory.stats()["messages"] == 1
+
+
+def test_importing_twice_counts_its_secrets_once(tmp_path):
+    kept = keep_memory(tmp_path / "kept")
+    kept.add("my AWS access key is AKIAIOSFODNN7EXAMPLE", user_id="p", infer=False)
+    export = tmp_path / "kept.jsonl"
+    backup.write_export(backup.export_records(kept), str(export))
+    mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    for _ in range(3):
+        backup.apply_import(mirror, backup.read_import(export.read_bytes()))
+    assert mirror.stats()["secrets_redacted"] == {"aws-access-key": 2}  # the turn and the memory
+
+
+def test_a_message_that_is_only_a_secret_keeps_its_turn_but_makes_no_memory(memory):
+    assert memory.add("AKIAIOSFODNN7EXAMPLE", user_id="p", infer=False)["results"] == []
+    assert memory.get_all(user_id="p")["results"] == []
+    turns = memory.search("aws", user_id="p", memory_type="message")["results"]
+    assert [t["memory"] for t in turns] == ["[redacted aws-access-key]"]
+
+
+def test_an_unknown_secrets_policy_is_refused(tmp_path):
+    with pytest.raises(Exception, match="secrets must be one of redact, keep"):
+        Settings(home=tmp_path, secrets="Redact")

@@ -439,6 +439,11 @@ class FactStore:
         row = self.conn.execute("SELECT pk FROM messages WHERE hash = ?", [hash_]).fetchone()
         return row[0] if row else None
 
+    def messages_with_hash(self, hash_: str) -> list[tuple[str, Any]]:
+        """(pk, metadata) of every stored message with this digest."""
+        rows = self.conn.execute("SELECT pk, metadata FROM messages WHERE hash = ?", [hash_]).fetchall()
+        return [(pk, json.loads(meta)) for pk, meta in rows]
+
     def insert_message(self, row: dict[str, Any], search_text: str) -> None:
         """Insert a message (evidence) and index `search_text` for keyword search."""
         row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
@@ -495,10 +500,10 @@ class FactStore:
             for key, column, text in self.conn.execute(sql).fetchall():
                 yield table, str(key), column, text
 
-    def rewrite_message(self, pk: str, content: str, search_text: str) -> None:
-        """Replace a turn's text and its keyword entry; its vector is made again (indexed = 0)."""
+    def rewrite_message(self, pk: str, content: str, hash_: str, search_text: str) -> None:
+        """Replace a turn's text, digest and keyword entry; its vector is made again (indexed = 0)."""
         rowid = self.conn.execute("SELECT rowid FROM messages WHERE pk = ?", [pk]).fetchone()[0]
-        self.conn.execute("UPDATE messages SET content = ?, indexed = 0 WHERE pk = ?", [content, pk])
+        self.conn.execute("UPDATE messages SET content = ?, hash = ?, indexed = 0 WHERE pk = ?", [content, hash_, pk])
         self.conn.execute("DELETE FROM messages_fts WHERE rowid = ?", [rowid])
         self.conn.execute("INSERT INTO messages_fts(rowid, body) VALUES (?, ?)", [rowid, search_text])
 
