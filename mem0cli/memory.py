@@ -34,7 +34,15 @@ from .ranking import RankSettings
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api, timed_by_neighbours
-from .validate import build_filter, check_limit, check_metadata, check_scope, check_text
+from .validate import (
+    build_filter,
+    check_add_options,
+    check_metadata,
+    check_rerank,
+    check_scope,
+    check_text,
+    pick_limit,
+)
 
 logger = logging.getLogger("mem0cli")
 
@@ -221,6 +229,8 @@ class Memory:
         run_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
+        memory_type: str | None = None,
+        prompt: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """Extract facts from messages and store them; returns {"results": [{id, memory, event}]}.
 
@@ -228,8 +238,10 @@ class Memory:
         known with the same metadata; `id` names it). With `infer=False` each message is stored
         as given; only an exact repeat (text, scope, metadata, message id or time) is skipped.
         `metadata` reads back exactly as given; its keys must not be reserved names
-        (`filters.RESERVED_KEYS`).
+        (`filters.RESERVED_KEYS`). Mem0 2.x's `memory_type="procedural_memory"` and `prompt`
+        cannot be honoured and raise InputError naming them.
         """
+        check_add_options(prompt, memory_type)
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
         added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
@@ -451,22 +463,26 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | str | None = None,
-        limit: int = 10,
+        limit: int | None = None,
         threshold: float | None = None,
         memory_type: str | None = None,
         rank: RankSettings | None = None,
         explain: bool = False,
+        top_k: int | None = None,
+        rerank: bool = False,
     ) -> dict[str, list[MemoryItem]]:
         """Facts and conversation turns most relevant to `query`, best first.
 
         Vector and keyword search are fused and lifted (see `mem0cli.ranking` for the
         score); `threshold` drops results whose cosine similarity to the query is below
         it; `memory_type` is "fact" or "message" to return only one of them; `explain`
-        adds the parts of each score.
+        adds the parts of each score. `limit` defaults to 10; `top_k` is Mem0 2.x's name for
+        it, and `rerank=True` is refused (no reranker is configured).
         """
         if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
-        limit = check_limit(limit)
+        limit = pick_limit(limit, top_k, 10)
+        check_rerank(rerank)
         if memory_type not in (None, "fact", "message"):
             raise InputError("memory_type must be fact or message")
         tree = build_filter(user_id, agent_id, run_id, filters)
@@ -535,12 +551,14 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | str | None = None,
-        limit: int = 100,
+        limit: int | None = None,
+        top_k: int | None = None,
     ) -> dict[str, list[MemoryItem]]:
-        """Memories in the scope and filters, newest first."""
+        """Memories in the scope and filters, newest first (`limit`, or Mem0 2.x's `top_k`: 100)."""
+        limit = pick_limit(limit, top_k, 100)
         tree = build_filter(user_id, agent_id, run_id, filters)
         where, params = flt.to_sql(tree)
-        rows = self.facts.select(where, params, limit=check_limit(limit))
+        rows = self.facts.select(where, params, limit=limit)
         return {"results": self._items(rows)}
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:

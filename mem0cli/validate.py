@@ -71,3 +71,37 @@ def check_text(value: Any, what: str) -> str:
     except UnicodeEncodeError:
         raise InputError(f"{what} is not valid UTF-8 text") from None
     return value
+
+
+# -- Mem0 2.x argument names ---------------------------------------------------
+def pick_limit(limit: Any, top_k: Any, default: int) -> int:
+    """`top_k` is Mem0 2.x's name for `limit`; either may be given, both only when equal."""
+    if limit is not None and top_k is not None and limit != top_k:
+        raise InputError(f"limit ({limit!r}) and top_k ({top_k!r}) name the same setting: give one of them")
+    chosen = top_k if top_k is not None else limit
+    return check_limit(default if chosen is None else chosen)
+
+
+def check_rerank(rerank: Any) -> None:
+    """Mem0 2.x's `rerank`: mem0cli has no reranker, so only False (or None) is honoured."""
+    if rerank not in (None, False):
+        raise InputError(
+            "rerank=True needs a reranker and mem0cli has none configured; "
+            "search already fuses vector and keyword ranks (pass rerank=False or leave it out)"
+        )
+
+
+def check_add_options(prompt: Any, memory_type: Any) -> None:
+    """Mem0 2.x's `add(prompt=..., memory_type=...)`, refused by name when mem0cli cannot honour them."""
+    if memory_type is not None:
+        if memory_type == "procedural_memory":
+            raise InputError(
+                "memory_type='procedural_memory' is not supported: mem0cli stores facts and "
+                "conversation turns, not Mem0's procedural summaries of an agent's run"
+            )
+        raise InputError(f"memory_type for add must be left out (None), not {memory_type!r}")
+    if prompt is not None:
+        raise InputError(
+            "prompt (custom extraction instructions) cannot be used: mem0cli's extractor is a yes/no "
+            "judge over candidate facts and takes no instructions; leave prompt out"
+        )
