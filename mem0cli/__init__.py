@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
+from .async_memory import AsyncMemory  # noqa: E402
 from .errors import (  # noqa: E402
     FilterError,
     InputError,
@@ -17,6 +18,7 @@ from .memory import Memory  # noqa: E402
 
 __all__ = [
     "Memory",
+    "AsyncMemory",
     "Mem0cliError",
     "InputError",
     "TranscriptError",
