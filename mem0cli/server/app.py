@@ -20,6 +20,7 @@ from fastapi import FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, Mem0cliError, NotFoundError
@@ -130,6 +131,10 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def library_error(request: Request, exc: Mem0cliError):
         status = 404 if isinstance(exc, NotFoundError) else 400 if isinstance(exc, InputError) else 500
         return _error(status, exc)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException):  # no route, wrong method
+        return _error(exc.status_code, str(exc.detail), "InputError")
 
     @app.exception_handler(Exception)
     async def bug(request: Request, exc: Exception):  # no traceback or data in the answer

@@ -164,13 +164,13 @@ def serve(
     finally:
         for sock in sockets:
             sock.close()
+        engine.close()
         with suppress(FileNotFoundError):
             (home / SOCKET_NAME).unlink()
         state = read_state(home)
-        if state is None or state.get("pid") == os.getpid():
+        if state is None or state.get("pid") == os.getpid():  # the record goes last: then it is done
             with suppress(FileNotFoundError):
                 (home / STATE_NAME).unlink()
-        engine.close()
     say("mem0cli: stopped")
 
 
@@ -205,7 +205,7 @@ def stop(home: Path, timeout: float = 120.0) -> int | None:
             os.kill(pid, 0)
         except ProcessLookupError:
             return pid
-        if _reaped(pid):
+        if _reaped(pid) or not (home / STATE_NAME).exists():  # its record goes once it is done
             return pid
         time.sleep(0.05)
     raise StoreError(f"the server (pid {pid}) did not stop within {timeout:.0f} s")
