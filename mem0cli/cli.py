@@ -228,7 +228,11 @@ def _render_memories(items: list[dict], *, title: str, show_score: bool, explain
     from rich.markup import escape
     from rich.table import Table
 
-    from .items import said_on
+    from .dates import format_day, parse_when  # not .items: it loads the stores' modules
+
+    def said_on(at: str | None) -> str | None:
+        day = parse_when(at)
+        return format_day(day) if day else None
 
     console = _console()
     if not items:
