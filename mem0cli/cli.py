@@ -658,6 +658,24 @@ def serve(
     run.serve(state.make_memory, state.store, host=host, port=port, token_file=token_file, say=_info)
 
 
+@app.command("mcp")
+@handled
+def mcp_(
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+) -> None:
+    """Serve the memory to MCP clients (Claude Code, Cursor, ...) over stdio; scope options are the tools' defaults.
+
+    Uses the store's running `mem0cli serve` when there is one, else loads the models itself.
+    Example (an MCP client's config): {"command": "mem0cli", "args": ["mcp", "-u", "alice"]}
+    """
+    from . import mcp_server
+
+    defaults = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    mcp_server.run(state.make_memory, state.store, defaults=defaults, use_server=not state.no_server)
+
+
 def main() -> None:
     """Console-script entry point: usage errors, like every error, are one line on stderr."""
     try:
