@@ -493,6 +493,7 @@ class Memory:
             return {"results": []}
         self._repair_index_unless_busy()
         vectors = self.vectors
+        vectors.refresh()  # a long-lived Memory sees what other writers committed since
         # while the query is embedded: keyword search (SQLite, its own connection), and the
         # vectors of a small filter's rows (one user's, say), searched exactly once it is
         worker = self._worker()

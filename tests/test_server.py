@@ -223,3 +223,32 @@ def test_stop_and_a_stale_socket(isolated_home):
     assert stopped.returncode == 0 and "stopped" in stopped.stderr
     assert again.proc.wait(timeout=30) == 0
     assert "no server running" in cli(isolated_home, "serve", "--stop").stderr
+
+
+def test_searches_through_the_server_see_every_write_since(served):
+    """The server's readers keep their LanceDB handles: each search must see later writes
+    (its own writer's, a CLI's, a reset) exactly as a new process does."""
+    http = served.http
+
+    def both(query):
+        remote = http.post("/search", json={"query": query, "user_id": "bob", "limit": 5}).json()
+        m = local(served.home)
+        try:
+            return remote, m.search(query, user_id="bob", limit=5)
+        finally:
+            m.close()
+
+    http.post("/memories", json={"messages": "Bob lives in Seattle", "user_id": "bob", "infer": False})
+    remote, direct = both("where does bob live")
+    assert remote == direct and len(remote["results"]) == 1
+    for text in ("Bob moved to Portland last spring", "Bob likes oat milk lattes"):
+        http.post("/memories", json={"messages": text, "user_id": "bob", "infer": False})
+        remote, direct = both("where does bob live")
+        assert remote == direct
+    assert cli(served.home, "--no-server", "add", "-u", "bob", "--no-infer", "Bob lives near the river").returncode == 0
+    remote, direct = both("bob lives")
+    assert remote == direct and len(remote["results"]) == 4
+    http.post("/reset")
+    http.post("/memories", json={"messages": "Bob lives in Lisbon now", "user_id": "bob", "infer": False})
+    remote, direct = both("where does bob live")
+    assert remote == direct and [r["memory"] for r in remote["results"]] == ["Bob lives in Lisbon now"]
