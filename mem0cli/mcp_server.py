@@ -49,9 +49,11 @@ def build(memory: AsyncMemory, defaults: dict[str, str | None]):
         user_id: Scope = None, agent_id: Scope = None, run_id: Scope = None,
         metadata: Annotated[dict[str, Any] | None, Field(description="JSON object stored with the memories.")] = None,
         infer: Annotated[bool, Field(description="Extract facts (true) or store each message as given.")] = True,
+        expiration_date: Annotated[str | None, Field(description="ISO date (kept through that day) or time.")] = None,
     ) -> dict[str, Any]:
         """Remember: extract durable facts from messages and store them."""
-        return await call("add", messages, **scope(user_id, agent_id, run_id), metadata=metadata, infer=infer)
+        return await call("add", messages, **scope(user_id, agent_id, run_id), metadata=metadata, infer=infer,
+                          expiration_date=expiration_date)
 
     @server.tool()
     async def search_memories(
@@ -59,19 +61,22 @@ def build(memory: AsyncMemory, defaults: dict[str, str | None]):
         limit: Annotated[int | None, Field(description="Most results (default 10).")] = None,
         top_k: Annotated[int | None, Field(description="Mem0 2.x's name for limit.")] = None,
         threshold: Annotated[float | None, Field(description="Drop results below this cosine similarity.")] = None,
+        show_expired: Annotated[bool, Field(description="Include memories past their expiration_date.")] = False,
     ) -> dict[str, Any]:
         """Find the facts and conversation turns most relevant to a query, best first."""
         return await call("search", query, **scope(user_id, agent_id, run_id), filters=filters, limit=limit,
-                          top_k=top_k, threshold=threshold)
+                          top_k=top_k, threshold=threshold, show_expired=show_expired)
 
     @server.tool()
     async def list_memories(
         user_id: Scope = None, agent_id: Scope = None, run_id: Scope = None, filters: Filters = None,
         limit: Annotated[int | None, Field(description="Most memories (default 100).")] = None,
         top_k: Annotated[int | None, Field(description="Mem0 2.x's name for limit.")] = None,
+        show_expired: Annotated[bool, Field(description="Include memories past their expiration_date.")] = False,
     ) -> dict[str, Any]:
         """List memories in a scope or filter, newest first."""
-        return await call("get_all", **scope(user_id, agent_id, run_id), filters=filters, limit=limit, top_k=top_k)
+        return await call("get_all", **scope(user_id, agent_id, run_id), filters=filters, limit=limit, top_k=top_k,
+                          show_expired=show_expired)
 
     @server.tool()
     async def get_memory(memory_id: str) -> dict[str, Any]:

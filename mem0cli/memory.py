@@ -37,6 +37,7 @@ from .transcripts import messages_from_api, timed_by_neighbours
 from .validate import (
     build_filter,
     check_add_options,
+    check_expiration,
     check_metadata,
     check_rerank,
     check_scope,
@@ -231,6 +232,7 @@ class Memory:
         infer: bool = True,
         memory_type: str | None = None,
         prompt: str | None = None,
+        expiration_date: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """Extract facts from messages and store them; returns {"results": [{id, memory, event}]}.
 
@@ -239,13 +241,30 @@ class Memory:
         as given; only an exact repeat (text, scope, metadata, message id or time) is skipped.
         `metadata` reads back exactly as given; its keys must not be reserved names
         (`filters.RESERVED_KEYS`). Mem0 2.x's `memory_type="procedural_memory"` and `prompt`
-        cannot be honoured and raise InputError naming them.
+        cannot be honoured and raise InputError naming them. `expiration_date` (an ISO date:
+        kept through that day, or a time) takes the new memories and their messages out of
+        search, `get_all` and exports after it (`show_expired=True` shows them).
         """
         check_add_options(prompt, memory_type)
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
+        expires_at = check_expiration(expiration_date, now_iso())
         added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+        if expires_at:
+            self._expire([r["id"] for r in added["results"] if r["event"] in ("ADD", "UPDATE")], expires_at)
         return {"results": added["results"]}
+
+    def _expire(self, memory_ids: list[str], expires_at: str) -> None:
+        with self.write_lock(), self.facts.transaction():
+            self.facts.set_expiry(memory_ids, expires_at)
+
+    def live(self, tree: flt.Filter | None) -> flt.Filter | None:
+        """`tree` without the memories whose expiration_date has passed (unchanged while the
+        store has none that expire)."""
+        if self.facts.get_meta("expiring") is None:
+            return tree
+        unexpired = flt.Or((flt.Cond("expires_at", "eq", None), flt.Cond("expires_at", "gt", now_iso())))
+        return unexpired if tree is None else flt.And((tree, unexpired))
 
     def add_messages(
         self,
@@ -470,6 +489,7 @@ class Memory:
         explain: bool = False,
         top_k: int | None = None,
         rerank: bool = False,
+        show_expired: bool = False,
     ) -> dict[str, list[MemoryItem]]:
         """Facts and conversation turns most relevant to `query`, best first.
 
@@ -489,6 +509,8 @@ class Memory:
         if memory_type:
             only = flt.Cond("memory_type", "eq", memory_type)
             tree = only if tree is None else flt.And((tree, only))
+        if not show_expired:
+            tree = self.live(tree)
         if self.facts.is_empty():
             return {"results": []}
         self._repair_index_unless_busy()
@@ -554,10 +576,13 @@ class Memory:
         filters: dict[str, Any] | str | None = None,
         limit: int | None = None,
         top_k: int | None = None,
+        show_expired: bool = False,
     ) -> dict[str, list[MemoryItem]]:
-        """Memories in the scope and filters, newest first (`limit`, or Mem0 2.x's `top_k`: 100)."""
+        """Memories in the scope and filters, newest first (`limit`, or Mem0 2.x's `top_k`: 100);
+        those past their expiration_date only with `show_expired`."""
         limit = pick_limit(limit, top_k, 100)
         tree = build_filter(user_id, agent_id, run_id, filters)
+        tree = tree if show_expired else self.live(tree)
         where, params = flt.to_sql(tree)
         rows = self.facts.select(where, params, limit=limit)
         return {"results": self._items(rows)}

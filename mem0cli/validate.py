@@ -105,3 +105,38 @@ def check_add_options(prompt: Any, memory_type: Any) -> None:
             "prompt (custom extraction instructions) cannot be used: mem0cli's extractor is a yes/no "
             "judge over candidate facts and takes no instructions; leave prompt out"
         )
+
+
+def check_expiration(value: Any, now: str) -> str | None:
+    """Mem0 2.x's `expiration_date` as the stored `expires_at` (UTC ISO 8601, milliseconds).
+
+    A date alone ("2026-12-31") keeps the memory through that day (UTC); a time is the
+    moment it leaves. A moment already past is refused: the memory would never be seen.
+    """
+    if value is None:
+        return None
+    from datetime import date, datetime, timedelta, timezone
+
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day) + timedelta(days=1)
+    elif isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(f"expiration_date must be an ISO date or time such as 2026-12-31, not {value!r}") from None
+        moment = datetime(day.year, day.month, day.day) + timedelta(days=1)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"expiration_date must be an ISO date or time such as 2026-12-31, not {value!r}") from None
+    else:
+        raise InputError("expiration_date must be an ISO date or time string")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    stored = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    if stored <= now:
+        raise InputError(f"expiration_date {value!s} is already past: the memory would never be seen")
+    return stored

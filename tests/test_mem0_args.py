@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from mem0cli import InputError
@@ -49,3 +51,34 @@ def test_prompt_is_refused_rather_than_ignored(memory, extractor):
     with pytest.raises(InputError, match="prompt"):
         memory.add("I live in Oslo", user_id="alice", prompt="Only extract food preferences")
     assert extractor.calls == [] and memory.get_all(user_id="alice")["results"] == []
+
+
+def test_expiration_date_takes_memories_out_of_search_list_and_export_after_it(memory):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    from mem0cli import backup
+
+    soon = (datetime.now(timezone.utc) + timedelta(seconds=1.5)).isoformat()
+    kept = memory.add("I drink green tea", user_id="alice", infer=False, expiration_date="2999-12-31")
+    gone = memory.add("I am at the dentist at noon", user_id="alice", infer=False, expiration_date=soon)
+    gone_id = gone["results"][0]["id"]
+    assert len(memory.get_all(user_id="alice")["results"]) == 2
+    time.sleep(1.6)
+    listed = memory.get_all(user_id="alice")["results"]
+    assert [r["id"] for r in listed] == [kept["results"][0]["id"]]
+    found = memory.search("dentist noon", user_id="alice")["results"]
+    assert all("dentist" not in r["memory"] for r in found)  # neither the fact nor its message
+    assert {r["id"] for r in memory.get_all(user_id="alice", show_expired=True)["results"]} >= {gone_id}
+    assert any("dentist" in r["memory"] for r in memory.search("dentist noon", user_id="alice", show_expired=True)["results"])
+    exported = json.dumps(backup.export_records(memory))
+    assert "dentist" not in exported and "green tea" in exported
+    assert memory.get(gone_id) is not None  # by id it is still there (until forgotten)
+    assert memory.search("x", filters={"expires_at": {"lt": "2100-01-01"}}, show_expired=True)["results"]
+
+
+def test_a_bad_or_past_expiration_date_is_refused_and_nothing_is_stored(memory):
+    for value, says in [("next tuesday", "ISO date"), ("2001-01-01", "already past"), (5, "string")]:
+        with pytest.raises(InputError, match=says):
+            memory.add("x", user_id="alice", infer=False, expiration_date=value)
+    assert memory.get_all(user_id="alice", show_expired=True)["results"] == []

@@ -70,7 +70,9 @@ def test_routes_answer_the_python_apis_json(served):
     m.close()
     assert http.delete(f"/memories/{memory_id}").status_code == 200
     assert http.get(f"/memories/{memory_id}").status_code == 404
-    http.post("/memories", json={"messages": "tea please", "user_id": "bob", "infer": False})
+    http.post("/memories", json={"messages": "tea please", "user_id": "bob", "infer": False,
+                                 "expiration_date": "2999-12-31"})
+    assert len(http.get("/memories", params={"user_id": "bob", "show_expired": "true"}).json()["results"]) == 1
     gone = http.delete("/memories", params={"user_id": "bob"}).json()
     assert gone["deleted"] == 1
     assert http.post("/reset").json() == {"message": "All memories reset"}
@@ -92,6 +94,10 @@ HOSTILE = [
     ("post", "/memories", {"messages": "x", "user_id": "a", "memory_type": "procedural_memory"}, None),
     ("post", "/memories", {"messages": "x", "user_id": "a", "prompt": "extract only food"}, None),
     ("post", "/memories", {"messages": "x", "user_id": "a", "surprise": True}, None),
+    ("post", "/memories", {"messages": "x", "user_id": "a", "expiration_date": "2001-01-01"}, None),
+    ("post", "/memories", {"messages": "x", "user_id": "a", "expiration_date": "soon"}, None),
+    ("post", "/memories", {"messages": "x", "user_id": "a", "expiration_date": "2999-01-01", "infer": False,
+                           "memory_type": "procedural_memory"}, None),
     ("post", "/memories", {"messages": "x", "user_id": {"$ne": None}}, None),
     ("post", "/messages", {"messages": [{"role": "user", "content": "x", "evil": 1}], "user_id": "a"}, None),
     ("post", "/search", {"query": ""}, None),

@@ -47,6 +47,7 @@ class AddRequest(Scope):
     infer: bool = True
     memory_type: str | None = Field(None, description="Mem0 2.x; 'procedural_memory' is refused.")
     prompt: str | None = Field(None, description="Mem0 2.x; refused: the extractor takes no instructions.")
+    expiration_date: str | None = Field(None, description="ISO date (kept through that day) or time.")
 
 
 class MessageIn(_Body):
@@ -73,6 +74,7 @@ class SearchRequest(Scope):
     memory_type: Literal["fact", "message"] | None = None
     rerank: bool = Field(False, description="Mem0 2.x; true is refused (no reranker is configured).")
     explain: bool = False
+    show_expired: bool = Field(False, description="Include memories past their expiration_date.")
     rank: dict[str, float] | None = Field(None, description="Ranker weights (mem0cli.ranking.RankSettings).")
 
 
@@ -157,7 +159,8 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def add_memory(body: AddRequest) -> dict[str, Any]:
         """Extract facts from messages and store them (`Memory.add`)."""
         return await engine.write("add", body.messages, **_scope(body), metadata=body.metadata,
-                                  infer=body.infer, memory_type=body.memory_type, prompt=body.prompt)
+                                  infer=body.infer, memory_type=body.memory_type, prompt=body.prompt,
+                                  expiration_date=body.expiration_date)
 
     @app.post("/messages")
     async def add_messages(body: MessagesRequest) -> dict[str, Any]:
@@ -170,11 +173,11 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def get_all(
         user_id: str | None = None, agent_id: str | None = None, run_id: str | None = None,
         filters: str | None = Query(None, description="A filter as JSON."),
-        limit: int | None = None, top_k: int | None = None,
+        limit: int | None = None, top_k: int | None = None, show_expired: bool = False,
     ) -> dict[str, Any]:
         """Memories in a scope or filter, newest first (`Memory.get_all`)."""
         return await engine.read("get_all", user_id=user_id, agent_id=agent_id, run_id=run_id,
-                                 filters=_filters(filters), limit=limit, top_k=top_k)
+                                 filters=_filters(filters), limit=limit, top_k=top_k, show_expired=show_expired)
 
     @app.get("/memories/{memory_id}")
     async def get_memory(memory_id: str) -> dict[str, Any]:
@@ -215,7 +218,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
         return await engine.read(
             "search", body.query, **_scope(body), filters=body.filters, limit=body.limit, top_k=body.top_k,
             threshold=body.threshold, memory_type=body.memory_type, rerank=body.rerank, explain=body.explain,
-            rank=_rank(body.rank),
+            show_expired=body.show_expired, rank=_rank(body.rank),
         )
 
     @app.delete("/memories")
