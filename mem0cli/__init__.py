@@ -13,10 +13,28 @@ from .errors import (  # noqa: E402
     StoreError,
     TranscriptError,
 )
-from .memory import Memory  # noqa: E402
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .async_memory import AsyncMemory
+    from .memory import Memory
+
+
+def __getattr__(name: str):
+    """`Memory` and `AsyncMemory` load on first use, so the CLI's server client path stays light."""
+    if name == "Memory":
+        from .memory import Memory
+
+        return Memory
+    if name == "AsyncMemory":
+        from .async_memory import AsyncMemory
+
+        return AsyncMemory
+    raise AttributeError(f"module 'mem0cli' has no attribute {name!r}")
 
 __all__ = [
     "Memory",
+    "AsyncMemory",
     "Mem0cliError",
     "InputError",
     "TranscriptError",

@@ -63,7 +63,7 @@ def export_records(
     added, deletions and tombstones (ids of deleted memories) recorded since then.
     """
     facts = memory.facts
-    where, params = flt.to_sql(tree)
+    where, params = flt.to_sql(memory.live(tree))  # past their expiration_date: left out
     if since:
         where, params = f"({where}) AND updated_at >= ?", [*params, since]
     facts.conn.execute("BEGIN")  # a read transaction: one snapshot under WAL

@@ -48,12 +48,21 @@ def open_memory(store: Path | None):
     return Memory(path=store)
 
 
+def connect_server(store: Path | None):
+    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers."""
+    from .client import connect
+
+    return connect(store)
+
+
 class State:
-    """Global options, shared by every command, and the Memory factory."""
+    """Global options, shared by every command, and the Memory factories."""
 
     store: Path | None = None
     quiet: bool = False
+    no_server: bool = False
     make_memory: Callable[[Path | None], Any] = staticmethod(open_memory)
+    connect: Callable[[Path | None], Any] = staticmethod(connect_server)
 
 
 state = State()
@@ -109,7 +118,12 @@ def _info(message: str) -> None:
         sys.stderr.write(message + "\n")
 
 
-def _memory():
+def _memory(local: bool = False):
+    """The store's running server when one answers (unless `local` or --no-server), else a Memory."""
+    if not local and not state.no_server:
+        remote = state.connect(state.store)
+        if remote is not None:
+            return remote
     return state.make_memory(state.store)
 
 
@@ -221,8 +235,12 @@ def _render_memories(
     from rich.markup import escape
     from rich.table import Table
 
-    from .items import said_on
+    from .dates import format_day, parse_when  # not .items: it loads the stores' modules
     from .snippets import snippet
+
+    def said_on(at: str | None) -> str | None:
+        day = parse_when(at)
+        return format_day(day) if day else None
 
     console = _console()
     if not items:
@@ -262,11 +280,13 @@ def main_options(
         typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
+    no_server: Annotated[bool, typer.Option("--no-server", help="Work in this process even when `mem0cli serve` runs for the store.")] = False,
     version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")] = False,
 ) -> None:
     """mem0cli: turn chat transcripts into durable facts and search them, fully offline."""
     state.store = store
     state.quiet = quiet
+    state.no_server = no_server
 
 
 # -- commands ----------------------------------------------------------------
@@ -511,7 +531,7 @@ def export_(
     from . import filters as flt
 
     tree = flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json))
-    records = backup.export_records(_memory(), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
+    records = backup.export_records(_memory(local=True), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
     backup.write_export(records, output)
     if output not in (None, "-"):
         _info(f"exported {records[0]['counts']['memories']} memories to {output}")
@@ -539,7 +559,7 @@ def import_(
         except OSError as exc:
             raise InputError(f"cannot read {file}: {exc.strerror}") from None
     plan = backup.read_import(data)
-    result = backup.apply_import(_memory(), plan)
+    result = backup.apply_import(_memory(local=True), plan)
     if as_json:
         _print_json(result)
     if result["renamed_keys"]:
@@ -562,7 +582,7 @@ def doctor(
     """
     from . import doctor as checks
 
-    memory = _memory()
+    memory = _memory(local=True)
     if redact and not scan_secrets:
         raise InputError("--redact goes with --scan-secrets")
     if scan_secrets:
@@ -612,7 +632,7 @@ def reindex() -> None:
     """
     from . import doctor as checks
 
-    count = checks.reindex(_memory())
+    count = checks.reindex(_memory(local=True))
     _info(f"reindexed {count} facts and turns")
 
 
@@ -623,7 +643,7 @@ def compact() -> None:
 
     Example: mem0cli compact
     """
-    _memory().compact()
+    _memory(local=True).compact()
     _info("compacted")
 
 
@@ -634,7 +654,7 @@ def stats(as_json: JsonOpt = False) -> None:
 
     Example: mem0cli stats
     """
-    data = _memory().stats()
+    data = _memory(local=True).stats()
     if as_json:
         _print_json(data)
     else:
@@ -642,6 +662,65 @@ def stats(as_json: JsonOpt = False) -> None:
             if isinstance(value, dict):  # secrets_redacted: by type
                 value = ", ".join(f"{k} {n}" for k, n in sorted(value.items())) or "0"
             sys.stdout.write(f"{key}: {value}\n")
+
+
+def _home() -> Path:
+    from .config import default_home
+
+    return Path(state.store).expanduser() if state.store else default_home()
+
+
+@app.command()
+@handled
+def serve(
+    host: Annotated[Optional[str], typer.Option("--host", help="Also listen on TCP at this address (off loopback a bearer token is required).")] = None,
+    port: Annotated[int, typer.Option("--port", help="TCP port, with --host.")] = 8765,
+    token_file: Annotated[Optional[Path], typer.Option("--token-file", help="File holding the bearer token for TCP clients (default: generated into the store, 0600).")] = None,
+    status: Annotated[bool, typer.Option("--status", help="Say whether a server runs for the store: exit 0 if it does, 1 if not.")] = False,
+    stop: Annotated[bool, typer.Option("--stop", help="Stop the store's server (SIGTERM, wait for its writes to finish).")] = False,
+) -> None:
+    """Serve the store over HTTP with the models loaded once; the CLI then uses it.
+
+    Listens on serve.sock in the store directory (mode 0600) until SIGTERM or Ctrl-C.
+    Example: mem0cli serve &   then   mem0cli search "where do I live" -u alice
+    """
+    from .server import run
+
+    if status and stop:
+        raise InputError("give --status or --stop, not both")
+    if status:
+        found = run.status(_home())
+        if found is None:
+            sys.stdout.write("not running\n")
+            raise typer.Exit(1)
+        where = found["socket"] + (f", http://{found['host']}:{found['port']}" if found.get("host") else "")
+        sys.stdout.write(f"running: pid {found['pid']}, {where}\n")
+        return
+    if stop:
+        pid = run.stop(_home())
+        _info("no server running" if pid is None else f"stopped the server (pid {pid})")
+        return
+    if port < 1 or port > 65535:
+        raise InputError("--port must be from 1 to 65535")
+    run.serve(state.make_memory, state.store, host=host, port=port, token_file=token_file, say=_info)
+
+
+@app.command("mcp")
+@handled
+def mcp_(
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+) -> None:
+    """Serve the memory to MCP clients (Claude Code, Cursor, ...) over stdio; scope options are the tools' defaults.
+
+    Uses the store's running `mem0cli serve` when there is one, else loads the models itself.
+    Example (an MCP client's config): {"command": "mem0cli", "args": ["mcp", "-u", "alice"]}
+    """
+    from . import mcp_server
+
+    defaults = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+    mcp_server.run(state.make_memory, state.store, defaults=defaults, use_server=not state.no_server)
 
 
 def main() -> None:

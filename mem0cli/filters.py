@@ -5,7 +5,7 @@ The language is Mem0's OSS search filters. A filter is a JSON object::
     {"AND": [{"room_id": "proj-42"}, {"OR": [{"user_id": "alice"}, {"user_id": "bob"}]}]}
 
 Keys: ``user_id``, ``agent_id``, ``run_id``, ``memory_type`` (``fact`` or
-``message``), ``created_at``, ``updated_at`` and ``said_at`` name fields that
+``message``), ``created_at``, ``updated_at``, ``said_at`` and ``expires_at`` name fields that
 mem0cli owns (the times are ISO 8601 strings and compare as strings); any other
 key names a key of the memory's metadata, so ``{"kind": "ritual"}`` finds
 metadata ``kind: ritual``. These field names are reserved: ``add`` refuses them
@@ -54,6 +54,7 @@ Scalar = Union[str, int, float, bool, None]
 COLUMNS = {
     "user_id": "user_id", "agent_id": "agent_id", "run_id": "run_id", "memory_type": "kind",
     "created_at": "created_at", "updated_at": "updated_at", "said_at": "said_at",
+    "expires_at": "expires_at",
 }  # fmt: skip
 LOGICAL = ("AND", "OR", "NOT")
 #: Names a caller cannot use as metadata keys: they would be shadowed by mem0cli's fields
@@ -437,6 +438,8 @@ MAX_LANCE_DEPTH = 12
 #: Columns SQLite updates after a row's vector is written (a confirmed or superseded fact
 #: gets a new updated_at): LanceDB's copy is not filtered on.
 MUTABLE_COLUMNS = frozenset({"updated_at"})
+#: Columns SQLite has and LanceDB does not (set after the add, by `expiration_date`).
+SQLITE_ONLY_COLUMNS = frozenset({"expires_at"})
 
 
 def _paren_depth(predicate: str) -> int:
@@ -473,7 +476,7 @@ def _lance(f: Filter) -> tuple[str | None, bool]:
 
 def _lance_cond(c: Cond) -> str | None:
     """An exact predicate for a column condition, or None when unknown."""
-    if c.key not in COLUMNS or c.op == "icontains" or c.key in MUTABLE_COLUMNS:
+    if c.key not in COLUMNS or c.op == "icontains" or c.key in MUTABLE_COLUMNS or c.key in SQLITE_ONLY_COLUMNS:
         # LanceDB's lower() folds all of Unicode, not just ASCII; and its copy of a
         # column that changes after the write (updated_at) can be stale
         return None

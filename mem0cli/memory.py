@@ -36,7 +36,16 @@ from .redact import describe, placeholder_only, redact, redact_facts, redact_mes
 from .search import search_text
 from .store.facts import FactStore
 from .transcripts import messages_from_api, timed_by_neighbours
-from .validate import build_filter, check_limit, check_metadata, check_scope, check_text
+from .validate import (
+    build_filter,
+    check_add_options,
+    check_expiration,
+    check_metadata,
+    check_rerank,
+    check_scope,
+    check_text,
+    pick_limit,
+)
 
 logger = logging.getLogger("mem0cli")
 
@@ -224,6 +233,9 @@ class Memory:
         run_id: str | None = None,
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
+        memory_type: str | None = None,
+        prompt: str | None = None,
+        expiration_date: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """Extract facts from messages and store them; returns {"results": [{id, memory, event}]}.
 
@@ -231,15 +243,34 @@ class Memory:
         known with the same metadata; `id` names it). With `infer=False` each message is stored
         as given; only an exact repeat (text, scope, metadata, message id or time) is skipped.
         `metadata` reads back exactly as given; its keys must not be reserved names
-        (`filters.RESERVED_KEYS`).
+        (`filters.RESERVED_KEYS`). Mem0 2.x's `memory_type="procedural_memory"` and `prompt`
+        cannot be honoured and raise InputError naming them. `expiration_date` (an ISO date:
+        kept through that day, or a time) takes the new memories and their messages out of
+        search, `get_all` and exports after it (`show_expired=True` shows them).
         """
+        check_add_options(prompt, memory_type)
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
+        expires_at = check_expiration(expiration_date, now_iso())
         added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
+        if expires_at:
+            self._expire([r["id"] for r in added["results"] if r["event"] in ("ADD", "UPDATE")], expires_at)
         if added["redacted"]:
             logger.warning("mem0cli: %s", describe(Counter(added["redacted"])))
             return {"results": added["results"], "redacted": added["redacted"]}
         return {"results": added["results"]}
+
+    def _expire(self, memory_ids: list[str], expires_at: str) -> None:
+        with self.write_lock(), self.facts.transaction():
+            self.facts.set_expiry(memory_ids, expires_at)
+
+    def live(self, tree: flt.Filter | None) -> flt.Filter | None:
+        """`tree` without the memories whose expiration_date has passed (unchanged while the
+        store has none that expire)."""
+        if self.facts.get_meta("expiring") is None:
+            return tree
+        unexpired = flt.Or((flt.Cond("expires_at", "eq", None), flt.Cond("expires_at", "gt", now_iso())))
+        return unexpired if tree is None else flt.And((tree, unexpired))
 
     def add_messages(
         self,
@@ -485,32 +516,40 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | str | None = None,
-        limit: int = 10,
+        limit: int | None = None,
         threshold: float | None = None,
         memory_type: str | None = None,
         rank: RankSettings | None = None,
         explain: bool = False,
+        top_k: int | None = None,
+        rerank: bool = False,
+        show_expired: bool = False,
     ) -> dict[str, list[MemoryItem]]:
         """Facts and conversation turns most relevant to `query`, best first.
 
         Vector and keyword search are fused and lifted (see `mem0cli.ranking` for the
         score); `threshold` drops results whose cosine similarity to the query is below
         it; `memory_type` is "fact" or "message" to return only one of them; `explain`
-        adds the parts of each score.
+        adds the parts of each score. `limit` defaults to 10; `top_k` is Mem0 2.x's name for
+        it, and `rerank=True` is refused (no reranker is configured).
         """
         if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
-        limit = check_limit(limit)
+        limit = pick_limit(limit, top_k, 10)
+        check_rerank(rerank)
         if memory_type not in (None, "fact", "message"):
             raise InputError("memory_type must be fact or message")
         tree = build_filter(user_id, agent_id, run_id, filters)
         if memory_type:
             only = flt.Cond("memory_type", "eq", memory_type)
             tree = only if tree is None else flt.And((tree, only))
+        if not show_expired:
+            tree = self.live(tree)
         if self.facts.is_empty():
             return {"results": []}
         self._repair_index_unless_busy()
         vectors = self.vectors
+        vectors.refresh()  # a long-lived Memory sees what other writers committed since
         # while the query is embedded: keyword search (SQLite, its own connection), and the
         # vectors of a small filter's rows (one user's, say), searched exactly once it is
         worker = self._worker()
@@ -569,12 +608,17 @@ class Memory:
         agent_id: str | None = None,
         run_id: str | None = None,
         filters: dict[str, Any] | str | None = None,
-        limit: int = 100,
+        limit: int | None = None,
+        top_k: int | None = None,
+        show_expired: bool = False,
     ) -> dict[str, list[MemoryItem]]:
-        """Memories in the scope and filters, newest first."""
+        """Memories in the scope and filters, newest first (`limit`, or Mem0 2.x's `top_k`: 100);
+        those past their expiration_date only with `show_expired`."""
+        limit = pick_limit(limit, top_k, 100)
         tree = build_filter(user_id, agent_id, run_id, filters)
+        tree = tree if show_expired else self.live(tree)
         where, params = flt.to_sql(tree)
-        rows = self.facts.select(where, params, limit=check_limit(limit))
+        rows = self.facts.select(where, params, limit=limit)
         return {"results": self._items(rows)}
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:

@@ -8,12 +8,14 @@ import re
 from collections.abc import Sequence
 from concurrent.futures import Future
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from . import filters as flt
 from . import ranking
 from .dates import format_day, parse_when, resolve_dates
-from .store.facts import FactStore
+
+if TYPE_CHECKING:  # the CLI's client path renders snippets without loading the stores
+    from .store.facts import FactStore
 
 STOP_WORDS = frozenset(
     """a an the of to in on at for and or but is are was were be been being by with from as that

@@ -71,3 +71,72 @@ def check_text(value: Any, what: str) -> str:
     except UnicodeEncodeError:
         raise InputError(f"{what} is not valid UTF-8 text") from None
     return value
+
+
+# -- Mem0 2.x argument names ---------------------------------------------------
+def pick_limit(limit: Any, top_k: Any, default: int) -> int:
+    """`top_k` is Mem0 2.x's name for `limit`; either may be given, both only when equal."""
+    if limit is not None and top_k is not None and limit != top_k:
+        raise InputError(f"limit ({limit!r}) and top_k ({top_k!r}) name the same setting: give one of them")
+    chosen = top_k if top_k is not None else limit
+    return check_limit(default if chosen is None else chosen)
+
+
+def check_rerank(rerank: Any) -> None:
+    """Mem0 2.x's `rerank`: mem0cli has no reranker, so only False (or None) is honoured."""
+    if rerank not in (None, False):
+        raise InputError(
+            "rerank=True needs a reranker and mem0cli has none configured; "
+            "search already fuses vector and keyword ranks (pass rerank=False or leave it out)"
+        )
+
+
+def check_add_options(prompt: Any, memory_type: Any) -> None:
+    """Mem0 2.x's `add(prompt=..., memory_type=...)`, refused by name when mem0cli cannot honour them."""
+    if memory_type is not None:
+        if memory_type == "procedural_memory":
+            raise InputError(
+                "memory_type='procedural_memory' is not supported: mem0cli stores facts and "
+                "conversation turns, not Mem0's procedural summaries of an agent's run"
+            )
+        raise InputError(f"memory_type for add must be left out (None), not {memory_type!r}")
+    if prompt is not None:
+        raise InputError(
+            "prompt (custom extraction instructions) cannot be used: mem0cli's extractor is a yes/no "
+            "judge over candidate facts and takes no instructions; leave prompt out"
+        )
+
+
+def check_expiration(value: Any, now: str) -> str | None:
+    """Mem0 2.x's `expiration_date` as the stored `expires_at` (UTC ISO 8601, milliseconds).
+
+    A date alone ("2026-12-31") keeps the memory through that day (UTC); a time is the
+    moment it leaves. A moment already past is refused: the memory would never be seen.
+    """
+    if value is None:
+        return None
+    from datetime import date, datetime, timedelta, timezone
+
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day) + timedelta(days=1)
+    elif isinstance(value, str) and len(value.strip()) == 10:
+        try:
+            day = date.fromisoformat(value.strip())
+        except ValueError:
+            raise InputError(f"expiration_date must be an ISO date or time such as 2026-12-31, not {value!r}") from None
+        moment = datetime(day.year, day.month, day.day) + timedelta(days=1)
+    elif isinstance(value, str):
+        try:
+            moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            raise InputError(f"expiration_date must be an ISO date or time such as 2026-12-31, not {value!r}") from None
+    else:
+        raise InputError("expiration_date must be an ISO date or time string")
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    stored = moment.astimezone(timezone.utc).isoformat(timespec="milliseconds")
+    if stored <= now:
+        raise InputError(f"expiration_date {value!s} is already past: the memory would never be seen")
+    return stored

@@ -96,7 +96,16 @@ def m002_vector_deletes(db: sqlite_utils.Database) -> None:
     db.conn.execute("CREATE TABLE vector_deletes (id TEXT PRIMARY KEY)")
 
 
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [m001_create_tables, m002_vector_deletes]
+def m003_expires_at(db: sqlite_utils.Database) -> None:
+    """Mem0 2.x's expiration_date: after `expires_at`, a memory and its messages leave search,
+    get_all and exports (NULL: never). Not in LanceDB: filtered in SQLite only."""
+    db.conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")
+    db.conn.execute("ALTER TABLE messages ADD COLUMN expires_at TEXT")
+
+
+MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
+    m001_create_tables, m002_vector_deletes, m003_expires_at,
+]
 
 
 def _execute_script(db: sqlite_utils.Database, script: str) -> None:
@@ -546,6 +555,18 @@ class FactStore:
             ):
                 out.setdefault(pk, []).append(memory_id)
         return out
+
+    def set_expiry(self, memory_ids: Sequence[str], expires_at: str) -> None:
+        """Memories, and the messages they came from, leave reads after `expires_at`."""
+        for chunk in _chunks(memory_ids):
+            marks = ", ".join("?" * len(chunk))
+            self.conn.execute(f"UPDATE memories SET expires_at = ? WHERE id IN ({marks})", [expires_at, *chunk])
+            self.conn.execute(
+                f"UPDATE messages SET expires_at = ? WHERE pk IN "
+                f"(SELECT message_pk FROM memory_sources WHERE memory_id IN ({marks}))",
+                [expires_at, *chunk],
+            )
+        self.set_meta("expiring", "1")
 
     def source_pks(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
         """For each memory id, the pks of its source messages."""

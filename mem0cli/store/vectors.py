@@ -60,6 +60,8 @@ VECTOR_INDEX = "vector_idx"
 SCAN_CACHE_ENTRIES = 8
 #: Beside the table: how many small files the last `optimize` left (see maybe_build_index).
 MAINTENANCE_FILE = "maintenance.json"
+#: Beside the table: how many times it was reset, so other handles know theirs is gone.
+RESETS_FILE = "resets"
 
 
 class LanceVectorStore:
@@ -78,6 +80,7 @@ class LanceVectorStore:
         self._reading: dict[tuple[int, str, int], Future] = {}
         self._scan_lock = threading.Lock()  # guards both dicts, never held while reading
         self._generation = 0  # `reset` starts a new table, whose versions count from 1 again
+        self._resets = self._resets_on_disk()
         self.scans_read = 0  # filters' rows read from LanceDB (tests and benches watch it)
 
     @classmethod
@@ -329,15 +332,50 @@ class LanceVectorStore:
             warnings.simplefilter("ignore", UserWarning)
             self._table.optimize(cleanup_older_than=timedelta(seconds=0), delete_unverified=True)
 
-    def reset(self) -> None:
-        self._db.drop_table(TABLE)
-        self._table = self._db.create_table(TABLE, schema=self._schema())
+    def refresh(self) -> None:
+        """See what other handles committed since this one last looked (LanceDB pins a table
+        handle to the version it read): a long-lived process, such as `mem0cli serve`'s readers
+        or a script's Memory beside CLI writers, would otherwise search an old version, or a
+        table another handle's `reset` dropped. Under a millisecond when nothing changed."""
+        resets = self._resets_on_disk()
+        if resets != self._resets:  # a new table, whose versions count from 1 again
+            if TABLE not in _table_names(self._db):
+                return  # being made again by the reset: look next time
+            self._table = self._db.open_table(TABLE)
+            self._resets = resets
+            self._forget_scans()
+            return
+        before = int(self._table.version)
+        try:
+            self._table.checkout_latest()
+        except Exception:  # dropped by a reset in progress: look next time
+            return
+        if int(self._table.version) != before:
+            self._vector_index = None  # a writer may have built the ANN index
+
+    def _resets_on_disk(self) -> int:
+        try:
+            return int((self.path / RESETS_FILE).read_text())
+        except (OSError, ValueError):
+            return 0
+
+    def _forget_scans(self) -> None:
+        """Rows kept or being read until now (under the old generation, whichever table they
+        came from) are never served again."""
         self._vector_index = None
-        # the new table counts its versions from 1 again: rows kept or being read until now
-        # (under the old generation, whichever table they came from) are never served
         with self._scan_lock:
             self._generation += 1
             self._scans.clear()
+
+    def reset(self) -> None:
+        self._db.drop_table(TABLE)
+        self._table = self._db.create_table(TABLE, schema=self._schema())
+        self._forget_scans()  # the new table counts its versions from 1 again
+        self._resets = self._resets_on_disk() + 1
+        target = self.path / RESETS_FILE
+        temporary = target.with_suffix(".tmp")
+        temporary.write_text(str(self._resets))
+        os.replace(temporary, target)
 
 
 @dataclass(frozen=True)

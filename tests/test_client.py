@@ -1,0 +1,87 @@
+"""The CLI through a running server: the same output as in-process, without the heavy imports."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+
+import pytest
+
+from tests.serving import PY, ROOT, Served, cli, env_for
+
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+@pytest.fixture
+def served(isolated_home):
+    server = Served(isolated_home)
+    yield server
+    assert server.stop() == 0
+
+
+def both(home, *args, input=None):
+    """The command through the server, then in process: (returncode, stdout, stderr) each."""
+    remote = cli(home, *args, input=input)
+    direct = cli(home, "--no-server", *args, input=input)
+    return [(r.returncode, r.stdout, r.stderr) for r in (remote, direct)]
+
+
+def test_read_commands_print_the_same_with_and_without_the_server(served):
+    chat = "\n".join(json.dumps({"role": "user", "content": c, "created_at": f"2025-03-0{i + 1}T10:00:00Z"})
+                     for i, c in enumerate(["I live in Seattle", "I like oat milk lattes", "Standup is at 10am"]))
+    assert cli(served.home, "add", "-u", "alice", "--no-infer", "-m", "room=p42", input=chat).returncode == 0
+    items = json.loads(cli(served.home, "list", "--json").stdout)["results"]
+    first = items[0]["id"]
+    commands = [
+        ("search", "where do I live", "-u", "alice"),
+        ("search", "where do I live", "-u", "alice", "--json", "--explain"),
+        ("search", "latte", "--filter", '{"room": "p42"}', "-n", "2", "--memory-type", "message"),
+        ("search", "x", "--filter", '{"room": {"regex": "a"}}'),
+        ("search", "x", "--limit", "0"),
+        ("list",), ("list", "-u", "alice", "--json"), ("list", "-u", "nobody"),
+        ("get", first[:8]), ("get", first, "--json"), ("get", "abc"), ("get", "ffffffffffff"),
+        ("history", first[:8], "--json"), ("history", "ffffffffffff"),
+        ("forget", "-u", "alice", "--dry-run"), ("forget", "-u", "alice"),
+        ("forget", "ffffffffffff"),
+    ]
+    for command in commands:
+        remote, direct = both(served.home, *command)
+        assert remote == direct, command
+
+
+def test_write_commands_print_the_same_with_and_without_the_server(served):
+    def masked(result):
+        return [(code, UUID.sub("<id>", out), err) for code, out, err in [result]]
+
+    for user, flag in (("remote", []), ("direct", ["--no-server"])):
+        added = cli(served.home, *flag, "add", "--no-infer", "-u", "u", "--run-id", user, "I like tea", "--json")
+        again = cli(served.home, *flag, "add", "--no-infer", "-u", "u", "--run-id", user, "I like tea")
+        bad = cli(served.home, *flag, "add", "-u", "u", "-m", "user_id=x", "text")
+        one = json.loads(added.stdout)["results"][0]["id"]
+        forgot = cli(served.home, *flag, "forget", one, "--json")
+        if user == "remote":
+            expected = [masked((r.returncode, r.stdout, r.stderr)) for r in (added, again, bad, forgot)]
+        else:
+            assert [masked((r.returncode, r.stdout, r.stderr)) for r in (added, again, bad, forgot)] == expected
+    assert expected[2][0][0] == 2 and "reserved" in expected[2][0][2]
+
+
+HEAVY = ("torch", "sentence_transformers", "lancedb", "llama_cpp", "pyarrow", "numpy")
+
+
+def test_the_client_path_imports_no_model_or_vector_library(served):
+    served.http.post("/memories", json={"messages": "I live in Seattle", "user_id": "a", "infer": False})
+    probe = (
+        "import sys, json\n"
+        "from mem0cli import cli\n"
+        "try:\n    cli.app(['search', 'where', '-u', 'a', '--json'], standalone_mode=False)\n"
+        "finally:\n"
+        f"    sys.stderr.write('HEAVY ' + json.dumps([m for m in {HEAVY!r} if m in sys.modules]) + '\\n')\n"
+    )
+    result = subprocess.run([PY, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env_for(served.home),
+                            timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["results"][0]["memory"] == "I live in Seattle"
+    heavy = json.loads(result.stderr.split("HEAVY ", 1)[1])
+    assert [m for m in heavy if m in ("torch", "sentence_transformers", "lancedb", "llama_cpp")] == []
