@@ -93,7 +93,7 @@ BARE_PASSWORD = re.compile(
     r"((?=[^\s]*[0-9!@#$%^&*])[^\s\"'”’`]{6,})(?=[.,;)]*(?:\s|$))"
 )
 #: curl -u user:password, and "user / pass" style pairs are in STATED_PASSWORD ("pass:").
-CURL_USER = re.compile(r"(?<!\S)-u\s+[^\s:@]+:([^\s@]{3,})(?=\s|$)")
+CURL_USER = re.compile(r"(?<!\S)(?:-u|--user)\s+[^\s:]+:(\S{3,})(?=\s|$)")
 STATED_PIN = re.compile(
     r"(?:(?i:cvv2?|cvc|security code)\s*(?:is|was|:|=|#)?\s*(\d{3,4})(?!\d)"
     r"|\bPIN(?:\s+(?:code|number))?(?:'s|\s+(?:is|was))?\s*[:=#]?\s*(\d{4,8})(?!\d)"
