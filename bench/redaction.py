@@ -1,6 +1,6 @@
 """Secret redaction: recall per type, false positives on look-alikes, and the cost on ingest.
 
-    python bench/secrets.py [--messages 600] [--ingest 120] [--seed 1]
+    python bench/redaction.py [--messages 600] [--ingest 120] [--seed 1]
 
 A generated corpus: messages that embed secrets of every supported type in varied phrasings
 (recall = secrets gone from the redacted text / secrets present), and messages full of
@@ -18,10 +18,7 @@ import sys
 from pathlib import Path
 
 # ruff: noqa: E402 - the path is fixed before the imports
-# this file's name would shadow the standard library's `secrets` (which huggingface imports)
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-sys.path.insert(0, str(HERE.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import argparse
 import base64
