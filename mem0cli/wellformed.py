@@ -49,7 +49,9 @@ _PAST_MAP = {"was": "be", "were": "be", "had": "have", "did": "do"}
 _PRONOUN_SUBJECT = frozenset(
     "he she it they them this that these those there his her its their him i'm it's that's there's".split()
 )
-_FIRST_PERSON = re.compile(r"(?:(?<![A-Z][a-z])(?<![A-Z][a-z]{2})(?<![A-Z][a-z]{3}))\bI\b(?!\.)|\b(?:I'm|I've|I'd|I'll)\b"
+# "I" after a capitalised word is a numeral ("Type I", "World War I"), not the speaker
+_NUMERAL_I = "".join(rf"(?<![A-Z][a-z]{{{n}}} )" for n in range(1, 9))
+_FIRST_PERSON = re.compile(_NUMERAL_I + r"\bI\b(?!\.)|\b(?:I'm|I've|I'd|I'll)\b"
                            r"|\b(?i:me|my|mine|myself)\b|\b(?:we|us|our|ours|ourselves|We|Our)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _HESITATION = re.compile(r"(?<![\w'])(?:u+m+|u+h+|e+r+m+|e+r|h+m+|m{2,}|e+h+|a+h+)(?![\w'])[\s,.!?\u2026-]*", re.I)
