@@ -57,13 +57,10 @@ _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|
 _HESITATION = re.compile(r"(?<![\w'])(?:u+m+|u+h+|e+r+m+|e+r|h+m+|m{2,}|e+h+|a+h+)(?![\w'])[\s,.!?\u2026-]*", re.I)
 _LEADING_WELL = re.compile(r"^(?:well|so|like|okay|ok)\b(?:\s*(?:\.{2,}|\u2026|,))\s*", re.I)
 _EMOTICON = re.compile(r"(?:(?<=\s)|^)(?:[:;=8][-'^o]?[()\[\]DPpOo/\\|*]+|[()\[\]][-'^]?[:;=]|<3|\^_?\^|xD|XD)(?=\s|$|[.,!?])")
-_DANGLING_END = re.compile(r"(?:[\s,;:\-\u2013\u2014/&+]|\.{2,}|\u2026|\b(?:and|but|or|nor|so|plus|because|then|also|etc)\b)+$", re.I)
-# words that need something after them: a fact ending in one is cut short
-_NEEDS_COMPLEMENT = frozenset(
-    """to of the a an with for from by at than as into onto about my his her their our your its
-    is are was were be been am has have had will would can could should must might may shall
-    does do did not very who which whose when where whether if that""".split()
-)
+_DANGLING_END = re.compile(r"(?:[\s,;:\-\u2013\u2014/&+]|\.{2,}|\u2026|\b(?-i:and|but|or|nor|plus|because))+$", re.I)
+# words that need something after them: a fact ending in one is cut short ("plans to").
+# A stranded preposition ("where Alex is from") or an elided verb ("when Alex can") is fine.
+_NEEDS_COMPLEMENT = frozenset("to the a an my their our your its very than".split())
 _SPLIT_POINT = re.compile(r"(?:,\s*and|,|;)?\s+(?:and|but|or|then|and\s+then|and\s+also)\s+|,\s+")
 _TAUTOLOGY = re.compile(
     r"^(?P<x>.+?)(?:'s?\s+(?:(?:real|full|first|actual)\s+)?name)?\s+(?:is|was|goes by|is called)\s+(?:called\s+)?(?P<y>.+?)[.!]?$",
@@ -158,12 +155,14 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
     words = re.findall(r"[\w][\w'.@/:+-]*", text)
     if len(words) < 3:
         out.append("too short")
-    if words and words[0].lower() in _PRONOUN_SUBJECT:
+    existential = len(words) > 1 and words[0].lower() == "there" and words[1].lower() in {"is", "are", "was", "were"}
+    if words and words[0].lower() in _PRONOUN_SUBJECT and not existential:
         out.append("no subject")
     elif words and verb_form(words[0]) and verb_form(words[0])[1] == "base" and words[0] not in names \
             and not (len(words) > 1 and verb_form(words[1])):
         out.append("no subject")  # an imperative: "Call Bob Bob"
-    if _DANGLING_END.search(text) or (words and words[-1].lower() in _NEEDS_COMPLEMENT) or _unbalanced(text) is not None:
+    if _DANGLING_END.search(text) or _dangling_so(words) or (words and words[-1].lower() in _NEEDS_COMPLEMENT) \
+            or _unbalanced(text) is not None:
         out.append("dangling end")
     if is_tautology(text, names):
         out.append("tautology")
@@ -176,6 +175,15 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
     if _glued_at(text) is not None:
         out.append("glued predicates")
     return out
+
+
+def _dangling_so(words: list[str]) -> bool:
+    """A final "so" with no verb before it opens a clause ("lives in Cork so"); "thinks so" is whole."""
+    if len(words) < 2 or words[-1] != "so":
+        return False
+    lemma = (verb_form(words[-2]) or ("", ""))[0]
+    return lemma not in {"think", "hope", "say", "believe", "guess", "suppose", "expect", "do", "tell", "imagine",
+                     "said", "told", "thought", "did"}
 
 
 def _glued_at(text: str) -> tuple[int, int, str] | None:
@@ -194,8 +202,8 @@ def _glued_at(text: str) -> tuple[int, int, str] | None:
         if not head or not head.group(2).strip() or re.match(r"\s+of\b", head.group(2)):
             continue  # no complement, or "the smell and taste of coffee": a noun
         second = verb_form(head.group(1))
-        if second is None:
-            continue
+        if second is None or (head.group(1).lower() == "like" and "and" not in point.group(0).split()):
+            continue  # "like" is a preposition too: "a small fintech, like 40 people"
         prefix = _carried_prefix(text[: point.start()], words[:vi], form, second[1])
         if prefix is not None:
             return point.start(), point.end(), prefix
@@ -274,6 +282,8 @@ def _tidy(text: str, speaker: str | None) -> str | None:
     if open_at is not None:
         text = text[:open_at]
     text = _DANGLING_END.sub("", text).strip()
+    if _dangling_so(text.split()):
+        text = _DANGLING_END.sub("", text[:-2]).strip()
     text = re.sub(r"[.!]+$", "", text).strip()
     if speaker and _FIRST_PERSON.search(_unquoted(text)):
         text = rewrite_first_person(text, speaker)
