@@ -11,7 +11,10 @@ Design (see bench/extraction.py for the figures):
    score being the logit of " yes" minus " no" for the next token. No text is
    generated, so a small base model cannot invent facts and one candidate costs
    about one short forward pass;
-4. at most `max_facts_per_message` facts per message, best scores first.
+4. at most `max_facts_per_message` facts per message, best scores first;
+5. wellformed.py repairs or drops what is not one standalone sentence, both
+   before judging (so each part of a split predicate is judged alone) and as
+   the last step of every path (`check_facts`), counted in `dropped`/`repaired`.
 """
 
 from __future__ import annotations
