@@ -61,7 +61,8 @@ _DANGLING_END = re.compile(r"(?:[\s,;:\-\u2013\u2014/&+]|\.{2,}|\u2026|\b(?-i:an
 # words that need something after them: a fact ending in one is cut short ("plans to").
 # A stranded preposition ("where Alex is from") or an elided verb ("when Alex can") is fine.
 _NEEDS_COMPLEMENT = frozenset("to the a an my their our your its very than".split())
-_SPLIT_POINT = re.compile(r"(?:,\s*and|,|;)?\s+(?:and|but|or|then|and\s+then|and\s+also)\s+|,\s+")
+# "or" joins alternatives, not two facts: "walks or cycles to work" stays whole
+_SPLIT_POINT = re.compile(r"(?:,\s*and|,|;)?\s+(?:and|but|then|and\s+then|and\s+also)\s+|,\s+")
 _TAUTOLOGY = re.compile(
     r"^(?P<x>.+?)(?:'s?\s+(?:(?:real|full|first|actual)\s+)?name)?\s+(?:is|was|goes by|is called)\s+(?:called\s+)?(?P<y>.+?)[.!]?$",
     re.I,
@@ -115,9 +116,18 @@ def _names_equal(x: str, y: str) -> bool:
 
 
 def is_tautology(text: str, names: Collection[str] = ()) -> bool:
-    """ "Alex is Alex", "Alex's name is alex", "User is User"."""
+    """ "Alex is Alex", "Alex's name is alex", "User is User"; "User is Alex" where Alex is the display name.
+
+    `names` are the display names of the conversation's speakers: when none of
+    them is the generic "User", "User" is one of them already.
+    """
     match = _TAUTOLOGY.match(text.strip())
-    return bool(match) and _names_equal(match.group("x"), match.group("y"))
+    if not match:
+        return False
+    x, y = match.group("x"), match.group("y")
+    lowered = {n.lower() for n in names}
+    generic = x.lower() == "user" and "user" not in lowered and y.lower() in lowered
+    return generic or _names_equal(x, y)
 
 
 def _unbalanced(text: str) -> int | None:

@@ -30,6 +30,12 @@ def test_tautology_is_dropped(text: str) -> None:
 
 def test_a_name_fact_is_not_a_tautology() -> None:
     assert repair("User's name is Alice", NAMES) == ["User's name is Alice"]
+    assert repair("User is Alex", {"Alex"}) == []  # the scope's display name is Alex already
+
+
+def test_alternatives_stay_one_fact() -> None:
+    assert repair("Alex walks or cycles to work", NAMES) == ["Alex walks or cycles to work"]
+    assert repair("Alex likes tea but hates coffee", NAMES) == ["Alex likes tea", "Alex hates coffee"]
 
 
 @pytest.mark.parametrize(
