@@ -174,6 +174,8 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
     if _DANGLING_END.search(text) or _dangling_so(words) or (words and words[-1].lower() in _NEEDS_COMPLEMENT) \
             or _unbalanced(text) is not None:
         out.append("dangling end")
+    if _EMOTICON.search(text):
+        out.append("emoticon")
     if is_tautology(text, names):
         out.append("tautology")
     if _FIRST_PERSON.search(bare):
@@ -212,14 +214,16 @@ def _glued_at(text: str) -> tuple[int, int, str] | None:
         if not head or not head.group(2).strip() or re.match(r"\s+of\b", head.group(2)):
             continue  # no complement, or "the smell and taste of coffee": a noun
         second = verb_form(head.group(1))
-        if second is None or (head.group(1).lower() == "like" and "and" not in point.group(0).split()):
-            continue  # "like" is a preposition too: "a small fintech, like 40 people"
+        conjunction = re.search(r"\b(?:and|but|then)\b", point.group(0))
+        if second is None or (second[1] == "base" and not conjunction):
+            continue  # after a bare comma a base form is a noun or another clause: ", like 40 people"
         prefix = _carried_prefix(text[: point.start()], words[:vi], form, second[1])
         if prefix is not None:
             return point.start(), point.end(), prefix
     return None
 
 
+_DETERMINERS = frozenset("the a an my his her their our your its this that these those some any every each all no".split())
 _CHAIN = re.compile(
     r"\b(?:to|can|could|will|would|should|must|might|may|not|don't|doesn't|didn't|can't|cannot|won't|never)\s+"
     r"(?=(?:(?:" + "|".join(_ADVERBS) + r")\s+)*[A-Za-z]+\b)",
@@ -237,10 +241,9 @@ def _carried_prefix(before: str, subject: list[str], form: str, second: str) -> 
     subject_text = " ".join(subject) + " "
     if second == "base":
         for chain in reversed(list(_CHAIN.finditer(before))):
-            following = before[chain.end():].split()
-            verb = next((w for w in following if w.lower() not in _ADVERBS), "")
-            if verb_form(verb) and verb_form(verb)[1] == "base":  # type: ignore[index]
-                return before[: chain.end()]
+            following = [w for w in before[chain.end():].split() if w.lower() not in _ADVERBS]
+            if following and following[0].islower() and following[0] not in _DETERMINERS:
+                return before[: chain.end()]  # "to feed them carrots and make them beds"
         return subject_text if form in {"3sg", "base"} else None
     return subject_text if second == form else None
 
@@ -274,15 +277,18 @@ def _agree(prefix: str, rest: str) -> str:
 
 
 def _plural(subject: str) -> bool:
-    """A subject that takes a plural verb: "Alex and Sam", "Alex's parents"."""
-    last = subject.split()[-1] if subject.split() else ""
+    """A subject that takes a plural verb: "Alex and Sam", "Alex's parents" (adverbs aside)."""
+    words = [w for w in subject.split() if w.lower() not in _ADVERBS]
+    last = words[-1] if words else ""
     return " and " in subject or bool(re.fullmatch(r"[a-z]+[^s's]s|people|children|kids", last))
 
 
 def _tidy(text: str, speaker: str | None) -> str | None:
     """Safe local repairs: spacing, emoticons, hesitations, dangling ends, a first person left."""
     text = re.sub(r"\s+", " ", text).strip()
-    text = _EMOTICON.sub(" ", text)
+    emoticon = _EMOTICON.search(text)
+    if emoticon:  # an emoticon ends a sentence in chat: what follows is another one
+        text = text[: emoticon.start()].strip()
     text = _LEADING_WELL.sub("", text)
     bare = _unquoted(text)
     if _HESITATION.search(bare):

@@ -67,6 +67,17 @@ def test_coordinated_objects_stay_one_fact(text: str) -> None:
 def test_carried_over_verb_agrees() -> None:
     assert repair("Alex plays chess and run marathons", NAMES) == ["Alex plays chess", "Alex runs marathons"]
     assert repair("Alex's boss studies law and teach yoga", NAMES)[1] == "Alex's boss teaches yoga"
+    assert repair("Alex always makes hummus and eat it warm", NAMES)[1] == "Alex always eats it warm"
+
+
+def test_a_verb_after_a_bare_comma_may_belong_to_another_clause() -> None:
+    text = "Alex has learned that black cats at the shelter, get adopted less"
+    assert "Alex gets adopted less" not in repair(text, NAMES)
+
+
+def test_an_unknown_verb_after_to_takes_the_coordinated_one() -> None:
+    assert repair("Alex knows to feed them carrots and make them beds", NAMES) == [
+        "Alex knows to feed them carrots", "Alex knows to make them beds"]
 
 
 @pytest.mark.parametrize(
@@ -84,6 +95,12 @@ def test_carried_over_verb_agrees() -> None:
 def test_dangling_ends_are_cut_or_dropped(text: str, expected: list[str]) -> None:
     assert "dangling end" in problems(text, NAMES)
     assert repair(text, NAMES) == expected
+
+
+def test_an_emoticon_ends_the_sentence() -> None:
+    text = "Alex's husband could mind the dogs :) He does swim"
+    assert "emoticon" in problems(text, NAMES)
+    assert repair(text, NAMES) == ["Alex's husband could mind the dogs"]
 
 
 def test_first_person_is_rewritten_to_the_speaker_or_dropped() -> None:
@@ -186,7 +203,8 @@ def sentences(draw: st.DrawFn) -> str:
     preds = draw(st.lists(predicates, min_size=1, max_size=3))
     first = predicate_text((preds[0][0], preds[0][1], True))
     rest = [predicate_text(p) for p in preds[1:]]
-    joiners = [draw(st.sampled_from([" and ", ", ", ", and "])) for _ in rest]
+    # a bare comma only before an agreeing verb: ", live in X" may be another clause's verb
+    joiners = [draw(st.sampled_from([" and ", ", and "] + ([", "] if p[2] else []))) for p in preds[1:]]
     body = first + "".join(j + r for j, r in zip(joiners, rest))
     pronoun = draw(st.sampled_from(["", "", "", " with my friend", " for you", " with me"]))
     return draw(st.sampled_from(FRONTS)) + f"{subject} {body}{pronoun}" + draw(st.sampled_from(TAILS))
