@@ -224,11 +224,10 @@ def _glued_at(text: str) -> tuple[int, int, str] | None:
 
 
 _DETERMINERS = frozenset("the a an my his her their our your its this that these those some any every each all no".split())
-_CHAIN = re.compile(
-    r"\b(?:to|can|could|will|would|should|must|might|may|not|don't|doesn't|didn't|can't|cannot|won't|never)\s+"
-    r"(?=(?:(?:" + "|".join(_ADVERBS) + r")\s+)*[A-Za-z]+\b)",
-    re.I,
-)
+# words after which a verb keeps its base form: "wants to move", "can play", "does not eat"
+_CHAIN_WORDS = r"\b(?:to|can|could|will|would|should|must|might|may|not|don't|doesn't|didn't|can't|cannot|won't|never)"
+_CHAIN = re.compile(_CHAIN_WORDS + r"\s+(?=(?:(?:" + "|".join(_ADVERBS) + r")\s+)*[A-Za-z]+\b)", re.I)
+_ENDS_IN_CHAIN = re.compile(_CHAIN_WORDS + r"\s+$", re.I)
 
 
 def _carried_prefix(before: str, subject: list[str], form: str, second: str) -> str | None:
@@ -265,7 +264,7 @@ def repair(text: str, names: Collection[str] = (), speaker: str | None = None, d
 
 def _agree(prefix: str, rest: str) -> str:
     """Prefix + the carried-over predicate, its verb made third person singular where it must be."""
-    if re.search(_CHAIN.pattern.split("\\s+")[0] + r"\s+$", prefix, re.I):
+    if _ENDS_IN_CHAIN.search(prefix):
         return prefix + rest  # "wants to" + "move to Madrid": the base verb stays
     adverbs = re.match(r"(?:(?:" + "|".join(_ADVERBS) + r")\s+)*", rest, re.I)
     lead = rest[: adverbs.end()] if adverbs else ""
@@ -280,7 +279,7 @@ def _plural(subject: str) -> bool:
     """A subject that takes a plural verb: "Alex and Sam", "Alex's parents" (adverbs aside)."""
     words = [w for w in subject.split() if w.lower() not in _ADVERBS]
     last = words[-1] if words else ""
-    return " and " in subject or bool(re.fullmatch(r"[a-z]+[^s's]s|people|children|kids", last))
+    return " and " in subject or bool(re.fullmatch(r"[a-z]+[^s']s|people|children", last))
 
 
 def _tidy(text: str, speaker: str | None) -> str | None:
