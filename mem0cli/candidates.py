@@ -520,7 +520,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             clauses = split_clauses(sentence)
             subject_prefix = ""
             for k, raw in enumerate(clauses):
-                clause = _as_name_clause(_clean_clause(raw))
+                cleaned = _clean_clause(raw)
+                clause = _as_name_clause(cleaned)
                 if not clause:
                     continue
                 if question and k == len(clauses) - 1:
@@ -528,7 +529,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 kind, clause = _classify(clause, subject_prefix, k)
                 if kind == "first-person" and re.match(r"^(?:I|I'm|we|we're)\b", clause):
                     subject_prefix = "I'm" if re.match(r"^(?:I'm|I am)\b", clause) else "I"
-                _note_referents(clause, state, name)
+                if clause == cleaned:  # "my name", made from "call me Lena", is nobody's "it"
+                    _note_referents(clause, state, name)
                 if kind is None:
                     continue
                 if kind == "third-party":

@@ -163,6 +163,11 @@ def test_introduction_names_the_later_facts(intro: str) -> None:
     assert facts == ["User's name is Sam", "Sam works at a bakery"]
 
 
+def test_a_self_introduction_is_no_referent_for_it() -> None:
+    facts = facts_for("btw call me Lena. I have a cat, Mochi, so it has to be pet-friendly.", "u-88213")
+    assert not any("name has" in f for f in facts), facts
+
+
 def test_a_name_ending_in_and_is_not_stored() -> None:
     assert facts_for("My name is Bob and I work at a bakery, um", "u-1") == ["User's name is Bob", "Bob works at a bakery"]
 
