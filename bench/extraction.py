@@ -10,7 +10,7 @@ highest cosine down. Printed: precision, recall, F1, the share of no-fact
 conversations that produced nothing, the share of candidates dropped as
 ungrounded, ingestion turns/s through Memory.add_messages into a temporary
 store (extraction, embedding, checks and both stores; model load excluded)
-and peak RSS.
+and peak RSS. Malformed facts are those that wellformed.problems() finds fault with.
 
 --split holdout keeps every third conversation (lines 3, 6, 9, ...), --split
 tune the others: tune on one, check generalisation on the other.
@@ -108,7 +108,10 @@ def run(args: argparse.Namespace) -> dict:
     cases = load_cases(Path(args.file), args.split)
     encoder = load_minilm()
     extractor = make_extractor(args)
-    tp = n_pred = n_gold = 0
+    from mem0cli.candidates import display_name
+    from mem0cli.wellformed import problems
+
+    tp = n_pred = n_gold = malformed = 0
     no_fact = no_fact_clean = 0
     candidates = ungrounded = 0
     turns = 0
@@ -131,6 +134,8 @@ def run(args: argparse.Namespace) -> dict:
         score_of = dict(stats.scores)
         result = SimpleNamespace(facts=[SimpleNamespace(score=score_of.get(r["memory"])) for r in kept])
         pred = [r["memory"] for r in kept]
+        names = {display_name(m.name or case["user_id"]) for m in messages if m.role == "user"}
+        malformed += sum(1 for p in pred if problems(p, names))
         gold = case["facts"]
         matches = greedy_matches(pred, gold, encoder)
         tp += len(matches)
@@ -161,6 +166,7 @@ def run(args: argparse.Namespace) -> dict:
         "recall": round(recall, 3),
         "f1": round(f1, 3),
         "no_fact_clean": round(no_fact_clean / no_fact, 3) if no_fact else None,
+        "malformed": malformed,
         "ungrounded_share": round(ungrounded / candidates, 3) if candidates else 0.0,
         "turns_per_s": round(turns / elapsed, 1) if elapsed else None,
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
@@ -188,7 +194,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"model {report['model_id']}  prompt {report['prompt_version']}")
     print(f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  F1 {report['f1']:.3f}"
           f"  ({report['matched']} matched / {report['predicted']} predicted / {report['gold']} gold)")
-    print(f"no-fact cases clean {report['no_fact_clean']}  ungrounded candidates dropped {report['ungrounded_share']:.3f}")
+    print(f"no-fact cases clean {report['no_fact_clean']}  malformed facts {report['malformed']}  ungrounded candidates dropped {report['ungrounded_share']:.3f}")
     print(f"{report['turns_per_s']} turns/s (ingestion: extraction, embedding, checks, SQLite and LanceDB;"
           f" model load excluded)  peak RSS {report['peak_rss_mb']} MB")
     return 0

@@ -404,15 +404,44 @@ def _speaker_names(messages: list[Message], default_name: str | None) -> dict[in
     return names
 
 
+# "I'm Irish" is not a name: nationalities, faiths and similar capitalised words
+_NOT_A_NAME = re.compile(
+    r"^(?:\w+(?:ish|ese|ic)|American|Canadian|Mexican|German|Italian|Indian|Australian|Brazilian|Russian|"
+    r"Korean|Nigerian|Kenyan|African|Asian|European|Latino|Latina|Christian|Muslim|Jewish|Catholic|Hindu|"
+    r"Buddhist|Pakistani|Israeli|Nepali|Bangladeshi|Kiwi|Aussie|Vegan|Vegetarian|Gen|Type|Level|Team|Not|Just|So|"
+    r"Also|Back|Here|Home|Done|Fine|Good|Sorry|Glad|Happy|Sure|Still|In|On|At|From|With|The|A|An|Very|Really)$"
+)
+_NAME = r"([A-Z][\w'-]*[a-z][\w'-]*(?:\s+[A-Z][\w'-]*[a-z][\w'-]*)?)"
+_INTRO = re.compile(
+    r"(?:\b(?i:call me|my name is|my name's|name:)"
+    r"|(?:^|[.!?]\s+|\n)\s*(?:(?i:hi|hey|hello|hiya|yo)(?:\s+there)?[,!.]?\s+)?(?:I'm|I am|(?i:im|this is)))"
+    r"\s+" + _NAME + r"(?=\s*(?:[.,!;:)]|$|\s+(?:and|here|from|btw|by the way)\b|\s*-))"
+)
+
+
+def introduced_name(text: str) -> str | None:
+    """The name a speaker gives themselves: "I'm Alex", "my name is Alex", "call me Alex"."""
+    for match in _INTRO.finditer(normalise(strip_noise(text))):
+        name = match.group(1)
+        if not _NOT_A_NAME.match(name.split()[0]) and name.split()[0].lower() not in _STOP_NAMES:
+            return name
+    return None
+
+
 def _introduced_name(messages: list[Message], indices: list[int]) -> str | None:
     for i in indices:
-        text = messages[i].content
-        match = re.search(
-            r"\b(?:call me|my name is|my name's|name:)\s+([A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?)", text, re.I
-        )
-        if match and match.group(1).split()[0].lower() not in {"a", "the", "not"}:
-            return match.group(1)
+        name = introduced_name(messages[i].content)
+        if name:
+            return name
     return None
+
+
+def _as_name_clause(clause: str) -> str:
+    """"I'm Alex" / "call me Alex" -> "my name is Alex": a self-introduction is a name, not an identity."""
+    match = re.match(r"^(?:(?i:call me|this is)|I'm|I am)\s+([A-Z][\w'-]*[a-z][\w'-]*(?:\s+[A-Z][\w'-]*[a-z][\w'-]*)?)$", clause)
+    if match and introduced_name(clause) == match.group(1):
+        return f"my name is {match.group(1)}"
+    return clause
 
 
 def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[str]:
@@ -491,7 +520,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             clauses = split_clauses(sentence)
             subject_prefix = ""
             for k, raw in enumerate(clauses):
-                clause = _clean_clause(raw)
+                cleaned = _clean_clause(raw)
+                clause = _as_name_clause(cleaned)
                 if not clause:
                     continue
                 if question and k == len(clauses) - 1:
@@ -499,7 +529,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 kind, clause = _classify(clause, subject_prefix, k)
                 if kind == "first-person" and re.match(r"^(?:I|I'm|we|we're)\b", clause):
                     subject_prefix = "I'm" if re.match(r"^(?:I'm|I am)\b", clause) else "I"
-                _note_referents(clause, state, name)
+                if clause == cleaned:  # "my name", made from "call me Lena", is nobody's "it"
+                    _note_referents(clause, state, name)
                 if kind is None:
                     continue
                 if kind == "third-party":

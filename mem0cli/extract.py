@@ -11,7 +11,10 @@ Design (see bench/extraction.py for the figures):
    score being the logit of " yes" minus " no" for the next token. No text is
    generated, so a small base model cannot invent facts and one candidate costs
    about one short forward pass;
-4. at most `max_facts_per_message` facts per message, best scores first.
+4. at most `max_facts_per_message` facts per message, best scores first;
+5. wellformed.py repairs or drops what is not one standalone sentence, both
+   before judging (so each part of a split predicate is judged alone) and as
+   the last step of every path (`check_facts`), counted in `dropped`/`repaired`.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from __future__ import annotations
 import json
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 from . import prompts
 from .candidates import NAMED_RELATION, PETS, Candidate, build_candidates, display_name, normalise
 from .models import ExtractionResult, Fact, Message
+from .wellformed import check, check_facts
 
 
 class Extractor(Protocol):
@@ -158,6 +162,8 @@ class ExtractionStats:
     rejected: int = 0
     capped: int = 0
     redundant: int = 0
+    repaired: int = 0  # candidates or facts made well-formed
+    malformed: int = 0  # candidates or facts dropped as malformed
     scores: list[tuple[str, float]] = field(default_factory=list)
 
 
@@ -170,9 +176,9 @@ class _CandidateExtractor:
 
     def extract(self, messages: list[Message], *, default_name: str | None = None) -> ExtractionResult:
         stats = ExtractionStats()
-        candidates = build_candidates(messages, default_name)
-        stats.candidates = len(candidates)
         names = {display_name(m.name or default_name) for m in messages if m.role == "user"}
+        candidates = self._well_formed(build_candidates(messages, default_name), names, stats)
+        stats.candidates = len(candidates)
         names |= {c.speaker for c in candidates}
         grounded = []
         for cand in candidates:
@@ -194,8 +200,21 @@ class _CandidateExtractor:
             Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3))
             for c, s in kept
         ]
+        facts, repaired, malformed = check_facts(facts, names)  # every path ends here
+        stats.repaired += repaired
+        stats.malformed += malformed
         self.last_stats = stats
-        return ExtractionResult(facts=facts, dropped=stats.ungrounded + stats.rejected + stats.capped + stats.redundant)
+        dropped = stats.ungrounded + stats.rejected + stats.capped + stats.redundant + stats.malformed
+        return ExtractionResult(facts=facts, dropped=dropped, repaired=stats.repaired)
+
+    @staticmethod
+    def _well_formed(candidates: list[Candidate], names: set[str], stats: ExtractionStats) -> list[Candidate]:
+        """Candidates repaired before judging, so each part of a split is grounded and judged alone."""
+        checked = check([c.text for c in candidates], names | {c.speaker for c in candidates},
+                        [c.speaker for c in candidates])
+        stats.repaired += checked.repaired
+        stats.malformed += checked.dropped
+        return [replace(c, text=text) for c, texts in zip(candidates, checked.texts) for text in texts]
 
     @staticmethod
     def _drop_redundant(kept: list[tuple[Candidate, float]], stats: ExtractionStats) -> list[tuple[Candidate, float]]:

@@ -42,7 +42,8 @@ class ExtractionResult:
     """What an extractor returns for a batch of messages."""
 
     facts: list[Fact] = field(default_factory=list)
-    dropped: int = 0  # candidates rejected (ungrounded, not lasting)
+    dropped: int = 0  # candidates rejected (ungrounded, not lasting, malformed)
+    repaired: int = 0  # facts made well-formed (split, agreement, dangling end cut)
     warnings: list[str] = field(default_factory=list)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,30 @@ def test_secrets_never_reach_the_store_with_the_real_models(tmp_path):
     hits = json.loads(ok(mem0cli(store, "search", "which bank", "-u", "p", "--json")))["results"]
     assert any("Nordea" in h["memory"] for h in hits)
     assert all("[redacted" not in h["memory"] or h["memory_type"] == "message" for h in hits), hits
+
+
+def added_memories(store: Path, user_id: str, text: str) -> list[str]:
+    messages = [{"role": "user", "content": text, "id": "m1"}]
+    out = json.loads(ok(mem0cli(store, "add", "-u", user_id, "--json", stdin=json.dumps(messages))))
+    return [r["memory"] for r in out["results"] if r["event"] == "ADD"]
+
+
+@pytest.mark.e2e
+def test_self_introduction_with_user_id_equal_to_the_name(tmp_path):
+    from mem0cli.wellformed import problems
+
+    stored = added_memories(tmp_path / "store", "alex", "Hi, I'm Alex. I love basketball and gaming.")
+    assert not any(re.fullmatch(r"Alex(?:'s name)? is Alex", m, re.I) for m in stored), stored
+    assert any(m.startswith("Alex loves basketball") for m in stored), stored
+    assert all(not problems(m, {"Alex"}) for m in stored), stored
+
+
+@pytest.mark.e2e
+def test_coordinated_predicates_are_stored_as_separate_facts(tmp_path):
+    from mem0cli.wellformed import problems
+
+    stored = added_memories(tmp_path / "store", "alice", "I'm Alice. I live in Seattle and prefer oat milk latte.")
+    assert "Alice lives in Seattle" in stored, stored
+    assert any("oat milk latte" in m and "Seattle" not in m for m in stored), stored
+    assert not any(re.fullmatch(r"Alice(?:'s name)? is Alice", m, re.I) for m in stored), stored
+    assert all(not problems(m, {"Alice"}) for m in stored), stored
