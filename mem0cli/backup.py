@@ -5,10 +5,11 @@ Format (version 3), one JSON object per line:
    "embed_model", "llm_models", "counts": {"memories", "messages", "deletions", "tombstones"},
    "vectors": bool}
   {"type": "message", "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name",
-   "content", "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "vector"?}
+   "content", "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "expires_at",
+   "vector"?}
   {"type": "memory", "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id",
    "metadata", "created_at", "updated_at", "said_at", "speaker", "superseded_by",
-   "valid_until", "confirmations", "model", "prompt_version", "source_pks": [...],
+   "valid_until", "confirmations", "model", "prompt_version", "expires_at", "source_pks": [...],
    "history": [{"event", "old_memory", "new_memory", "actor", "created_at", "reason", ...}],
    "vector": [...] (only with --with-vectors)}
   {"type": "deletion", "scope", "count", "hashes", "created_at", "reason"}   proof of erasure, no text
@@ -45,11 +46,11 @@ VERSION = 3  # 3: "memory_type" for 2's "kind"; 2: messages and tombstones; 1 an
 MEMORY_FIELDS = (
     "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id", "metadata", "created_at",
     "updated_at", "said_at", "speaker", "superseded_by", "valid_until", "confirmations",
-    "model", "prompt_version",
+    "model", "prompt_version", "expires_at",
 )  # fmt: skip
 MESSAGE_FIELDS = (
     "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name", "content",
-    "said_at", "hash", "added_at", "created_at", "updated_at", "metadata",
+    "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "expires_at",
 )  # fmt: skip
 
 

@@ -82,3 +82,16 @@ def test_a_bad_or_past_expiration_date_is_refused_and_nothing_is_stored(memory):
         with pytest.raises(InputError, match=says):
             memory.add("x", user_id="alice", infer=False, expiration_date=value)
     assert memory.get_all(user_id="alice", show_expired=True)["results"] == []
+
+
+def test_an_expiry_survives_export_and_import(memory, tmp_path):
+    from mem0cli import Memory, backup
+    from tests.fakes import FakeEmbedder, ScriptedExtractor
+
+    added = memory.add("I drink green tea", user_id="alice", infer=False, expiration_date="2999-12-31")
+    mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
+    backup.apply_import(mirror, backup.read_import("".join(json.dumps(r) + "\n" for r in backup.export_records(memory)).encode()))
+    memory_id = added["results"][0]["id"]
+    expires = memory.facts.get_rows([memory_id])[memory_id]["expires_at"]
+    assert expires and mirror.facts.get_rows([memory_id])[memory_id]["expires_at"] == expires
+    assert {m["expires_at"] for m in mirror.facts.select_messages()} == {mirror.facts.get_rows([memory_id])[memory_id]["expires_at"]}

@@ -28,7 +28,7 @@ _MAX_ROWID = 2**63 - 1
 MEMORY_COLUMNS = (
     "id", "memory", "hash", "kind", "user_id", "agent_id", "run_id", "metadata",
     "created_at", "updated_at", "said_at", "speaker", "superseded_by", "valid_until",
-    "confirmations", "model", "prompt_version", "indexed",
+    "confirmations", "model", "prompt_version", "indexed", "expires_at",
 )  # fmt: skip
 
 
