@@ -13,17 +13,10 @@ from typing import TYPE_CHECKING, Any
 from . import filters as flt
 from . import ranking
 from .dates import format_day, parse_when, resolve_dates
+from .stopwords import STOP_WORDS
 
 if TYPE_CHECKING:  # the CLI's client path renders snippets without loading the stores
     from .store.facts import FactStore
-
-STOP_WORDS = frozenset(
-    """a an the of to in on at for and or but is are was were be been being by with from as that
-    this it its his her their our your my i you he she they we me him them us what which who whom
-    when where why how did do does has have had not no yes so than then there here about into over
-    after before up down out off again very can will just also too more most some any all each both
-    few other such only own same""".split()
-)
 
 
 #: How much of the previous turn a turn's indexed text carries.

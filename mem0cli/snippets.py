@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from .search import STOP_WORDS
+from .stopwords import STOP_WORDS
 
 #: About two lines of a table's memory column.
 SNIPPET_CHARS = 160
