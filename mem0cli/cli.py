@@ -235,12 +235,17 @@ def _render_memories(
     from rich.markup import escape
     from rich.table import Table
 
-    from .dates import format_day, parse_when  # not .items: it loads the stores' modules
     from .snippets import snippet
 
     def said_on(at: str | None) -> str | None:
-        day = parse_when(at)
-        return format_day(day) if day else None
+        """The day of a stored ISO time ("8 May 2023"); items carry `said_on` for said times."""
+        from datetime import datetime
+
+        try:
+            day = datetime.fromisoformat((at or "").replace("Z", "+00:00"))
+        except ValueError:
+            return None
+        return f"{day.day} {day:%B} {day.year}"
 
     console = _console()
     if not items:
@@ -365,12 +370,10 @@ def search(
 
     Example: mem0cli search "where do I live" -u alice --explain
     """
-    from .ranking import RankSettings
-
-    settings = RankSettings(
-        freshness_weight=freshness_weight, half_life_days=half_life,
-        confirmation_weight=confirmation_weight, keyword_weight=keyword_weight,
-    )
+    settings = {  # RankSettings' fields (a dict: the client path does not load the ranker)
+        "freshness_weight": freshness_weight, "half_life_days": half_life,
+        "confirmation_weight": confirmation_weight, "keyword_weight": keyword_weight,
+    }
     result = _memory().search(
         query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,

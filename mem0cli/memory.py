@@ -519,7 +519,7 @@ class Memory:
         limit: int | None = None,
         threshold: float | None = None,
         memory_type: str | None = None,
-        rank: RankSettings | None = None,
+        rank: RankSettings | dict[str, float] | None = None,
         explain: bool = False,
         top_k: int | None = None,
         rerank: bool = False,
@@ -537,6 +537,11 @@ class Memory:
             raise InputError("the search query is empty")
         limit = pick_limit(limit, top_k, 10)
         check_rerank(rerank)
+        if isinstance(rank, dict):
+            unknown = sorted(set(rank) - set(RankSettings.__dataclass_fields__))
+            if unknown:
+                raise InputError(f"rank has unknown weights: {', '.join(unknown)}")
+            rank = RankSettings(**rank)
         if memory_type not in (None, "fact", "message"):
             raise InputError("memory_type must be fact or message")
         tree = build_filter(user_id, agent_id, run_id, filters)
