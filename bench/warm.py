@@ -11,10 +11,9 @@ Prints, in one run (targets of issue 18 in brackets):
   extraction) to 4 searches; throughput, p95, errors, and a final count check: every
   acknowledged add's message and facts are in the store [0 errors, 0 lost].
 
-Measured (two shared cores): cold 1.5 s, warm 0.24-0.27 s p50 (6x; the 150 ms target is missed by
-about 100 ms: Typer's start, with its pydantic adapters, costs about 110 ms before a command runs, and
-Python 30 ms; the client path imports no store or model library), HTTP 15 ms, MCP 17-18 ms, load run
-0 errors and 0 lost (adds wait for the one writer: p50 1.8 s quiet, 10 s beside another model process).
+Measured (two cores): cold 1.7 s, warm 137 ms p50 (12x; it was 240-270 ms before the client path
+dropped typer 0.29's pydantic adapters, http.client and the ranker's imports), HTTP 16 ms, MCP 17 ms,
+load run 0 errors and 0 lost (adds wait for the one writer: p50 1.5 s quiet, 10 s beside another model process).
 
 The store is bench/search.py's (synthetic facts over 1,000 users, MiniLM vectors cached under
 bench/.cache/), copied to a temporary directory so the load run's writes do not touch it.
