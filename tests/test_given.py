@@ -211,40 +211,35 @@ def test_a_version_2_export_with_kind_imports_as_memory_type(memory):
     assert again[0]["version"] == 3 and again[-1]["memory_type"] == "fact" and "kind" not in again[-1]
 
 
-def test_a_store_written_before_metadata_counted_stays_idempotent(memory):
-    """Messages stored by an older version carry a digest without their metadata."""
+OLD_NOTE = "rent is due on the 1st"
+
+
+def store_as_an_older_version_did(memory) -> None:
+    """A message with metadata, stored with the digest an older version gave it (without metadata)."""
     from mem0cli.items import message_digest
     from mem0cli.models import Message
 
     scope = {"user_id": "ann", "agent_id": None, "run_id": None}
-    old = Message("user", "rent is due on the 1st", id="m1")
+    at = "2024-01-01T00:00:00+00:00"
     memory.facts.insert_message(
-        {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": old.content,
-         "said_at": None, "hash": message_digest(scope, old), "added_at": "2024-01-01T00:00:00+00:00",
-         "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
-         "metadata": {"category": "rent"}},
-        old.content,
+        {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": OLD_NOTE,
+         "said_at": None, "hash": message_digest(scope, Message("user", OLD_NOTE, id="m1")), "added_at": at,
+         "created_at": at, "updated_at": at, "metadata": {"category": "rent"}},
+        OLD_NOTE,
     )
-    chat = [{"role": "user", "content": old.content, "id": "m1"}]
+
+
+def test_a_store_written_before_metadata_counted_stays_idempotent(memory):
+    store_as_an_older_version_did(memory)
+    chat = [{"role": "user", "content": OLD_NOTE, "id": "m1"}]
     assert memory.add(chat, user_id="ann", metadata={"category": "rent"}, infer=False)["results"] == []
     other = memory.add(chat, user_id="ann", metadata={"category": "food"}, infer=False)["results"]
     assert [r["event"] for r in other] == ["ADD"]
 
 
 def test_an_old_stores_message_with_metadata_does_not_swallow_the_same_text_without(memory):
-    from mem0cli.items import message_digest
-    from mem0cli.models import Message
-
-    scope = {"user_id": "ann", "agent_id": None, "run_id": None}
-    old = Message("user", "rent is due on the 1st", id="m1")
-    memory.facts.insert_message(
-        {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": old.content,
-         "said_at": None, "hash": message_digest(scope, old), "added_at": "2024-01-01T00:00:00+00:00",
-         "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
-         "metadata": {"category": "rent"}},
-        old.content,
-    )
-    plain = memory.add([{"role": "user", "content": old.content, "id": "m1"}], user_id="ann", infer=False)
+    store_as_an_older_version_did(memory)
+    plain = memory.add([{"role": "user", "content": OLD_NOTE, "id": "m1"}], user_id="ann", infer=False)
     assert [r["event"] for r in plain["results"]] == ["ADD"]
 
 
