@@ -138,15 +138,9 @@ def _console():
 
 
 def _parse_filter(raw: str | None) -> dict | None:
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"--filter is not valid JSON: {getattr(exc, 'msg', exc)}") from None
-    if not isinstance(data, dict):
-        raise InputError("--filter must be a JSON object")
-    return data
+    from .validate import filter_from_json
+
+    return filter_from_json(raw, "--filter")
 
 
 def _iso_time(value: str | None) -> str | None:

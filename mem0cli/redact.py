@@ -187,8 +187,8 @@ def find_secrets(text: str) -> list[Span]:
     _library(text, spans, values)
     for kind, pattern in FORMATS:
         for match in pattern.finditer(text):
-            if kind == "url-password" and re.fullmatch(r"\d{1,5}", match.group(1)):
-                continue  # host:port@, not user:password@
+            if _a_port(kind, match.group(pattern.groups and 1)):
+                continue
             if pattern.groups or kind == "private-key":
                 group = 1 if pattern.groups else 0
                 spans.append(Span(kind, match.start(group), match.end(group)))
@@ -260,8 +260,13 @@ def _library(text: str, spans: list[Span], values: dict[str, str]) -> None:
                     start += 1
                 while end > start and text[end - 1] in _EDGE:
                     end -= 1
-                if end - start >= 4 and not (kind == "url-password" and text[start:end].isdigit()):
-                    values.setdefault(text[start:end], kind)  # (all digits: host:port@, not a password)
+                if end - start >= 4 and not _a_port(kind, text[start:end]):
+                    values.setdefault(text[start:end], kind)
+
+
+def _a_port(kind: str, value: str) -> bool:
+    """A URL "password" of up to 5 digits is host:port@, not user:password@."""
+    return kind == "url-password" and bool(re.fullmatch(r"\d{1,5}", value))
 
 
 @lru_cache(maxsize=1)

@@ -4,22 +4,15 @@ and `--redact`: rewrite them in place, re-embed what changed, and compact so the
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .checks import fact_hash
 from .items import stored_message_digest
 from .memory import Memory, now_iso
-from .redact import redact
+from .redact import Redaction, redact
 from .search import search_text
-
-
-def _counted(result: SecretScan) -> Counter:
-    """Secrets in memories and turns; history's copies of the same texts are not counted again."""
-    counts: Counter = Counter()
-    for table, key, column in result.places:
-        if table != "history":
-            counts += result.by_place[(table, key, column)]
-    return counts
+from .store.facts import FactStore
 
 
 @dataclass
@@ -28,7 +21,6 @@ class SecretScan:
 
     counts: Counter = field(default_factory=Counter)
     places: list[tuple[str, str, str]] = field(default_factory=list)
-    by_place: dict[tuple[str, str, str], Counter] = field(default_factory=dict)
 
     @property
     def found(self) -> int:
@@ -38,44 +30,51 @@ class SecretScan:
 def scan(memory: Memory) -> SecretScan:
     """Every stored memory, turn and history text, checked for secrets (values are never kept)."""
     result = SecretScan()
-    for table, key, column, text in memory.facts.stored_texts():
-        found = redact(text)
-        if found.found:
-            result.counts += found.counts
-            result.places.append((table, key, column))
-            result.by_place[(table, key, column)] = found.counts
+    for place, found in _findings(memory.facts):
+        result.counts += found.counts
+        result.places.append(place)
     return result
 
 
 def redact_store(memory: Memory) -> SecretScan:
     """Rewrite every text holding a secret with its placeholders, under the write lock; then
     re-embed the changed rows (and the turns indexed with a changed turn) and compact."""
+    result = SecretScan()
     with memory.write_lock():
-        result = scan(memory)
-        if not result.found:
-            return result
         facts = memory.facts
         with facts.transaction():
+            stored: Counter = Counter()  # in memories and turns; history holds copies of them
             changed_turns = []
-            for table, key, column in result.places:
+            for (table, key, column), found in list(_findings(facts)):
+                result.counts += found.counts
+                result.places.append((table, key, column))
+                if table == "history":
+                    facts.rewrite_history(key, column, found.text)
+                    continue
+                stored += found.counts
                 if table == "memories":
                     row = facts.get_rows([key])[key]
-                    text = redact(row["memory"]).text
-                    facts.update_memory(key, memory=text, hash=fact_hash(text), indexed=0, updated_at=now_iso())
-                    facts.reindex_text(key, search_text(text, row["said_at"]))
-                elif table == "messages":
+                    facts.update_memory(key, memory=found.text, hash=fact_hash(found.text), indexed=0, updated_at=now_iso())
+                    facts.reindex_text(key, search_text(found.text, row["said_at"]))
+                else:
                     row = facts.get_messages([key])[key]
-                    text = redact(row["content"]).text
                     facts.rewrite_message(
-                        key, text, stored_message_digest(row, text),
-                        search_text(text, row["said_at"], row["name"] or row["role"]),
+                        key, found.text, stored_message_digest(row, found.text),
+                        search_text(found.text, row["said_at"], row["name"] or row["role"]),
                     )
                     changed_turns.append(key)
-                else:
-                    event = facts.query("SELECT * FROM history WHERE id = ?", [int(key)])[0]
-                    facts.rewrite_history(key, column, redact(event[column]).text)
+            if not result.found:
+                return result
             facts.mark_unindexed(facts.next_turns(changed_turns))  # their vectors carry a changed turn's start
-            facts.count_redacted(_counted(result))
+            facts.count_redacted(stored)
         memory.repair_index()
         memory.compact()
     return result
+
+
+def _findings(facts: FactStore) -> Iterator[tuple[tuple[str, str, str], Redaction]]:
+    """((table, key, column), its redaction) for each stored text that holds a secret."""
+    for table, key, column, text in facts.stored_texts():
+        found = redact(text)
+        if found.found:
+            yield (table, key, column), found

@@ -30,6 +30,20 @@ def build_filter(user_id, agent_id, run_id, extra) -> flt.Filter | None:
     return flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=extra)
 
 
+def filter_from_json(raw: str | None, what: str) -> dict | None:
+    """A filter given as JSON text (`--filter`, the HTTP `filters` query), as a dict; `what`
+    names the option in the error."""
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError) as exc:
+        raise InputError(f"{what} is not valid JSON: {getattr(exc, 'msg', exc)}") from None
+    if not isinstance(data, dict):
+        raise InputError(f"{what} must be a JSON object")
+    return data
+
+
 def check_metadata(metadata: Any) -> dict[str, Any]:
     """A JSON object of at most 64 KiB whose keys are not reserved, returned as it will read back."""
     if metadata is None:

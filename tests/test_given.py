@@ -195,15 +195,24 @@ def test_bad_cli_metadata_exits_2(monkeypatch, pair):
     assert out.exit_code == 2 and "--metadata" in out.output
 
 
-def test_a_version_2_export_with_kind_imports_as_memory_type(memory):
-    old = [
+def version_2_export(memory_id: str, metadata: dict) -> list[dict]:
+    """An export as version 2 wrote it: one memory whose type is named "kind"."""
+    return [
         {"format": "mem0cli-export", "version": 2, "embed_model": "other/model", "counts": {"memories": 1}},
-        {"type": "memory", "id": "22222222-2222-4222-8222-222222222222", "memory": "Alice likes tea",
-         "hash": "h", "kind": "fact", "user_id": "alice", "agent_id": None, "run_id": None,
-         "metadata": {"room_id": "r1"}, "created_at": "2024-01-01T00:00:00+00:00",
-         "updated_at": "2024-01-01T00:00:00+00:00", "source_pks": [], "history": []},
+        {"type": "memory", "id": memory_id, "memory": "Alice likes tea", "hash": "h", "kind": "fact",
+         "user_id": "alice", "agent_id": None, "run_id": None, "metadata": metadata,
+         "created_at": "2024-01-01T00:00:00+00:00", "updated_at": "2024-01-01T00:00:00+00:00",
+         "source_pks": [], "history": []},
     ]
-    data = "".join(json.dumps(r) + "\n" for r in old).encode()
+
+
+def as_jsonl(records: list[dict]) -> bytes:
+    return "".join(json.dumps(r) + "\n" for r in records).encode()
+
+
+def test_a_version_2_export_with_kind_imports_as_memory_type(memory):
+    old = version_2_export("22222222-2222-4222-8222-222222222222", {"room_id": "r1"})
+    data = as_jsonl(old)
     assert backup.apply_import(memory, backup.read_import(data))["added"] == 1
     item = memory.get(old[1]["id"])
     assert item["memory_type"] == "fact" and item["metadata"] == {"room_id": "r1"}
@@ -254,14 +263,8 @@ def test_nan_and_infinity_on_the_cli_stay_text(monkeypatch):
 
 
 def test_an_older_export_with_a_now_reserved_metadata_key_imports_renamed(memory):
-    old = [
-        {"format": "mem0cli-export", "version": 2, "embed_model": "other/model", "counts": {"memories": 1}},
-        {"type": "memory", "id": "33333333-3333-4333-8333-333333333333", "memory": "Alice likes tea",
-         "hash": "h", "kind": "fact", "user_id": "alice", "agent_id": None, "run_id": None,
-         "metadata": {"created_at": "last week", "room": "r1"}, "created_at": "2024-01-01T00:00:00+00:00",
-         "updated_at": "2024-01-01T00:00:00+00:00"},
-    ]
-    data = "".join(json.dumps(r) + "\n" for r in old).encode()
+    old = version_2_export("33333333-3333-4333-8333-333333333333", {"created_at": "last week", "room": "r1"})
+    data = as_jsonl(old)
     result = backup.apply_import(memory, backup.read_import(data))
     assert result["added"] == 1 and result["renamed_keys"] == ["created_at"]
     item = memory.get(old[1]["id"])
@@ -270,4 +273,4 @@ def test_an_older_export_with_a_now_reserved_metadata_key_imports_renamed(memory
     assert [m["id"] for m in found] == [old[1]["id"]]
     current = [{**old[0], "version": 3}, {**old[1], "memory_type": "fact"}]
     with pytest.raises(InputError, match="reserved"):
-        backup.read_import("".join(json.dumps(r) + "\n" for r in current).encode())
+        backup.read_import(as_jsonl(current))

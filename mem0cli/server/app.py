@@ -12,8 +12,6 @@ is written, so a bad request never changes the store.
 from __future__ import annotations
 
 import hmac
-import json
-from dataclasses import fields
 from typing import Any, Literal
 
 from fastapi import FastAPI, Query, Request
@@ -25,7 +23,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .. import __version__
 from ..errors import InputError, Mem0cliError, NotFoundError
 from ..models import Message
-from ..ranking import RankSettings
+from ..validate import filter_from_json
 from .engine import Engine
 
 MAX_BODY = 16 * 1024 * 1024
@@ -86,28 +84,6 @@ class UpdateRequest(_Body):
 def _error(status: int, exc: Exception | str, kind: str = "InputError") -> JSONResponse:
     message = str(exc)
     return JSONResponse({"error": message, "type": type(exc).__name__ if isinstance(exc, Exception) else kind}, status)
-
-
-def _filters(raw: str | None) -> dict[str, Any] | None:
-    if raw is None:
-        return None
-    try:
-        data = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"filters is not valid JSON: {getattr(exc, 'msg', exc)}") from None
-    if not isinstance(data, dict):
-        raise InputError("filters must be a JSON object")
-    return data
-
-
-def _rank(raw: dict[str, float] | None) -> RankSettings | None:
-    if raw is None:
-        return None
-    known = {f.name for f in fields(RankSettings)}
-    unknown = sorted(set(raw) - known)
-    if unknown:
-        raise InputError(f"rank has unknown weights: {', '.join(unknown)}")
-    return RankSettings(**raw)
 
 
 def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
@@ -177,7 +153,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         """Memories in a scope or filter, newest first (`Memory.get_all`)."""
         return await engine.read("get_all", user_id=user_id, agent_id=agent_id, run_id=run_id,
-                                 filters=_filters(filters), limit=limit, top_k=top_k, show_expired=show_expired)
+                                 filters=filter_from_json(filters, "filters"), limit=limit, top_k=top_k, show_expired=show_expired)
 
     @app.get("/memories/{memory_id}")
     async def get_memory(memory_id: str) -> dict[str, Any]:
@@ -218,7 +194,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
         return await engine.read(
             "search", body.query, **_scope(body), filters=body.filters, limit=body.limit, top_k=body.top_k,
             threshold=body.threshold, memory_type=body.memory_type, rerank=body.rerank, explain=body.explain,
-            show_expired=body.show_expired, rank=_rank(body.rank),
+            show_expired=body.show_expired, rank=body.rank,  # Memory.search checks the weights
         )
 
     @app.delete("/memories")
@@ -228,7 +204,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     ) -> dict[str, Any]:
         """Delete every memory in a scope or filter (`Memory.delete_all`); `dry_run` only counts."""
         return await engine.write("delete_all", user_id=user_id, agent_id=agent_id, run_id=run_id,
-                                  filters=_filters(filters), dry_run=dry_run)
+                                  filters=filter_from_json(filters, "filters"), dry_run=dry_run)
 
     @app.post("/reset")
     async def reset() -> dict[str, str]:
