@@ -11,7 +11,7 @@ Prints, in one run (targets of issue 18 in brackets):
   extraction) to 4 searches; throughput, p95, errors, and a final count check: every
   acknowledged add's message and facts are in the store [0 errors, 0 lost].
 
-Measured (two cores): cold 1.7 s, warm 137 ms p50 (12x; it was 240-270 ms before the client path
+Measured (two cores): cold 1.7-2.0 s, warm 137-223 ms p50 over three runs (9-12x; it was 240-270 ms before the client path
 dropped typer 0.29's pydantic adapters, http.client and the ranker's imports), HTTP 16 ms, MCP 17 ms,
 load run 0 errors and 0 lost (adds wait for the one writer: p50 1.5 s quiet, 10 s beside another model process).
 
