@@ -1,5 +1,5 @@
 """`python -m mem0cli`."""
 
-from .cli import main
+from .entry import main
 
 main()

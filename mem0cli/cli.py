@@ -63,6 +63,8 @@ class State:
     no_server: bool = False
     make_memory: Callable[[Path | None], Any] = staticmethod(open_memory)
     connect: Callable[[Path | None], Any] = staticmethod(connect_server)
+    #: The caller's terminal environment when the server runs a command for it (see `forward`).
+    environ: dict[str, str] | None = None
 
 
 state = State()
@@ -134,7 +136,8 @@ def _print_json(data: Any) -> None:
 def _console():
     from rich.console import Console
 
-    return Console(no_color=bool(os.environ.get("NO_COLOR")) or None, soft_wrap=False)
+    env = state.environ if state.environ is not None else os.environ
+    return Console(no_color=bool(env.get("NO_COLOR")) or None, soft_wrap=False, _environ=state.environ)
 
 
 def _parse_filter(raw: str | None) -> dict | None:
@@ -720,10 +723,10 @@ def mcp_(
     mcp_server.run(state.make_memory, state.store, defaults=defaults, use_server=not state.no_server)
 
 
-def main() -> None:
-    """Console-script entry point: usage errors, like every error, are one line on stderr."""
+def run(argv: list[str] | None = None) -> int:
+    """Run one command line (default: this process's) and return its exit code; errors are one line on stderr."""
     try:
-        code = app(prog_name="mem0cli", standalone_mode=False)
+        code = app(args=argv, prog_name="mem0cli", standalone_mode=False)
     except typer.Abort:
         sys.stderr.write("mem0cli: aborted\n")
         code = 1
@@ -736,4 +739,9 @@ def main() -> None:
         else:
             sys.stderr.write(f"{where}: {message} (see {where} --help)\n")
         code = getattr(exc, "exit_code", 2)
-    sys.exit(code if isinstance(code, int) else 0)
+    return code if isinstance(code, int) else 0
+
+
+def main() -> None:
+    """Console-script entry point of the in-process CLI."""
+    sys.exit(run())

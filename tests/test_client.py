@@ -85,3 +85,51 @@ def test_the_client_path_imports_no_model_or_vector_library(served):
     assert json.loads(result.stdout)["results"][0]["memory"] == "I live in Seattle"
     heavy = json.loads(result.stderr.split("HEAVY ", 1)[1])
     assert [m for m in heavy if m in ("torch", "sentence_transformers", "lancedb", "llama_cpp")] == []
+
+
+def test_a_read_command_runs_whole_in_the_server_without_typer_or_rich(served):
+    served.http.post("/memories", json={"messages": "I live in Seattle", "user_id": "a", "infer": False})
+    probe = (
+        "import sys, json\n"
+        "sys.argv = ['mem0cli', 'search', 'where', '-u', 'a', '--json']\n"
+        "from mem0cli import entry\n"
+        "try:\n    entry.main()\n"
+        "except SystemExit as exc:\n    code = exc.code\n"
+        "sys.stderr.write('CODE %s MODULES ' % code + json.dumps(sorted(m.split('.')[0] for m in sys.modules)) + '\\n')\n"
+    )
+    result = subprocess.run([PY, "-c", probe], capture_output=True, text=True, cwd=ROOT, env=env_for(served.home),
+                            timeout=60)
+    assert json.loads(result.stdout)["results"][0]["memory"] == "I live in Seattle"
+    code, modules = result.stderr.split("CODE ", 1)[1].split(" MODULES ")
+    assert code == "0"
+    assert {"typer", "rich", "numpy", "torch", "lancedb"}.isdisjoint(json.loads(modules))
+
+
+def test_forwarded_tables_follow_the_callers_terminal(served):
+    served.http.post("/memories", json={"messages": "I live in Seattle near the water", "user_id": "a", "infer": False})
+    for extra in ({"COLUMNS": "44"}, {"FORCE_COLOR": "1", "COLUMNS": "70"}, {"NO_COLOR": "1", "FORCE_COLOR": "1"}):
+        runs = []
+        for flag in ([], ["--no-server"]):
+            env = {**env_for(served.home), **extra}
+            runs.append(subprocess.run([PY, "-m", "tests.helpers.stand_in_cli", *flag, "search", "seattle", "-u", "a"],
+                                       capture_output=True, text=True, cwd=ROOT, env=env, timeout=120))
+        forwarded, direct = runs
+        assert (forwarded.returncode, forwarded.stdout, forwarded.stderr) == (direct.returncode, direct.stdout, direct.stderr)
+        assert "search: seattle" in forwarded.stdout
+        assert ("\x1b[" in forwarded.stdout) == ("FORCE_COLOR" in extra)  # NO_COLOR keeps styles, drops colours
+        plain = re.sub(r"\x1b\[[0-9;]*m", "", forwarded.stdout)
+        assert max(len(line) for line in plain.splitlines()) <= int(extra.get("COLUMNS", 80))
+
+
+def test_the_server_runs_only_read_commands_for_the_cli(served):
+    served.http.post("/memories", json={"messages": "I live in Seattle", "user_id": "a", "infer": False})
+    for argv in (["forget", "-u", "a", "--yes"], ["export", "-o", str(served.home / "x.jsonl")], ["--store", "/tmp", "list"],
+                 ["list", "--help"], ["serve", "--stop"], []):
+        reply = served.http.post("/cli", json={"argv": argv})
+        assert reply.status_code == 400, argv
+        assert "only get, history, list, search run in the server" in reply.json()["error"]
+    assert len(served.http.get("/memories", params={"user_id": "a"}).json()["results"]) == 1
+    assert not (served.home / "x.jsonl").exists()
+    reply = served.http.post("/cli", json={"argv": ["list", "-u", "a", "--json"]})
+    assert reply.status_code == 200 and reply.json()["exit_code"] == 0
+    assert json.loads(reply.json()["stdout"])["results"][0]["memory"] == "I live in Seattle"

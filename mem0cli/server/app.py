@@ -3,7 +3,8 @@
 Routes (as Mem0's `server/main.py`): POST/GET/DELETE /memories, GET/PUT/DELETE
 /memories/{id}, GET /memories/{id}/history, POST /search, POST /reset, and GET /health.
 mem0cli's own, used by the CLI client: POST /messages (normalised transcript messages),
-GET /ids/{prefix} (an id from its first characters). Errors are {"error": "...", "type":
+GET /ids/{prefix} (an id from its first characters), POST /cli (a read command run whole,
+see `mem0cli.forward`). Errors are {"error": "...", "type":
 "<mem0cli error class>"}: 400 bad input, 404 not found, 401 without the token, 422 a body
 that does not fit the schema, 503 while shutting down. Bodies are checked before anything
 is written, so a bad request never changes the store.
@@ -74,6 +75,18 @@ class SearchRequest(Scope):
     explain: bool = False
     show_expired: bool = Field(False, description="Include memories past their expiration_date.")
     rank: dict[str, float] | None = Field(None, description="Ranker weights (mem0cli.ranking.RankSettings).")
+
+
+class Terminal(_Body):
+    isatty: bool = False
+    encoding: str = "utf-8"
+    size: list[int] | None = Field(default=None, min_length=2, max_length=2)
+    env: dict[str, str] = {}
+
+
+class CommandRequest(_Body):
+    argv: list[str] = Field(max_length=256)
+    terminal: Terminal = Terminal()
 
 
 class UpdateRequest(_Body):
@@ -187,6 +200,11 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def expand_id(prefix: str) -> dict[str, str]:
         """The full id of the one memory whose id starts with `prefix` (`Memory.expand_id`)."""
         return {"id": await engine.read("expand_id", prefix)}
+
+    @app.post("/cli")
+    async def command(body: CommandRequest) -> dict[str, Any]:
+        """A CLI read command (search, list, get, history) run whole: its exit code, stdout and stderr."""
+        return await engine.command(body.argv, body.terminal.model_dump())
 
     @app.post("/search")
     async def search(body: SearchRequest) -> dict[str, Any]:

@@ -106,6 +106,12 @@ class Engine:
             raise ValueError(f"{name} is not a read")
         return await asyncio.wrap_future(self._readers.submit(lambda m: getattr(m, name)(*args, **kwargs)))
 
+    async def command(self, argv: list[str], terminal: dict[str, Any]) -> dict[str, Any]:
+        """A forwarded CLI read command, run on a reader's `Memory` (see `commands.run_command`)."""
+        from .commands import run_command
+
+        return await asyncio.wrap_future(self._readers.submit(lambda m: run_command(m, argv, terminal)))
+
     async def write(self, name: str, *args: Any, **kwargs: Any) -> Any:
         if name not in WRITES:
             raise ValueError(f"{name} is not a write")

@@ -10,7 +10,7 @@ model load each time; the stores it writes are the ones the real CLI reads.
 
 from __future__ import annotations
 
-from mem0cli import Memory, cli
+from mem0cli import Memory, cli, entry
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
 BUNDLED_MODEL_ID = "sentence-transformers/all-MiniLM-L6-v2"
@@ -29,4 +29,4 @@ def open_memory(store):
 
 if __name__ == "__main__":
     cli.state.make_memory = open_memory
-    cli.main()
+    entry.main()
