@@ -2,8 +2,9 @@
 
 The server listens on `serve.sock` in the store directory (mode 0600), and on TCP too
 with `--host/--port`. It records itself in `serve.json` (pid, socket, address) so
-`serve --status` and `serve --stop` find it. SIGTERM or SIGINT: new requests get 503,
-requests in flight (writes included) finish, then the process exits 0.
+`serve --status` and `serve --stop` find it. SIGTERM or SIGINT: while the writes in flight
+finish, the sockets stay open and every new request gets 503; then uvicorn closes them, lets
+the remaining requests finish, and the process exits 0.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import os
 import secrets
 import signal
 import socket
+import threading
 import time
 from collections.abc import Callable
 from contextlib import suppress
@@ -144,8 +146,17 @@ def serve(
 
         class Server(uvicorn.Server):
             def handle_exit(self, sig: int, frame: Any) -> None:
-                app.state.draining = True  # new requests: 503; those in flight finish
-                super().handle_exit(sig, frame)
+                """New requests get 503 while the writes in flight finish; then uvicorn stops (a second signal: now)."""
+                if app.state.draining:
+                    super().handle_exit(sig, frame)
+                    return
+                app.state.draining = True
+                threading.Thread(target=self._exit_after_writes, args=(sig, frame), daemon=True).start()
+
+            def _exit_after_writes(self, sig: int, frame: Any) -> None:
+                while engine.writes_in_flight:
+                    time.sleep(0.02)
+                uvicorn.Server.handle_exit(self, sig, frame)
 
         config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
                                 timeout_graceful_shutdown=None)
