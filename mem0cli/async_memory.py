@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 from .memory import Memory
+from .models import Message
 
 #: The methods of `Memory` that AsyncMemory offers as coroutines.
 METHODS = (
@@ -46,6 +47,15 @@ class AsyncMemory:
         loop = asyncio.get_running_loop()
         method = getattr(self.memory, name)
         return await loop.run_in_executor(self._executor, functools.partial(method, *args, **kwargs))
+
+    def preload(self) -> Future:
+        """Start loading the models on the worker thread and return at once, so the first call waits less."""
+
+        def load() -> None:
+            self.memory.embedder.embed_query("warm up")
+            self.memory.extractor.extract([Message(role="user", content="I live in Seattle.")], default_name="warm")
+
+        return self._executor.submit(load)
 
     async def close(self) -> None:
         """Close the store and stop the worker thread."""

@@ -2,7 +2,8 @@
 
 Built on the official MCP Python SDK (`MCPServer`, FastMCP's name before mcp 2). The tools
 call `Memory`'s methods through `AsyncMemory`, on a running `mem0cli serve` for the store when
-one answers (nothing to load) and on an in-process `Memory` otherwise. Scope arguments left
+one answers (nothing to load) and on an in-process `Memory` otherwise, whose models start
+loading as soon as the server starts. Scope arguments left
 out take the defaults given on the command line (`mem0cli mcp -u alice --agent-id claude`).
 Bad arguments are tool errors naming the problem; the store is left as it was.
 """
@@ -125,4 +126,6 @@ def run(
     remote = connect(store) if use_server else None
     # a Memory opens nothing until used, and AsyncMemory uses it on its worker thread only
     memory = AsyncMemory(memory=remote if remote is not None else make_memory(store))
+    if remote is None:
+        memory.preload()  # in the background: the client's handshake does not wait for the models
     build(memory, defaults).run("stdio")

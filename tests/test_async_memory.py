@@ -83,3 +83,24 @@ def test_calls_run_on_one_worker_thread_not_the_loop(isolated_home):
 
     asyncio.run(main())
     assert len(seen) == 1 and next(iter(seen)).startswith("mem0cli-async")
+
+
+def test_preload_loads_the_models_on_the_worker_and_writes_nothing(isolated_home):
+    seen = []
+
+    class Recording(FakeEmbedder):
+        def embed_query(self, text):
+            seen.append(("embed", threading.current_thread().name))
+            return super().embed_query(text)
+
+    class RecordingExtractor(ScriptedExtractor):
+        def extract(self, messages, *, default_name=None):
+            seen.append(("extract", threading.current_thread().name))
+            return super().extract(messages, default_name=default_name)
+
+    m = AsyncMemory(isolated_home / "store", embedder=Recording(), extractor=RecordingExtractor())
+    m.preload().result(timeout=30)
+    assert [kind for kind, _ in seen] == ["embed", "extract"]
+    assert all(name.startswith("mem0cli-async") for _, name in seen)
+    assert not (isolated_home / "store").exists()  # models only: no store opened or created
+    asyncio.run(m.close())
