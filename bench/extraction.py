@@ -99,13 +99,14 @@ def make_extractor(args: argparse.Namespace):
     if args.rules:
         return RuleExtractor()
     if args.llm_model or args.llm_url:
-        from mem0cli.config import Settings
-        from mem0cli.generative import choose_extractor
+        from mem0cli.endpoint import EndpointChatModel
+        from mem0cli.generative import GenerativeExtractor, LlamaChatModel
+        from mem0cli.llm import resolve_model_path
         from mem0cli.models import Message
 
-        settings = Settings(home=Path(tempfile.gettempdir()), llm_model=args.llm_model or args.llm_name,
-                            llm_url=args.llm_url, extraction="generative")
-        extractor = choose_extractor(settings)
+        model = (EndpointChatModel(args.llm_url, args.llm_name) if args.llm_url
+                 else LlamaChatModel(resolve_model_path(args.llm_model), n_threads=args.threads))
+        extractor = GenerativeExtractor(model)
         extractor.extract([Message("user", "I live in Oslo.", id="warm-up")])  # load outside the timed part
         return extractor
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
@@ -200,6 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-model", default=None, help="generative extraction with this instruct GGUF")
     parser.add_argument("--llm-url", default=None, help="generative extraction with this local endpoint")
     parser.add_argument("--llm-name", default=None, help="the model's name at --llm-url")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="llama.cpp threads for --llm-model (default: all cores; 1 on a busy machine)")
     parser.add_argument("--threshold", type=float, default=None, help="judge threshold (yes-no logit margin)")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-conversation details (with --json)")
     args = parser.parse_args(argv)

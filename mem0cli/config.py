@@ -40,6 +40,7 @@ class Settings:
     llm_url: str | None = None  # an OpenAI-compatible server on this machine (endpoint.py): generative
     llm_allow_remote: bool = False  # let llm_url name another host
     llm_timeout: float = 120.0  # seconds an endpoint may take to answer one window
+    llm_threads: int | None = None  # llama.cpp threads (None: all cores; 1 is far faster on a busy machine)
     extraction: str = "auto"  # auto | judge | generative (generative.choose_extractor)
     embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
     update_policy: str = "prefer-latest"
@@ -74,12 +75,16 @@ class Settings:
             llm_timeout = -1.0
         if not llm_timeout > 0:
             raise InputError(f"MEM0CLI_LLM_TIMEOUT must be a number of seconds above 0, not {timeout!r}")
+        threads = os.environ.get("MEM0CLI_LLM_THREADS") or None
+        if threads is not None and not (threads.isdigit() and int(threads) > 0):
+            raise InputError(f"MEM0CLI_LLM_THREADS must be a whole number above 0, not {threads!r}")
         return cls(
             home=Path(home).expanduser() if home else default_home(),
             llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
             llm_url=os.environ.get("MEM0CLI_LLM_URL") or None,
             llm_allow_remote=os.environ.get("MEM0CLI_LLM_ALLOW_REMOTE", "").lower() in ("1", "true", "yes"),
             llm_timeout=llm_timeout,
+            llm_threads=int(threads) if threads else None,
             extraction=extraction,
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,

@@ -264,9 +264,10 @@ def choose_extractor(settings: Settings) -> Extractor:
         model: ChatModel = EndpointChatModel(settings.llm_url, settings.llm_model, timeout=settings.llm_timeout,
                                              allow_remote=settings.llm_allow_remote)
         return GenerativeExtractor(model)
+    threads = settings.llm_threads
     if mode == "judge" or (mode == "auto" and not settings.llm_model):
-        return LlamaCppExtractor(settings.llm_model)
+        return LlamaCppExtractor(settings.llm_model, n_threads=threads)
     path = resolve_model_path(settings.llm_model)
     if mode == "auto" and not gguf_chat_template(path):
-        return LlamaCppExtractor(str(path))
-    return GenerativeExtractor(LlamaChatModel(path))
+        return LlamaCppExtractor(str(path), n_threads=threads)
+    return GenerativeExtractor(LlamaChatModel(path, n_threads=threads))

@@ -324,14 +324,17 @@ def test_settings_read_the_generative_options(monkeypatch, tmp_path):
     monkeypatch.setenv("MEM0CLI_LLM_ALLOW_REMOTE", "1")
     monkeypatch.setenv("MEM0CLI_LLM_TIMEOUT", "30")
     monkeypatch.setenv("MEM0CLI_EXTRACTION", "generative")
+    monkeypatch.setenv("MEM0CLI_LLM_THREADS", "1")
     settings = Settings.from_env(tmp_path)
-    assert (settings.llm_url, settings.llm_allow_remote, settings.llm_timeout, settings.extraction) == (
-        "http://127.0.0.1:11434/v1", True, 30.0, "generative")
-    for var, value in (("MEM0CLI_EXTRACTION", "magic"), ("MEM0CLI_LLM_TIMEOUT", "soon"), ("MEM0CLI_LLM_TIMEOUT", "0")):
+    assert (settings.llm_url, settings.llm_allow_remote, settings.llm_timeout, settings.extraction,
+            settings.llm_threads) == ("http://127.0.0.1:11434/v1", True, 30.0, "generative", 1)
+    bad = (("MEM0CLI_EXTRACTION", "magic"), ("MEM0CLI_LLM_TIMEOUT", "soon"), ("MEM0CLI_LLM_TIMEOUT", "0"),
+           ("MEM0CLI_LLM_THREADS", "0"), ("MEM0CLI_LLM_THREADS", "two"))
+    for var, value in bad:
         monkeypatch.setenv(var, value)
         with pytest.raises(InputError, match=var):
             Settings.from_env(tmp_path)
-        monkeypatch.setenv(var, {"MEM0CLI_EXTRACTION": "auto", "MEM0CLI_LLM_TIMEOUT": "30"}[var])
+        monkeypatch.setenv(var, {"MEM0CLI_EXTRACTION": "auto", "MEM0CLI_LLM_TIMEOUT": "30", "MEM0CLI_LLM_THREADS": "1"}[var])
 
 
 def test_a_mem0_style_config_names_a_local_server_or_a_gguf(tmp_path):
@@ -369,3 +372,32 @@ def test_auto_picks_generative_for_an_instruct_gguf_and_the_judge_otherwise(tmp_
         choose_extractor(Settings(home=tmp_path, llm_model=base, extraction="generative"))
     judged = choose_extractor(Settings(home=tmp_path, llm_model=str(smollm2_path()), extraction="judge"))
     assert isinstance(judged, LlamaCppExtractor)
+
+
+@pytest.mark.e2e
+def test_the_real_smollm2_writes_grounded_well_formed_facts_through_its_grammar(tmp_path):
+    """SmolLM2-135M-Instruct loaded by llama-cpp-python (AMX repacking off), its chat template and the
+    JSON-schema grammar: the structure is asserted, not the wording."""
+    import os
+    import subprocess
+    import sys
+
+    from mem0cli.extract import is_grounded
+
+    store = tmp_path / "store"
+    said = "I have a dog named Rex. I work as a nurse in Leeds."
+    env = {**os.environ, "MEM0CLI_HOME": str(store), "MEM0CLI_LLM_MODEL": str(smollm2_path()),
+           "MEM0CLI_LLM_THREADS": "1"}  # one thread: the machines running the suite are shared
+    result = subprocess.run([sys.executable, "-m", "mem0cli", "add", said, "-u", "sam", "--json"],
+                            capture_output=True, text=True, env=env, timeout=900)
+    assert result.returncode == 0, result.stderr
+    added = json.loads(result.stdout)["results"]
+    assert added, "SmolLM2 stored no fact for two plain statements"
+    for fact in added:
+        assert fact["event"] == "ADD" and fact["memory"].startswith("Sam")
+        assert problems(fact["memory"], {"Sam"}) == [] and is_grounded(fact["memory"], said, {"Sam"})
+    memory = Memory(path=store, embedder=FakeEmbedder())  # the facts table only: no vectors are read
+    rows = memory.facts.get_rows([f["id"] for f in added]).values()
+    assert {r["model"].split("@")[0] for r in rows} == {"SmolLM2-135M-Instruct.Q4_1.gguf"}
+    assert {r["prompt_version"] for r in rows} == {GENERATIVE_PROMPT_VERSION}
+    memory.close()
