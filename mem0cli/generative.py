@@ -50,6 +50,16 @@ FACTS_SCHEMA: dict[str, Any] = {
 }
 
 
+# FACTS_SCHEMA as a llama.cpp grammar, written out rather than converted: the converter's
+# string rule lets raw control characters (a newline) into a string, which is not JSON.
+# Escapes are limited to \" \\ \/ for the same reason (no \u0000).
+FACTS_GRAMMAR = rf"""root ::= "{{" ws "\"facts\"" ws ":" ws "[" ws (fact (ws "," ws fact){{0,{MAX_FACTS_PER_WINDOW - 1}}})? ws "]" ws "}}"
+fact ::= "\"" char{{1,{MAX_FACT_CHARS}}} "\""
+char ::= [^"\\\x00-\x1F\x7F] | "\\" ["\\/]
+ws ::= " "?
+"""
+
+
 class ChatModel(Protocol):
     """A model that answers chat messages with text following a JSON schema."""
 
@@ -96,16 +106,17 @@ class LlamaChatModel:
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self._llm = llm
-        self._grammars: dict[str, Any] = {}
+        self._grammar: Any = None
 
     def grammar(self, schema: dict[str, Any]) -> Any:
-        """The llama.cpp grammar that only lets the model write JSON following `schema`."""
-        key = json.dumps(schema, sort_keys=True)
-        if key not in self._grammars:
+        """The llama.cpp grammar that only lets the model write JSON following `schema` (FACTS_GRAMMAR)."""
+        if schema != FACTS_SCHEMA:
+            raise ValueError("LlamaChatModel writes FACTS_SCHEMA only (its grammar is FACTS_GRAMMAR)")
+        if self._grammar is None:
             from llama_cpp import LlamaGrammar
 
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
-        return self._grammars[key]
+            self._grammar = LlamaGrammar.from_string(FACTS_GRAMMAR, verbose=False)
+        return self._grammar
 
     def _loaded(self) -> Any:
         if self._llm is None:

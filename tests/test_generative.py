@@ -18,6 +18,7 @@ from mem0cli.endpoint import EndpointChatModel
 from mem0cli.errors import InputError, ModelError
 from mem0cli.extract import LlamaCppExtractor
 from mem0cli.generative import (
+    FACTS_GRAMMAR,
     FACTS_SCHEMA,
     GenerativeExtractor,
     LlamaChatModel,
@@ -87,7 +88,7 @@ def test_written_facts_pass_the_same_checks_as_the_default_path(isolated_home):
     (call,) = llama.calls
     assert call["temperature"] == 0
     assert call["grammar"] is extractor.model.grammar(FACTS_SCHEMA)
-    assert "facts-kv ::=" in call["grammar"]._grammar and "root ::=" in call["grammar"]._grammar
+    assert call["grammar"]._grammar == FACTS_GRAMMAR
     chat = call["messages"]
     assert chat[0]["role"] == "system" and "JSON" in chat[0]["content"]
     shots = [m for m in chat[1:-1] if m["role"] == "assistant"]
@@ -155,6 +156,19 @@ def test_a_reply_cut_off_by_the_token_limit_is_an_error(isolated_home):
     extractor, _ = scripted([json.dumps({"facts": ["Alex lives in Seattle"]})], finish_reason="length")
     with pytest.raises(ModelError, match="ran out of tokens"):
         extractor.extract([Message("user", "I live in Seattle.", id="m1")], default_name="alex")
+
+
+def test_the_grammar_writes_the_schema_and_no_raw_control_characters():
+    import re
+
+    rules = dict(line.split(" ::= ", 1) for line in FACTS_GRAMMAR.strip().splitlines())
+    assert set(rules) == {"root", "fact", "char", "ws"}
+    assert '"\\"facts\\""' in rules["root"] and "{0,9}" in rules["root"]  # maxItems 10
+    assert rules["fact"] == '"\\"" char{1,200} "\\""'  # minLength 1, maxLength 200
+    assert "\\x00-\\x1F" in rules["char"] and not re.search(r'"u"', rules["char"])  # no raw newline, no \u0000
+    assert FACTS_SCHEMA["properties"]["facts"]["maxItems"] == 10
+    with pytest.raises(ValueError):
+        LlamaChatModel(Path("x.gguf"), llm=ScriptedLlama([])).grammar({"type": "object"})
 
 
 def test_parse_fact_list_is_strict():
