@@ -12,10 +12,10 @@ from __future__ import annotations
 import http.client
 import ipaddress
 import json
-import socket
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from .client import connect_unix
 from .errors import InputError, ModelError
 
 URL_ENV = "MEM0CLI_LLM_URL"
@@ -31,14 +31,7 @@ class _UnixHTTPConnection(http.client.HTTPConnection):
         self.socket_path = socket_path
 
     def connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self.socket_path)
-        except OSError:
-            sock.close()
-            raise
-        self.sock = sock
+        self.sock = connect_unix(self.socket_path, self.timeout)
 
 
 def is_loopback(host: str) -> bool:
