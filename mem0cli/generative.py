@@ -35,7 +35,7 @@ from .models import Message
 
 MAX_FACTS_PER_WINDOW = 10
 MAX_FACT_CHARS = 200
-MAX_TOKENS = 1024  # enough for MAX_FACTS_PER_WINDOW facts of MAX_FACT_CHARS in JSON
+MAX_TOKENS = 2560  # the longest reply the grammar allows (10 x 200 characters in JSON), at about a token a character
 FACTS_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -93,7 +93,7 @@ class LlamaChatModel:
     or a stand-in in tests); without one, `path` is loaded on the first call.
     """
 
-    def __init__(self, path: Path, *, llm: Any = None, n_ctx: int = 4096, n_threads: int | None = None) -> None:
+    def __init__(self, path: Path, *, llm: Any = None, n_ctx: int = 6144, n_threads: int | None = None) -> None:
         from .llm import gguf_chat_template, model_id_for
 
         self.path = path
