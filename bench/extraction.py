@@ -1,6 +1,7 @@
 """Measure fact extraction against labelled conversations.
 
     python bench/extraction.py [FILE] [--json] [--split all|tune|holdout] [--rules]
+                               [--llm-model INSTRUCT.gguf | --llm-url URL [--llm-name NAME]]
 
 FILE defaults to ../shared/data/extraction-dev.jsonl (relative to the project
 root). Each line is {"id", "user_id", "messages", "facts"}; the extractor runs
@@ -11,6 +12,9 @@ conversations that produced nothing, the share of candidates dropped as
 ungrounded, ingestion turns/s through Memory.add_messages into a temporary
 store (extraction, embedding, checks and both stores; model load excluded)
 and peak RSS. Malformed facts are those that wellformed.problems() finds fault with.
+
+--llm-model / --llm-url measure generative extraction (generative.py) with an
+instruct GGUF or a local OpenAI-compatible server instead of the judge.
 
 --split holdout keeps every third conversation (lines 3, 6, 9, ...), --split
 tune the others: tune on one, check generalisation on the other.
@@ -94,6 +98,17 @@ def make_extractor(args: argparse.Namespace):
 
     if args.rules:
         return RuleExtractor()
+    if args.llm_model or args.llm_url:
+        from mem0cli.endpoint import EndpointChatModel
+        from mem0cli.generative import GenerativeExtractor, LlamaChatModel
+        from mem0cli.llm import resolve_model_path
+        from mem0cli.models import Message
+
+        model = (EndpointChatModel(args.llm_url, args.llm_name) if args.llm_url
+                 else LlamaChatModel(resolve_model_path(args.llm_model), n_threads=args.threads))
+        extractor = GenerativeExtractor(model)
+        extractor.extract([Message("user", "I live in Oslo.", id="warm-up")])  # load outside the timed part
+        return extractor
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
     extractor = LlamaCppExtractor(args.model, **kwargs)
     _ = extractor.model  # load outside the timed part
@@ -183,6 +198,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--split", choices=["all", "tune", "holdout"], default="all")
     parser.add_argument("--rules", action="store_true", help="candidates only, no model (RuleExtractor)")
     parser.add_argument("--model", default=None, help="GGUF path (default: $MEM0CLI_LLM_MODEL or the bundled model)")
+    parser.add_argument("--llm-model", default=None, help="generative extraction with this instruct GGUF")
+    parser.add_argument("--llm-url", default=None, help="generative extraction with this local endpoint")
+    parser.add_argument("--llm-name", default=None, help="the model's name at --llm-url")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="llama.cpp threads for --llm-model (default: all cores; 1 on a busy machine)")
     parser.add_argument("--threshold", type=float, default=None, help="judge threshold (yes-no logit margin)")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-conversation details (with --json)")
     args = parser.parse_args(argv)

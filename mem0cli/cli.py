@@ -625,6 +625,40 @@ def _scan_secrets(memory, redact: bool, as_json: bool) -> None:
 
 @app.command()
 @handled
+def reextract(
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    filter_json: FilterOpt = None,
+    resume: Annotated[bool, typer.Option("--resume", help="Skip the scopes an interrupted run finished.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List the scopes that would be re-extracted, change nothing.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Extract facts again from the stored turns with the configured model and prompt.
+
+    Facts an older model or prompt wrote are replaced (history keeps their old text),
+    facts a person edited are kept. Without a scope or filter, every scope is read.
+
+    Example: MEM0CLI_LLM_MODEL=~/models/qwen2.5-1.5b-instruct.gguf mem0cli reextract -u alex
+    """
+    from .reextract import reextract as run
+
+    memory = _memory(local=True)
+    filters = _parse_filter(filter_json)
+    options = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id, "filters": filters, "resume": resume}
+    plan = run(memory, dry_run=True, **options)
+    if dry_run:
+        summary = plan
+    else:
+        with _progress(plan.turns, "re-extracting") as advance:
+            summary = run(memory, on_progress=advance, **options)
+    if as_json:
+        _print_json(vars(summary))
+    _info(summary.line())
+
+
+@app.command()
+@handled
 def reindex() -> None:
     """Rebuild the vector table from SQLite, e.g. after changing MEM0CLI_EMBED_MODEL.
 

@@ -35,6 +35,18 @@ class _HTTPError(OSError):
     """A reply that is not the HTTP/1.1 the server speaks."""
 
 
+def connect_unix(path: str, timeout: float | None) -> socket.socket:
+    """A stream socket connected to the unix socket at `path` (closed again if that fails)."""
+    sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    sock.settimeout(timeout)
+    try:
+        sock.connect(path)
+    except OSError:
+        sock.close()
+        raise
+    return sock
+
+
 class _UnixConnection:
     """HTTP/1.1 over the server's unix socket, kept open between requests.
 
@@ -50,13 +62,7 @@ class _UnixConnection:
         self._reader: Any = None
 
     def _connect(self) -> None:
-        sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        sock.settimeout(self.timeout)
-        try:
-            sock.connect(self._path)
-        except OSError:
-            sock.close()
-            raise
+        sock = connect_unix(self._path, self.timeout)
         self.sock, self._reader = sock, sock.makefile("rb")
 
     def request(self, method: str, path: str, body: bytes | None, headers: dict[str, str]) -> tuple[int, bytes]:

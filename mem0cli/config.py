@@ -15,6 +15,9 @@ SUPERSEDE_COSINE = 0.55
 
 UPDATE_POLICIES = ("prefer-latest", "keep-both")
 SECRET_POLICIES = ("redact", "keep")
+EXTRACTION_MODES = ("auto", "judge", "generative")
+#: Mem0 `llm.provider` names whose `config` points at a server rather than a GGUF file.
+_SERVER_PROVIDERS = ("ollama", "lmstudio", "openai", "vllm", "llama_cpp_server")
 
 
 def default_home() -> Path:
@@ -32,7 +35,13 @@ class Settings:
     """Where the store lives and which models and policies it uses."""
 
     home: Path
-    llm_model: str | None = None  # path of a GGUF file; None: the bundled gemma3-270m
+    llm_model: str | None = None  # path of a GGUF file (None: the bundled gemma3-270m); with llm_url, the
+    # model's name at that endpoint
+    llm_url: str | None = None  # an OpenAI-compatible server on this machine (endpoint.py): generative
+    llm_allow_remote: bool = False  # let llm_url name another host
+    llm_timeout: float = 120.0  # seconds an endpoint may take to answer one window
+    llm_threads: int | None = None  # llama.cpp threads (None: all cores; 1 is far faster on a busy machine)
+    extraction: str = "auto"  # auto | judge | generative (generative.choose_extractor)
     embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
@@ -42,6 +51,8 @@ class Settings:
             raise InputError(f"update policy must be one of {', '.join(UPDATE_POLICIES)}, not {self.update_policy!r}")
         if self.secrets not in SECRET_POLICIES:
             raise InputError(f"secrets must be one of {', '.join(SECRET_POLICIES)}, not {self.secrets!r}")
+        if self.extraction not in EXTRACTION_MODES:
+            raise InputError(f"extraction must be one of {', '.join(EXTRACTION_MODES)}, not {self.extraction!r}")
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
@@ -54,10 +65,56 @@ class Settings:
         secrets = os.environ.get("MEM0CLI_SECRETS", "redact")
         if secrets not in SECRET_POLICIES:
             raise InputError(f"MEM0CLI_SECRETS must be one of {', '.join(SECRET_POLICIES)}, not {secrets!r}")
+        extraction = os.environ.get("MEM0CLI_EXTRACTION", "auto")
+        if extraction not in EXTRACTION_MODES:
+            raise InputError(f"MEM0CLI_EXTRACTION must be one of {', '.join(EXTRACTION_MODES)}, not {extraction!r}")
+        timeout = os.environ.get("MEM0CLI_LLM_TIMEOUT", "120")
+        try:
+            llm_timeout = float(timeout)
+        except ValueError:
+            llm_timeout = -1.0
+        if not llm_timeout > 0:
+            raise InputError(f"MEM0CLI_LLM_TIMEOUT must be a number of seconds above 0, not {timeout!r}")
+        threads = os.environ.get("MEM0CLI_LLM_THREADS") or None
+        if threads is not None and not (threads.isdigit() and int(threads) > 0):
+            raise InputError(f"MEM0CLI_LLM_THREADS must be a whole number above 0, not {threads!r}")
         return cls(
             home=Path(home).expanduser() if home else default_home(),
             llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
+            llm_url=os.environ.get("MEM0CLI_LLM_URL") or None,
+            llm_allow_remote=os.environ.get("MEM0CLI_LLM_ALLOW_REMOTE", "").lower() in ("1", "true", "yes"),
+            llm_timeout=llm_timeout,
+            llm_threads=int(threads) if threads else None,
+            extraction=extraction,
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,
             secrets=secrets,
         )
+
+
+def llm_from_config(section: object) -> dict[str, str | None]:
+    """Settings fields from a Mem0 `llm` config section: {"provider", "config": {"model", base url}}.
+
+    A GGUF provider ("llama_cpp", or none) gives `llm_model`, a path; a server provider
+    ("ollama", "lmstudio", "openai", ...) with a base URL gives `llm_url` and the model's
+    name at it. The URL is checked (loopback only by default) when the extractor is made.
+    """
+    if not isinstance(section, dict):
+        return {}
+    inner = section.get("config") if isinstance(section.get("config"), dict) else {}
+    provider = str(section.get("provider") or "llama_cpp").lower()
+    out: dict[str, str | None] = {}
+    if isinstance(inner.get("model"), str) and inner["model"]:
+        out["llm_model"] = inner["model"]
+    if provider in _SERVER_PROVIDERS:
+        url = next((inner[k] for k in (f"{provider}_base_url", "base_url", "url") if inner.get(k)), None)
+        if not url:
+            raise InputError(f"llm provider {provider!r} needs config.base_url (a server on this machine)")
+        out["llm_url"] = str(url)
+    elif provider in ("llama_cpp", "llama-cpp", "gguf"):
+        if out:
+            out["llm_url"] = None  # a GGUF named here wins over MEM0CLI_LLM_URL
+    else:
+        raise InputError(f"llm provider {provider!r} is not supported offline: use llama_cpp (a GGUF path) "
+                         f"or a local server ({', '.join(_SERVER_PROVIDERS)}) with config.base_url")
+    return out

@@ -177,7 +177,7 @@ class _CandidateExtractor:
     def extract(self, messages: list[Message], *, default_name: str | None = None) -> ExtractionResult:
         stats = ExtractionStats()
         names = {display_name(m.name or default_name) for m in messages if m.role == "user"}
-        candidates = self._well_formed(build_candidates(messages, default_name), names, stats)
+        candidates = self._well_formed(self._candidates(messages, default_name), names, stats)
         stats.candidates = len(candidates)
         names |= {c.speaker for c in candidates}
         grounded = []
@@ -206,6 +206,10 @@ class _CandidateExtractor:
         self.last_stats = stats
         dropped = stats.ungrounded + stats.rejected + stats.capped + stats.redundant + stats.malformed
         return ExtractionResult(facts=facts, dropped=dropped, repaired=stats.repaired)
+
+    def _candidates(self, messages: list[Message], default_name: str | None) -> list[Candidate]:
+        """Where candidates come from: the clause rules here; a chat model in generative.py."""
+        return build_candidates(messages, default_name)
 
     @staticmethod
     def _well_formed(candidates: list[Candidate], names: set[str], stats: ExtractionStats) -> list[Candidate]:

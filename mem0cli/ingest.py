@@ -92,8 +92,8 @@ def times_around(times: list[str | None], start: int, end: int) -> tuple[str | N
 class Checkpoint:
     """How many chunks of one input (identified by a digest) are committed."""
 
-    def __init__(self, store: Path, digest: str) -> None:
-        self.path = store / "ingest-checkpoints.json"
+    def __init__(self, store: Path, digest: str, name: str = "ingest-checkpoints.json") -> None:
+        self.path = store / name
         self.digest = digest
 
     def _load(self) -> dict[str, int]:

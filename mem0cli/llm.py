@@ -90,6 +90,56 @@ def check_gguf(path: Path) -> None:
         raise ModelError(f"model file is truncated ({size} bytes): {path} (set {MODEL_ENV} to a GGUF file)")
 
 
+_GGUF_SCALARS = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
+_GGUF_STRING, _GGUF_ARRAY = 8, 9
+
+
+def gguf_chat_template(path: Path) -> str | None:
+    """The chat template a GGUF carries (`tokenizer.chat_template`), read from its header.
+
+    Instruction-tuned models carry one, base models usually not. None when there is
+    none or the header cannot be read (the model load then names the problem).
+    """
+    import struct
+
+    def read(fmt: str, fh: Any) -> Any:
+        size = struct.calcsize("<" + fmt)
+        data = fh.read(size)
+        if len(data) != size:
+            raise EOFError
+        return struct.unpack("<" + fmt, data)[0]
+
+    def read_string(fh: Any) -> bytes:
+        return fh.read(read("Q", fh))
+
+    def skip(kind: int, fh: Any) -> None:
+        if kind == _GGUF_STRING:
+            fh.seek(read("Q", fh), 1)
+        elif kind == _GGUF_ARRAY:
+            inner, count = read("I", fh), read("Q", fh)
+            if inner in _GGUF_SCALARS:
+                fh.seek(struct.calcsize("<" + _GGUF_SCALARS[inner]) * count, 1)
+            else:
+                for _ in range(count):
+                    skip(inner, fh)
+        else:
+            fh.seek(struct.calcsize("<" + _GGUF_SCALARS[kind]), 1)
+
+    try:
+        with path.open("rb") as fh:
+            if fh.read(4) != _GGUF_MAGIC:
+                return None
+            _version, _tensors, count = read("I", fh), read("Q", fh), read("Q", fh)
+            for _ in range(count):
+                key, kind = read_string(fh), read("I", fh)
+                if key == b"tokenizer.chat_template" and kind == _GGUF_STRING:
+                    return read_string(fh).decode("utf-8", errors="replace")
+                skip(kind, fh)
+    except (OSError, EOFError, KeyError, struct.error, OverflowError, ValueError):
+        return None
+    return None
+
+
 def file_sha256(path: Path) -> str:
     """The file's sha256, cached under the cache dir keyed by path, size and mtime.
 
@@ -142,7 +192,8 @@ def _quiet_native_logs(llama_cpp: Any) -> None:
         llama_cpp.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
 
 
-def _load_llama(path: Path, *, n_ctx: int, n_threads: int | None) -> Any:
+def load_llama(path: Path, *, n_ctx: int, n_threads: int | None) -> Any:
+    """A llama_cpp.Llama for `path`, loaded with extra buffer types off (see the module docstring)."""
     try:
         import llama_cpp
         import llama_cpp.llama_cpp as low
@@ -192,7 +243,7 @@ class ScoringModel:
     def __init__(self, path: Path, *, n_ctx: int = 2048, n_threads: int | None = None) -> None:
         self.path = path
         self.model_id = model_id_for(path)
-        self.llm = _load_llama(path, n_ctx=n_ctx, n_threads=n_threads)
+        self.llm = load_llama(path, n_ctx=n_ctx, n_threads=n_threads)
         self.tokens_evaluated = 0
         self._primed: tuple[str, str] | None = None  # (prefix, head)
         self._prefix_tokens: list[int] = []

@@ -25,7 +25,7 @@ from typing import Any
 from . import filters as flt
 from . import search as search_mod
 from .checks import SCOPE_KEYS, FactChecker, Verdict, fact_hash
-from .config import Settings
+from .config import Settings, llm_from_config
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
@@ -85,7 +85,9 @@ class Memory:
         """Mem0-style construction: reads the parts of a Mem0 config dict that apply offline.
 
         `vector_store.config.path` (or top-level `path`) is the store directory,
-        `embedder.config.model` a sentence-transformers model, `llm.config.model` a GGUF path.
+        `embedder.config.model` a sentence-transformers model, `llm.config.model` a GGUF path
+        (or, with a server provider such as "ollama" and `llm.config.base_url`, the model's
+        name there: `config.llm_from_config`).
         """
         config = config or {}
         if not isinstance(config, dict):
@@ -97,13 +99,8 @@ class Memory:
             return inner if isinstance(inner, dict) else {}
 
         base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
-        settings = Settings(
-            home=base.home,
-            llm_model=part("llm").get("model") or base.llm_model,
-            embed_model=part("embedder").get("model") or base.embed_model,
-            update_policy=base.update_policy,
-            secrets=base.secrets,
-        )
+        embed_model = part("embedder").get("model") or base.embed_model
+        settings = replace(base, embed_model=embed_model, **llm_from_config(config.get("llm")))
         return cls(settings=settings)
 
     # -- parts, loaded on first use --------------------------------------------
@@ -116,9 +113,9 @@ class Memory:
     @property
     def extractor(self) -> Extractor:
         if self._extractor is None:
-            from .extract import LlamaCppExtractor
+            from .generative import choose_extractor
 
-            self._extractor = LlamaCppExtractor(self.settings.llm_model)
+            self._extractor = choose_extractor(self.settings)
         return self._extractor
 
     @property

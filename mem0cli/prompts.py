@@ -72,3 +72,35 @@ JUDGE_LABEL = "Lasting fact:"
 JUDGE_ITEM = " {text}.\n" + JUDGE_LABEL
 JUDGE_YES = " yes"
 JUDGE_NO = " no"
+
+# -- generative extraction (an instruction-tuned model writes the facts; generative.py) --
+
+GENERATIVE_PROMPT_VERSION = "generate-2026.1"
+
+GENERATIVE_SYSTEM = """You write down lasting facts about the people who chat with an assistant, as a memory for later conversations.
+Rules:
+- One short fact per sentence, in the third person, starting with the person's name (the name given after "Facts about").
+- Only what the person says about themselves or their world: job, home, family, pets, health, preferences, possessions, tools, plans with a date. Keep numbers, versions, codes and names exactly as written.
+- Nothing the assistant said, no questions, no greetings, no passing moods.
+- Reply with JSON: {"facts": [...]}. When there is nothing lasting, reply {"facts": []}."""
+
+# Invented people and topics that appear in no test or dev data.
+GENERATIVE_EXAMPLES: tuple[tuple[str, list[str]], ...] = (
+    (
+        "Date: 2024-05-02\nFacts about: Marta\n\nMarta: I work nights as a nurse, and my dog Biscuit hates the vet."
+        "\nAssistant: That sounds tiring! How old is Biscuit?\nMarta: He's 7. I'm moving to Porto in June.",
+        ["Marta works nights as a nurse.", "Marta has a dog named Biscuit.", "Marta's dog Biscuit is 7 years old.",
+         "Marta is moving to Porto in June 2024."],
+    ),
+    (
+        "Date: 2023-11-14\nFacts about: Ben\n\nBen: hey, how's it going?\nAssistant: Good, thanks! What's up?"
+        "\nBen: nothing much, just bored lol",
+        [],
+    ),
+    (
+        "Date: 2025-02-09\nFacts about: User\n\nUser: I'm Nils btw. We run Postgres 16 on a 4 GB VPS and I'm allergic to shellfish.",
+        ["User's name is Nils.", "Nils runs Postgres 16 on a 4 GB VPS.", "Nils is allergic to shellfish."],
+    ),
+)
+
+GENERATIVE_WINDOW = "Date: {date}\nFacts about: {names}\n\n{transcript}"

@@ -39,7 +39,8 @@ SHARED = _shared_data()
 def isolated_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("MEM0CLI_HOME", str(home))
-    for var in ("MEM0CLI_LLM_MODEL", "MEM0CLI_EMBED_MODEL", "MEM0CLI_UPDATE_POLICY", "MEM0CLI_SECRETS", "NO_COLOR"):
+    for var in ("MEM0CLI_LLM_MODEL", "MEM0CLI_LLM_URL", "MEM0CLI_LLM_ALLOW_REMOTE", "MEM0CLI_LLM_TIMEOUT",
+                "MEM0CLI_LLM_THREADS", "MEM0CLI_EXTRACTION", "MEM0CLI_EMBED_MODEL", "MEM0CLI_UPDATE_POLICY", "MEM0CLI_SECRETS", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return home
 
