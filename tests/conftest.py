@@ -12,6 +12,7 @@ from mem0cli import Memory
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
 ROOT = Path(__file__).resolve().parents[1]
+pytest_plugins = ["tests.pg"]  # pg_server, pg_url: a real PostgreSQL for the tests
 
 
 def _shared_data() -> Path:
