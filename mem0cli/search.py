@@ -80,15 +80,21 @@ def turn_texts(facts: FactStore, pks: Sequence[str]) -> dict[str, str]:
     return texts
 
 
-def keyword_query(text: str) -> str | None:
-    """An FTS5 query matching any content word of `text` (each quoted), or None."""
-    words = []
+def keyword_words(text: str) -> list[str]:
+    """The content words of `text` that keyword search looks for (at most 64, lower case)."""
+    words: list[str] = []
     for word in re.findall(r"\w+", text.lower()):
         if word not in STOP_WORDS and word not in words:
             words.append(word)
+    return words[:64]
+
+
+def keyword_query(text: str) -> str | None:
+    """An FTS5 query matching any content word of `text` (each quoted), or None."""
+    words = keyword_words(text)
     if not words:
         return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def vector_hits(
