@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional, TypeVar
 import typer
 
 from . import __version__
-from .errors import InputError, Mem0cliError
+from .errors import InputError, Mem0cliError, StoreError
 
 app = typer.Typer(
     name="mem0cli",
@@ -118,13 +118,18 @@ def _info(message: str) -> None:
         sys.stderr.write(message + "\n")
 
 
-def _memory(local: bool = False):
-    """The store's running server when one answers (unless `local` or --no-server), else a Memory."""
+def _memory(local: bool = False, existing: bool = False):
+    """The store's running server when one answers (unless `local` or --no-server), else a
+    Memory; `existing` (a read): StoreError, exit 1, when there is no store to read."""
     if not local and not state.no_server:
         remote = state.connect(state.store)
         if remote is not None:
             return remote
-    return state.make_memory(state.store)
+    memory = state.make_memory(state.store)
+    store = getattr(memory, "store", None)
+    if existing and store is not None and not store.exists():
+        raise StoreError(f"no store at {store.location}")
+    return memory
 
 
 def _print_json(data: Any) -> None:
@@ -368,7 +373,7 @@ def search(
         "freshness_weight": freshness_weight, "half_life_days": half_life,
         "confirmation_weight": confirmation_weight, "keyword_weight": keyword_weight,
     }
-    result = _memory().search(
+    result = _memory(existing=True).search(
         query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
     )
@@ -394,7 +399,7 @@ def list_(
 
     Example: mem0cli list -u alice --json
     """
-    result = _memory().get_all(
+    result = _memory(existing=True).get_all(
         user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json), limit=limit
     )
     if as_json:
@@ -413,7 +418,7 @@ def get(
 
     Example: mem0cli get 0b9c...
     """
-    memory = _memory()
+    memory = _memory(existing=True)
     item = memory.get(memory.expand_id(memory_id))
     if item is None:
         raise InputError(f"no memory with id {memory_id}")
@@ -444,7 +449,7 @@ def history(
 
     Example: mem0cli history 0b9c...
     """
-    memory = _memory()
+    memory = _memory(existing=True)
     events = memory.history(_history_id(memory, memory_id))
     if not events:
         raise InputError(f"no history for id {memory_id}")
@@ -528,7 +533,7 @@ def export_(
     from . import filters as flt
 
     tree = flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json))
-    records = backup.export_records(_memory(local=True), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
+    records = backup.export_records(_memory(local=True, existing=True), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
     backup.write_export(records, output)
     if output not in (None, "-"):
         _info(f"exported {records[0]['counts']['memories']} memories to {output}")
@@ -579,7 +584,7 @@ def doctor(
     """
     from . import doctor as checks
 
-    memory = _memory(local=True)
+    memory = _memory(local=True, existing=True)
     if redact and not scan_secrets:
         raise InputError("--redact goes with --scan-secrets")
     if scan_secrets:
@@ -651,7 +656,7 @@ def stats(as_json: JsonOpt = False) -> None:
 
     Example: mem0cli stats
     """
-    data = _memory(local=True).stats()
+    data = _memory(local=True, existing=True).stats()
     if as_json:
         _print_json(data)
     else:

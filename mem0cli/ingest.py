@@ -164,8 +164,7 @@ def ingest(
         summary.warnings += added["warnings"]
         summary.results += added["results"]
         if checkpoint:
-            memory._ensure_home()
-            checkpoint.save(number + 1)
+            checkpoint.save(number + 1)  # the store exists: add_messages made it
         if on_progress:
             on_progress(len(messages))
     for result in summary.results:

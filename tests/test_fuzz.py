@@ -286,11 +286,11 @@ def fuzz_memory(isolated_home, monkeypatch):
 
 def snapshot(memory: Memory) -> tuple[list[dict], int]:
     """Everything the store holds (the export without its dated header) and the vector count."""
-    return backup.export_records(memory)[1:], memory.vectors.count()
+    return backup.export_records(memory)[1:], memory.store.vectors.count()
 
 
 def ids_of(memory: Memory, user: str) -> set[str]:
-    return {r[0] for r in memory.facts.conn.execute("SELECT id FROM memories WHERE user_id = ?", [user])}
+    return {r[0] for r in memory.store.facts.conn.execute("SELECT id FROM memories WHERE user_id = ?", [user])}
 
 
 def invoke(memory: Memory, args: list[str], stdin: bytes | None = None):

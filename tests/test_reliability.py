@@ -194,11 +194,11 @@ def open_store(store: Path) -> Memory:
 
 
 def memory_texts(m: Memory, where: str = "1", params: tuple = ()) -> dict[str, str]:
-    return dict(m.facts.conn.execute(f"SELECT id, memory FROM memories WHERE {where}", params).fetchall())
+    return dict(m.store.facts.conn.execute(f"SELECT id, memory FROM memories WHERE {where}", params).fetchall())
 
 
 def message_pks(m: Memory, where: str = "1", params: tuple = ()) -> set[str]:
-    return {r[0] for r in m.facts.conn.execute(f"SELECT pk FROM messages WHERE {where}", params)}
+    return {r[0] for r in m.store.facts.conn.execute(f"SELECT pk FROM messages WHERE {where}", params)}
 
 
 def automatic_repair(m: Memory) -> None:
@@ -522,7 +522,7 @@ def test_kill_add_at_random_moments(tmp_path, golden_store, import_file, record_
             require(added == set(texts), "add reported success")
         stored = all_or_nothing(added, set(texts), "added memories")
         turns = {
-            r[0] for r in m.facts.conn.execute("SELECT content FROM messages WHERE user_id = 'newcomer'")
+            r[0] for r in m.store.facts.conn.execute("SELECT content FROM messages WHERE user_id = 'newcomer'")
         }
         require(stored == all_or_nothing(turns, set(texts), "added messages"), "memories without messages")
         return stored
@@ -577,9 +577,9 @@ def _check_final_store(store: Path, own: list[list[str]], common: list[str]) -> 
     expected = sorted([t for texts in own for t in texts] + common)
     m = Memory(path=store)  # the real embedder's id: doctor does not load the model
     try:
-        rows = m.facts.conn.execute("SELECT memory FROM memories WHERE user_id = 'team'").fetchall()
+        rows = m.store.facts.conn.execute("SELECT memory FROM memories WHERE user_id = 'team'").fetchall()
         assert sorted(r[0] for r in rows) == expected, "memories lost or duplicated"
-        turns = m.facts.conn.execute("SELECT content FROM messages WHERE user_id = 'team'").fetchall()
+        turns = m.store.facts.conn.execute("SELECT content FROM messages WHERE user_id = 'team'").fetchall()
         assert sorted(r[0] for r in turns) == expected, "messages lost or duplicated"
         report = doctor.check(m)
         assert report.ok, report.problems
@@ -642,7 +642,7 @@ def test_first_use_by_many_connections_at_once(tmp_path):
             m = Memory(path=store, embedder=StandInMiniLM(), extractor=ScriptedExtractor())
             barrier.wait()
             try:
-                m.facts  # noqa: B018 - creates the directory, the database and its tables
+                m.store.facts  # noqa: B018 - creates the directory, the database and its tables
             except Exception as exc:  # noqa: BLE001 - every failure is counted
                 errors[f"{type(exc).__name__}: {str(exc).replace(str(store), 'STORE')}"] += 1
             finally:
@@ -751,9 +751,9 @@ def test_a_search_does_not_wait_for_a_writer_and_repairs_once_it_is_gone(memory)
     import fcntl
 
     memory.add("I keep bees on the roof in Lisbon", user_id="ana", infer=False)
-    with memory.facts.transaction():  # as a writer killed between SQLite and LanceDB leaves it
-        memory.facts.conn.execute("UPDATE memories SET indexed = 0")
-    assert memory.facts.needs_repair()
+    with memory.store.facts.transaction():  # as a writer killed between SQLite and LanceDB leaves it
+        memory.store.facts.conn.execute("UPDATE memories SET indexed = 0")
+    assert memory.store.facts.needs_repair()
     other_writer = os.open(memory.path / "write.lock", os.O_RDWR)
     fcntl.flock(other_writer, fcntl.LOCK_EX)
     try:
@@ -761,13 +761,13 @@ def test_a_search_does_not_wait_for_a_writer_and_repairs_once_it_is_gone(memory)
         found = memory.search("bees roof", user_id="ana")["results"]
         assert time.monotonic() - began < 5
         assert found and "bees" in found[0]["memory"]  # keyword search still finds it
-        assert memory.facts.needs_repair()  # left to the writer
+        assert memory.store.facts.needs_repair()  # left to the writer
     finally:
         fcntl.flock(other_writer, fcntl.LOCK_UN)
         os.close(other_writer)
     memory.search("bees roof", user_id="ana")
-    assert not memory.facts.needs_repair()
-    assert memory.facts.unindexed() == ([], [])
+    assert not memory.store.facts.needs_repair()
+    assert memory.store.facts.unindexed() == ([], [])
 
 
 # -- privacy ------------------------------------------------------------------------

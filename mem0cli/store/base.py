@@ -81,9 +81,10 @@ class Store(ABC):
         """Reads inside see one consistent state (an export)."""
 
     @abstractmethod
-    def check_model(self, model_id: str) -> None:
-        """Record the embedding model on the first write; StoreError if the store's vectors
-        were made with another (`mem0cli reindex` then re-embeds it)."""
+    def check_model(self, model_id: str, *, record: bool = False) -> None:
+        """StoreError if the store's vectors were made with another embedding model
+        (`mem0cli reindex` then re-embeds it); with `record` (a write), note `model_id` as the
+        store's when none is yet."""
 
     @abstractmethod
     def index(self, vectors: Mapping[str, Vector], dimensions: int) -> None:
@@ -136,9 +137,9 @@ class Store(ABC):
         vectors unindexed (`repair` then indexes them); one line per fix."""
 
     @abstractmethod
-    def drop_vectors(self, model_id: str) -> int:
-        """Before `reindex`: drop every vector, mark every row unindexed, record `model_id`;
-        returns how many rows need vectors."""
+    def drop_vectors(self, model_id: str, dimensions: int) -> int:
+        """Before `reindex`: drop every vector (an empty index of `dimensions` remains), mark
+        every row unindexed, record `model_id`; returns how many rows need vectors."""
 
     # -- writes (inside `transaction`) -------------------------------------------------
     @abstractmethod

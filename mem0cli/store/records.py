@@ -8,7 +8,6 @@ and the export lines (`backup.py`) all read `MEMORY_FIELDS` / `TURN_FIELDS`.
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, NamedTuple
 
@@ -46,10 +45,8 @@ class MemoryRecord:
                       for f in MEMORY_FIELDS if STORED_AS.get(f, f) in row or f in row})
 
     def as_row(self) -> dict[str, Any]:
-        """Keyed by column, metadata as JSON text: what an INSERT takes."""
-        row = {STORED_AS.get(k, k): v for k, v in asdict(self).items()}
-        row["metadata"] = json.dumps(self.metadata or {}, ensure_ascii=False)
-        return row
+        """Keyed by column (metadata still a dict)."""
+        return {STORED_AS.get(k, k): v for k, v in asdict(self).items()}
 
     def scope(self) -> dict[str, str | None]:
         return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
@@ -80,9 +77,8 @@ class TurnRecord:
         return cls(**{f: row[f] for f in TURN_FIELDS if f in row})
 
     def as_row(self) -> dict[str, Any]:
-        row = asdict(self)
-        row["metadata"] = json.dumps(self.metadata or {}, ensure_ascii=False)
-        return row
+        """Keyed by column (metadata still a dict)."""
+        return asdict(self)
 
     def scope(self) -> dict[str, str | None]:
         return {"user_id": self.user_id, "agent_id": self.agent_id, "run_id": self.run_id}
