@@ -41,24 +41,29 @@ FilterOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the Python API's shape) to stdout.")]
 
 
-def open_memory(store: Path | None):
-    """The one place the CLI chooses its parts: the real models and stores."""
+def open_memory(store: str | Path | None):
+    """The one place the CLI chooses its parts: the real models and stores (a directory or a
+    postgresql:// URL)."""
     from .memory import Memory
 
     return Memory(path=store)
 
 
-def connect_server(store: Path | None):
-    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers."""
+def connect_server(store: str | Path | None):
+    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers (a
+    team store at a URL is reached directly)."""
     from .client import connect
+    from .config import is_store_url
 
-    return connect(store)
+    if is_store_url(str(store or "")) or (store is None and os.environ.get("MEM0CLI_STORE_URL")):
+        return None
+    return connect(Path(store) if store else None)
 
 
 class State:
     """Global options, shared by every command, and the Memory factories."""
 
-    store: Path | None = None
+    store: str | Path | None = None
     quiet: bool = False
     no_server: bool = False
     make_memory: Callable[[Path | None], Any] = staticmethod(open_memory)
@@ -280,8 +285,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     store: Annotated[
-        Optional[Path],
-        typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir)."),
+        Optional[str],
+        typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir), or a postgresql:// URL (also $MEM0CLI_STORE_URL)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Work in this process even when `mem0cli serve` runs for the store.")] = False,

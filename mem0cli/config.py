@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,11 @@ SUPERSEDE_COSINE = 0.55
 
 UPDATE_POLICIES = ("prefer-latest", "keep-both")
 SECRET_POLICIES = ("redact", "keep")
+
+
+def is_store_url(location: object) -> bool:
+    """True for a PostgreSQL URL (``postgresql://`` or ``postgres://``): a team store."""
+    return isinstance(location, str) and re.match(r"postgres(ql)?://", location) is not None
 
 
 def default_home() -> Path:
@@ -36,6 +42,7 @@ class Settings:
     embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
+    store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:
@@ -45,7 +52,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
-        """Settings from explicit arguments, then MEM0CLI_* environment variables."""
+        """Settings from explicit arguments, then MEM0CLI_* environment variables. `home` may
+        be a PostgreSQL URL; $MEM0CLI_STORE_URL applies when no directory is given."""
         policy = os.environ.get("MEM0CLI_UPDATE_POLICY", "prefer-latest")
         if policy not in UPDATE_POLICIES:
             raise InputError(
@@ -54,7 +62,15 @@ class Settings:
         secrets = os.environ.get("MEM0CLI_SECRETS", "redact")
         if secrets not in SECRET_POLICIES:
             raise InputError(f"MEM0CLI_SECRETS must be one of {', '.join(SECRET_POLICIES)}, not {secrets!r}")
+        url = str(home) if is_store_url(str(home or "")) else None
+        if url:
+            home = None
+        elif not home:
+            url = os.environ.get("MEM0CLI_STORE_URL") or None
+            if url and not is_store_url(url):
+                raise InputError("MEM0CLI_STORE_URL must be a postgresql:// URL")
         return cls(
+            store_url=url,
             home=Path(home).expanduser() if home else default_home(),
             llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,

@@ -115,6 +115,7 @@ class Checkpoint:
         else:
             data[self.digest] = done
         tmp = self.path.with_suffix(".tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a team store (a URL) has no directory yet
         tmp.write_text(json.dumps(data))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)

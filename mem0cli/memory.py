@@ -69,12 +69,17 @@ class Memory:
         extractor: Extractor | None = None,
         settings: Settings | None = None,
         store: Store | None = None,
+        url: str | None = None,
     ) -> None:
-        self.settings = settings or Settings.from_env(path)
+        self.settings = settings or Settings.from_env(url or path)
         self.path = self.settings.home
         self._embedder = embedder
         self._extractor = extractor
-        if store is None:
+        if store is None and self.settings.store_url:
+            from .store.postgres import PostgresStore
+
+            store = PostgresStore(self.settings.store_url)
+        elif store is None:
             from .store.local import LocalStore
 
             store = LocalStore(self.path)

@@ -50,8 +50,27 @@ def extractor() -> ScriptedExtractor:
     return ScriptedExtractor()
 
 
+#: Modules whose tests run on both backends: the embedded store and PostgreSQL.
+BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """The shared behaviour tests (those of `BOTH_STORES` that use `memory`) run once per backend."""
+    if "store_backend" in metafunc.fixturenames and metafunc.module.__name__.split(".")[-1] in BOTH_STORES:
+        metafunc.parametrize("store_backend", ["local", "postgres"], indirect=True)
+
+
 @pytest.fixture
-def memory(isolated_home, extractor) -> Memory:
-    m = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=extractor)
+def store_backend(request) -> str:
+    """"local" (the store directory) or "postgres" (a fresh database on the session's server)."""
+    return getattr(request, "param", "local")
+
+
+@pytest.fixture
+def memory(isolated_home, extractor, store_backend, request) -> Memory:
+    if store_backend == "postgres":
+        m = Memory(url=request.getfixturevalue("pg_url"), embedder=FakeEmbedder(), extractor=extractor)
+    else:
+        m = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=extractor)
     yield m
     m.close()

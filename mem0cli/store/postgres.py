@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import StoreError
+from ..errors import InputError, StoreError
 from ..filters import Filter
 from . import pg_schema
 from .base import Embed, Scope, Store, Vector
@@ -43,11 +43,6 @@ _TURN_COLUMNS = (
 )
 _HISTORY_COLUMNS = "memory_id, event, old_memory, new_memory, actor, created_at, reason, user_id, agent_id, run_id"
 _TABLES = {"fact": ("memories", "id"), "message": ("messages", "pk")}
-
-
-def is_url(location: object) -> bool:
-    """True for a PostgreSQL URL (``postgresql://`` or ``postgres://``)."""
-    return isinstance(location, str) and re.match(r"postgres(ql)?://", location) is not None
 
 
 def redacted(url: str) -> str:
@@ -81,12 +76,18 @@ class PostgresStore(Store):
                 raise StoreError(f"cannot connect to the store {self.location}: {first}") from None
         return self._conn
 
+    def _run(self, sql: str, params: Sequence[Any] = ()) -> Any:
+        """Execute one statement. PostgreSQL text cannot hold NUL: a key list drops keys with
+        one (nothing stored has one), and a text to write with one is refused, so the
+        transaction rolls back and the store is unchanged."""
+        return self.conn.execute(sql, [_without_nul(p) for p in params])
+
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        row = self.conn.execute(sql, list(params)).fetchone()
+        row = self._run(sql, list(params)).fetchone()
         return row[0] if row else None
 
     def _all(self, sql: str, params: Sequence[Any] = ()) -> list[tuple]:
-        return self.conn.execute(sql, list(params)).fetchall()
+        return self._run(sql, list(params)).fetchall()
 
     # -- lifecycle ----------------------------------------------------------------
     def exists(self) -> bool:
@@ -115,7 +116,7 @@ class PostgresStore(Store):
     def write_lock(self, wait: bool = True) -> Iterator[bool]:
         if self._lock_depth == 0:
             if wait:
-                self.conn.execute("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
+                self._run("SELECT pg_advisory_lock(%s)", [WRITE_LOCK])
             elif not self._one("SELECT pg_try_advisory_lock(%s)", [WRITE_LOCK]):
                 yield False
                 return
@@ -125,7 +126,7 @@ class PostgresStore(Store):
         finally:
             self._lock_depth -= 1
             if self._lock_depth == 0 and self._conn is not None:
-                self.conn.execute("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])
+                self._run("SELECT pg_advisory_unlock(%s)", [WRITE_LOCK])
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -143,16 +144,16 @@ class PostgresStore(Store):
             finally:
                 self._tx_depth -= 1
             return
-        self.conn.execute(begin)
+        self._run(begin)
         self._tx_depth = 1
         try:
             yield
         except BaseException:
             self._tx_depth = 0
-            self.conn.execute("ROLLBACK")
+            self._run("ROLLBACK")
             raise
         self._tx_depth = 0
-        self.conn.execute("COMMIT")
+        self._run("COMMIT")
 
     def check_model(self, model_id: str, *, record: bool = False) -> None:
         stored = self.get_meta("embedding_model") if self.exists() else None
@@ -226,28 +227,40 @@ class PostgresStore(Store):
     ) -> None:
         with self.write_lock(), self.transaction():
             ids = list(memory_ids)
-            hashes = [r[0] for r in self._all("SELECT hash FROM memories WHERE id = ANY(%s) ORDER BY seq", [ids])]
+            rows = self.rows(ids)
+            given = self.turns(turn_pks)
             sourced = [r[0] for r in self._all(
                 "SELECT DISTINCT message_pk FROM memory_sources WHERE memory_id = ANY(%s)", [ids]
             )]
-            self.conn.execute("DELETE FROM memory_sources WHERE memory_id = ANY(%s)", [ids])
-            self.conn.execute(
+            self._run("DELETE FROM memory_sources WHERE memory_id = ANY(%s)", [ids])
+            self._run(  # erasure: history keeps the events, not the text
                 "UPDATE history SET old_memory = NULL, new_memory = NULL WHERE memory_id = ANY(%s)", [ids]
             )
-            self.conn.execute("DELETE FROM memories WHERE id = ANY(%s)", [ids])
-            orphans = [r[0] for r in self._all(
+            self._run("DELETE FROM memories WHERE id = ANY(%s)", [ids])
+            for mid in ids:
+                if mid in rows:
+                    row = rows[mid]
+                    self.add_history(HistoryEvent(
+                        memory_id=mid, event="DELETE", created_at=at, reason=f"{reason} (hash {row.hash})",
+                        user_id=row.user_id, agent_id=row.agent_id, run_id=row.run_id,
+                    ))
+            pks = {r[0] for r in self._all(
                 "SELECT pk FROM unnest(%s::text[]) AS u(pk) "
                 "WHERE NOT EXISTS (SELECT 1 FROM memory_sources s WHERE s.message_pk = u.pk)", [sourced]
-            )]
-            pks = set(orphans) | set(turn_pks)
+            )} | set(given)
             if turns_matching is not None:
                 where, params = to_pg_sql(turns_matching)
                 pks |= {r[0] for r in self._all(f"SELECT pk FROM messages WHERE {where}", params)}
-            pks_list = sorted(pks)
-            following = self.next_turns(pks_list)
-            self.conn.execute("DELETE FROM memory_sources WHERE message_pk = ANY(%s)", [pks_list])
-            self.conn.execute("DELETE FROM messages WHERE pk = ANY(%s)", [pks_list])
-            self.mark_unindexed(following)
+            erased = sorted(pks)
+            # a turn's vector carries the start of the turn before it: the turns after erased
+            # ones lose their vectors now and get new ones at the next repair
+            followers = self.next_turns(erased)
+            self._run("DELETE FROM memory_sources WHERE message_pk = ANY(%s)", [erased])
+            self._run("DELETE FROM messages WHERE pk = ANY(%s)", [erased])
+            self._run(
+                "UPDATE messages SET embedding = NULL, indexed = false WHERE pk = ANY(%s)", [followers]
+            )
+            hashes = [rows[i].hash for i in ids if i in rows] + [t.hash for t in given.values()]
             self.add_deletion(Deletion(scope=scope, count=len(hashes), hashes=hashes, created_at=at, reason=reason))
         self.compact()
 
@@ -259,11 +272,11 @@ class PostgresStore(Store):
         if not self.exists():
             return
         for table in ("memories", "messages", "memory_sources", "history"):
-            self.conn.execute(f"VACUUM {table}")
+            self._run(f"VACUUM {table}")
 
     def reset(self) -> None:
         with self.write_lock(), self.transaction():
-            self.conn.execute("TRUNCATE memory_sources, memories, messages, history, deletions")
+            self._run("TRUNCATE memory_sources, memories, messages, history, deletions")
 
     # -- health -------------------------------------------------------------------------
     def check(self, model_id: str, dimensions: Callable[[], int]) -> HealthReport:
@@ -303,32 +316,32 @@ class PostgresStore(Store):
             self.mark_unindexed(report.missing)
         return [f"marked {len(report.missing)} rows without a vector for repair"]
 
-    def drop_vectors(self, model_id: str) -> int:
+    def drop_vectors(self, model_id: str, dimensions: int) -> int:
         with self.transaction():
             pg_schema.clear_dimensions(self.conn)
+            pg_schema.set_dimensions(self.conn, dimensions)
             self.set_meta("embedding_model", model_id)
         return int(self._one("SELECT (SELECT count(*) FROM memories) + (SELECT count(*) FROM messages)"))
 
     # -- writes ---------------------------------------------------------------------------
     def insert_turn(self, turn: TurnRecord, search_text: str) -> None:
-        row = turn.as_row()
-        self._insert("messages", {**row, "search_text": search_text})
+        self._insert("messages", {**_json_row(turn), "search_text": search_text})
 
     def insert_memory(self, memory: MemoryRecord, search_text: str, *, indexed: bool = False) -> None:
-        self._insert("memories", {**memory.as_row(), "search_text": search_text, "indexed": indexed})
+        self._insert("memories", {**_json_row(memory), "search_text": search_text, "indexed": indexed})
 
     def insert_memories(self, memories: Sequence[MemoryRecord], search_texts: Sequence[str]) -> None:
         if len(memories) != len(search_texts):
             raise ValueError("one search text per row is needed")
         if not memories:
             return
-        rows = [{**m.as_row(), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
+        rows = [{**_json_row(m), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
         cols = list(rows[0])
         with self.transaction(), self.conn.cursor() as cur:
-            cur.executemany(_insert_sql("memories", cols), [[r[c] for c in cols] for r in rows])
+            cur.executemany(_insert_sql("memories", cols), [[_without_nul(r[c]) for c in cols] for r in rows])
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
-        self.conn.execute(_insert_sql(table, list(row)), list(row.values()))
+        self._run(_insert_sql(table, list(row)), list(row.values()))
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         unknown = set(fields) - set(MEMORY_FIELDS)
@@ -337,17 +350,17 @@ class PostgresStore(Store):
         if "metadata" in fields:
             fields["metadata"] = json.dumps(fields["metadata"] or {}, ensure_ascii=False)
         sets = ", ".join(f"{STORED_AS.get(f, f)} = %s" + ("::jsonb" if f == "metadata" else "") for f in fields)
-        self.conn.execute(f"UPDATE memories SET {sets} WHERE id = %s", [*fields.values(), memory_id])
+        self._run(f"UPDATE memories SET {sets} WHERE id = %s", [*fields.values(), memory_id])
 
     def set_memory_text(self, memory_id: str, text: str, hash_: str, search_text: str, at: str) -> None:
-        self.conn.execute(
+        self._run(
             "UPDATE memories SET memory = %s, hash = %s, search_text = %s, updated_at = %s, "
             "embedding = NULL, indexed = false WHERE id = %s",
             [text, hash_, search_text, at, memory_id],
         )
 
     def set_turn_text(self, pk: str, content: str, hash_: str, search_text: str) -> None:
-        self.conn.execute(
+        self._run(
             "UPDATE messages SET content = %s, hash = %s, search_text = %s, embedding = NULL, indexed = false "
             "WHERE pk = %s",
             [content, hash_, search_text, pk],
@@ -356,26 +369,26 @@ class PostgresStore(Store):
     def set_history_text(self, event_id: str, column: str, text: str) -> None:
         if column not in ("old_memory", "new_memory"):
             raise ValueError(f"not a history text column: {column}")
-        self.conn.execute(f"UPDATE history SET {column} = %s WHERE id = %s", [text, int(event_id)])
+        self._run(f"UPDATE history SET {column} = %s WHERE id = %s", [text, int(event_id)])
 
     def mark_unindexed(self, keys: Sequence[str]) -> None:
         for table, key in _TABLES.values():
-            self.conn.execute(f"UPDATE {table} SET indexed = false WHERE {key} = ANY(%s)", [list(keys)])
+            self._run(f"UPDATE {table} SET indexed = false WHERE {key} = ANY(%s)", [list(keys)])
 
     def link(self, memory_id: str, pk: str) -> None:
-        self.conn.execute(
+        self._run(
             "INSERT INTO memory_sources (memory_id, message_pk) VALUES (%s, %s) ON CONFLICT DO NOTHING",
             [memory_id, pk],
         )
 
     def add_history(self, event: HistoryEvent) -> None:
         values = [getattr(event, c.strip()) for c in _HISTORY_COLUMNS.split(",")]
-        self.conn.execute(
+        self._run(
             f"INSERT INTO history ({_HISTORY_COLUMNS}) VALUES ({', '.join(['%s'] * len(values))})", values
         )
 
     def add_deletion(self, deletion: Deletion) -> None:
-        self.conn.execute(
+        self._run(
             "INSERT INTO deletions (scope, count, hashes, created_at, reason) VALUES (%s::jsonb, %s, %s::jsonb, %s, %s)",
             [json.dumps(deletion.scope, ensure_ascii=False), deletion.count, json.dumps(deletion.hashes),
              deletion.created_at, deletion.reason],
@@ -383,8 +396,8 @@ class PostgresStore(Store):
 
     def set_expiry(self, memory_ids: Sequence[str], expires_at: str) -> None:
         ids = list(memory_ids)
-        self.conn.execute("UPDATE memories SET expires_at = %s WHERE id = ANY(%s)", [expires_at, ids])
-        self.conn.execute(
+        self._run("UPDATE memories SET expires_at = %s WHERE id = ANY(%s)", [expires_at, ids])
+        self._run(
             "UPDATE messages SET expires_at = %s WHERE pk IN "
             "(SELECT message_pk FROM memory_sources WHERE memory_id = ANY(%s))",
             [expires_at, ids],
@@ -398,7 +411,7 @@ class PostgresStore(Store):
         self.set_meta("secrets_redacted", json.dumps(counts, sort_keys=True))
 
     def set_meta(self, key: str, value: str) -> None:
-        self.conn.execute(
+        self._run(
             "INSERT INTO meta (key, value) VALUES (%s, %s) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
             [key, value],
         )
@@ -412,14 +425,14 @@ class PostgresStore(Store):
     def _memories(self, where: str, params: Sequence[Any], tail: str = "") -> list[MemoryRecord]:
         if not self.exists():
             return []
-        cur = self.conn.execute(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE {where} {tail}", list(params))
+        cur = self._run(f"SELECT {_MEMORY_COLUMNS} FROM memories WHERE {where} {tail}", list(params))
         names = [d.name for d in cur.description]
         return [MemoryRecord.from_row(dict(zip(names, r))) for r in cur.fetchall()]
 
     def _turns(self, where: str, params: Sequence[Any], tail: str = "") -> list[TurnRecord]:
         if not self.exists():
             return []
-        cur = self.conn.execute(f"SELECT {_TURN_COLUMNS} FROM messages WHERE {where} {tail}", list(params))
+        cur = self._run(f"SELECT {_TURN_COLUMNS} FROM messages WHERE {where} {tail}", list(params))
         names = [d.name for d in cur.description]
         return [TurnRecord.from_row(dict(zip(names, r))) for r in cur.fetchall()]
 
@@ -507,7 +520,7 @@ class PostgresStore(Store):
         out: dict[str, list[HistoryEvent]] = {}
         if not self.exists():
             return out
-        cur = self.conn.execute(
+        cur = self._run(
             f"SELECT {_HISTORY_COLUMNS} FROM history WHERE memory_id = ANY(%s) ORDER BY id", [list(memory_ids)]
         )
         names = [d.name for d in cur.description]
@@ -532,7 +545,7 @@ class PostgresStore(Store):
         )]
 
     def ids_starting(self, prefix: str, limit: int = 2) -> list[str]:
-        if not self.exists():
+        if not self.exists() or "\0" in prefix:
             return []
         n = len(prefix)
         return [r[0] for r in self._all(
@@ -552,7 +565,7 @@ class PostgresStore(Store):
     def counts(self) -> StoreCounts:
         if not self.exists():
             return StoreCounts(0, 0, 0, 0, 0)
-        return StoreCounts(*self.conn.execute(
+        return StoreCounts(*self._run(
             "SELECT (SELECT count(*) FROM memories), "
             "(SELECT count(*) FROM memories WHERE superseded_by IS NOT NULL), "
             "(SELECT count(*) FROM messages), (SELECT count(DISTINCT user_id) FROM memories), "
@@ -614,8 +627,8 @@ class PostgresStore(Store):
         """HNSW settings for one search: look at enough neighbours for `want`, and keep
         scanning the index until `want` rows pass the filter (pgvector's iterative scan)."""
         with self.transaction():
-            self.conn.execute("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(want, 40), 1000))])
-            self.conn.execute("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
+            self._run("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(want, 40), 1000))])
+            self._run("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
             yield
 
     def keyword_candidates(self, query: str, tree: Filter | None, want: int) -> list[Candidate]:
@@ -674,6 +687,32 @@ class PostgresStore(Store):
             f"UNION ALL SELECT max(said_at) FROM messages WHERE {where}) t",
             [*params, *params],
         )
+
+
+def _without_nul(param: Any) -> Any:
+    if isinstance(param, str) and "\0" in param:
+        raise InputError("the text contains a NUL character, which a PostgreSQL store cannot hold")
+    if isinstance(param, list):
+        return [p for p in param if not (isinstance(p, str) and "\0" in p)]
+    return param
+
+
+def _json_row(record: MemoryRecord | TurnRecord) -> dict[str, Any]:
+    """The record's columns, its metadata as JSON text for a ``::jsonb`` parameter (jsonb
+    cannot hold ``\\u0000`` either)."""
+    if _has_nul(record.metadata):
+        raise InputError("metadata contains a NUL character, which a PostgreSQL store cannot hold")
+    return {**record.as_row(), "metadata": json.dumps(record.metadata or {}, ensure_ascii=False)}
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\0" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _insert_sql(table: str, cols: list[str]) -> str:
