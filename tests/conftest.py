@@ -54,10 +54,19 @@ def extractor() -> ScriptedExtractor:
 BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared")
 
 
+#: Tests of those modules that look inside the embedded store's files (LanceDB, SQLite); their
+#: PostgreSQL counterparts are in test_store_postgres.py.
+LOCAL_ONLY = frozenset({
+    "test_delete_all_is_scoped_and_erases_messages", "test_vectors_missing_after_a_crash_are_repaired",
+    "test_reset_empties_store", "test_forgotten_text_leaves_every_file_of_the_store",
+})
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """The shared behaviour tests (those of `BOTH_STORES` that use `memory`) run once per backend."""
     if "store_backend" in metafunc.fixturenames and metafunc.module.__name__.split(".")[-1] in BOTH_STORES:
-        metafunc.parametrize("store_backend", ["local", "postgres"], indirect=True)
+        local_only = metafunc.function.__name__ in LOCAL_ONLY
+        metafunc.parametrize("store_backend", ["local"] if local_only else ["local", "postgres"], indirect=True)
 
 
 @pytest.fixture

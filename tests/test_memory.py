@@ -212,7 +212,7 @@ def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
     memory.delete(turn["id"])
     assert memory.get(turn["id"]) is None
     assert memory.search("gate colour", user_id="alice")["results"] == []
-    assert memory.store.facts.deletions()[-1]["count"] == 1
+    assert memory.store.deletions()[-1].count == 1
 
 
 def test_from_config_reads_a_mem0_style_config(tmp_path):
@@ -255,11 +255,11 @@ def test_a_message_without_a_time_takes_the_time_of_the_one_before(memory, extra
         {"role": "user", "content": "Done it twice", "id": "u2", "created_at": "2024-06-02T08:00:00"},
     ]
     memory.add(chat, user_id="ola")
-    said = {m["message_id"]: m["said_at"] for m in memory.store.facts.select_messages()}
+    said = {t.message_id: t.said_at for t in memory.store.select_turns(None)}
     assert said == {"u0": "2024-06-01T10:00:00", "u1": "2024-06-01T10:00:00",
                     "a1": "2024-06-01T10:00:00", "u2": "2024-06-02T08:00:00"}
     assert memory.add(chat, user_id="ola")["results"] == []  # the same transcript again: nothing new
-    assert len(memory.store.facts.select_messages()) == 4
+    assert len(memory.store.select_turns(None)) == 4
     extractor.outputs = ["[]"]
     memory.add([{"role": "user", "content": "No clock here", "id": "n1"}], user_id="ola")
-    assert {m["message_id"]: m["said_at"] for m in memory.store.facts.select_messages()}["n1"] is None
+    assert {t.message_id: t.said_at for t in memory.store.select_turns(None)}["n1"] is None

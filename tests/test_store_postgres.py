@@ -186,3 +186,44 @@ def test_reset_and_compact(store) -> None:
     store.compact()
     store.reset()
     assert store.is_empty() and store.exists()
+
+
+# -- Memory on PostgreSQL: the counterparts of the local-only tests (conftest.LOCAL_ONLY) --------
+@pytest.fixture
+def team(pg_url, extractor):
+    from mem0cli import Memory
+
+    m = Memory(url=pg_url, embedder=FakeEmbedder(), extractor=extractor)
+    yield m
+    m.close()
+
+
+def test_delete_all_is_scoped_and_erases_text_and_vectors(team, extractor) -> None:
+    extractor.outputs = ['["Alice uses the codeword Zanzibarqux"]', '["Bob lives in Austin"]']
+    team.add([{"role": "user", "content": "My codeword is Zanzibarqux", "id": "s1"}], user_id="alice")
+    team.add("I live in Austin", user_id="bob")
+    assert team.delete_all(user_id="alice")["deleted"] == 1
+    assert {t.user_id for t in team.store.select_turns(None)} == {"bob"}
+    assert all("Zanzibarqux" not in text for *_, text in team.store.stored_texts())
+    keys = [m.id for m in team.store.select(None)] + [t.pk for t in team.store.select_turns(None)]
+    assert len(keys) == 2 and set(team.store.vectors_of(keys)) == set(keys)  # bob's fact and message
+    proof = team.store.deletions()[0]
+    assert proof.count == 1 and len(proof.hashes) == 1 and proof.scope == {"user_id": "alice"}
+    assert team.search("codeword Zanzibarqux", user_id="alice")["results"] == []
+
+
+def test_rows_left_unindexed_by_a_killed_writer_are_repaired(team, extractor) -> None:
+    extractor.outputs = ['["Alice likes tea"]']
+    mid = team.add("I like tea", user_id="alice")["results"][0]["id"]
+    with team.store.transaction():
+        team.store.set_memory_text(mid, "Alice likes tea", "h", "Alice likes tea", AT)  # vector dropped
+    assert team.store.needs_repair() and team.store.vectors_of([mid]) == {}
+    assert team.repair() >= 1
+    assert team.search("tea", user_id="alice")["results"][0]["id"] == mid
+
+
+def test_reset_empties_the_team_store(team, extractor) -> None:
+    extractor.outputs = ['["Alice likes tea"]']
+    team.add("I like tea", user_id="alice")
+    team.reset()
+    assert team.get_all()["results"] == [] and team.store.is_empty() and team.store.counts().history_events == 0
