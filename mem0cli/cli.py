@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional, TypeVar
 import typer
 
 from . import __version__
-from .errors import InputError, Mem0cliError, StoreError
+from .errors import InputError, Mem0cliError, NotFoundError, StoreError
 
 app = typer.Typer(
     name="mem0cli",
@@ -135,6 +135,14 @@ def _memory(local: bool = False, existing: bool = False):
     if existing and store is not None and not store.exists():
         raise StoreError(f"no store at {store.location}")
     return memory
+
+
+def _fail_if_missing(memory: Any) -> None:
+    """After a read has written its (empty) results: exit 1 saying there is no store, so a
+    script learns of a wrong --store, and a pipe still gets well-formed output."""
+    store = getattr(memory, "store", None)
+    if store is not None and not store.exists():
+        raise StoreError(f"no store at {store.location}")
 
 
 def _print_json(data: Any) -> None:
@@ -378,8 +386,10 @@ def search(
         "freshness_weight": freshness_weight, "half_life_days": half_life,
         "confirmation_weight": confirmation_weight, "keyword_weight": keyword_weight,
     }
-    result = _memory(existing=True).search(
-        query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
+    filters = _parse_filter(filter_json)
+    memory = _memory()
+    result = memory.search(
+        query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters,
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
     )
     if as_json:
@@ -388,6 +398,7 @@ def search(
         _render_memories(
             result["results"], title=f"search: {query}", show_score=True, explain=explain, query=query
         )
+    _fail_if_missing(memory)
 
 
 @app.command("list")
@@ -404,13 +415,14 @@ def list_(
 
     Example: mem0cli list -u alice --json
     """
-    result = _memory(existing=True).get_all(
-        user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json), limit=limit
-    )
+    filters = _parse_filter(filter_json)
+    memory = _memory()
+    result = memory.get_all(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters, limit=limit)
     if as_json:
         _print_json(result)
     else:
         _render_memories(result["results"], title="memories", show_score=False)
+    _fail_if_missing(memory)
 
 
 @app.command()
@@ -423,8 +435,13 @@ def get(
 
     Example: mem0cli get 0b9c...
     """
-    memory = _memory(existing=True)
-    item = memory.get(memory.expand_id(memory_id))
+    memory = _memory()
+    try:
+        full_id = memory.expand_id(memory_id)
+    except NotFoundError:
+        _fail_if_missing(memory)
+        raise
+    item = memory.get(full_id)
     if item is None:
         raise InputError(f"no memory with id {memory_id}")
     if as_json:
@@ -454,9 +471,10 @@ def history(
 
     Example: mem0cli history 0b9c...
     """
-    memory = _memory(existing=True)
+    memory = _memory()
     events = memory.history(_history_id(memory, memory_id))
     if not events:
+        _fail_if_missing(memory)
         raise InputError(f"no history for id {memory_id}")
     if as_json:
         _print_json(events)
@@ -589,9 +607,9 @@ def doctor(
     """
     from . import doctor as checks
 
-    memory = _memory(local=True, existing=True)
     if redact and not scan_secrets:
         raise InputError("--redact goes with --scan-secrets")
+    memory = _memory(local=True, existing=True)
     if scan_secrets:
         _scan_secrets(memory, redact, as_json)
         return

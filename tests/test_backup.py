@@ -83,7 +83,7 @@ def test_bad_import_files_are_rejected_before_writing(memory, data, fragment):
     with pytest.raises(InputError) as info:
         backup.apply_import(memory, backup.read_import(data))
     assert fragment in str(info.value)
-    assert memory.store.is_empty()
+    assert memory.store.is_empty()  # nothing written (the store is not even made)
 
 
 def test_write_export_is_atomic_and_gzipped(tmp_path, memory, extractor):

@@ -368,27 +368,43 @@ class LocalStore(Store):
         return [TurnRecord.from_row(r) for r in self.facts.select_messages(*_since(tree, since))]
 
     def find_by_hash(self, hash_: str, scope: Scope) -> list[MemoryRecord]:
+        if not self.exists():
+            return []
         return [MemoryRecord.from_row(r) for r in self.facts.find_by_hash(hash_, dict(scope))]
 
     def turns_with_hash(self, hash_: str) -> list[TurnRecord]:
+        if not self.exists():
+            return []
         return [TurnRecord.from_row(r) for r in self.facts.query("SELECT * FROM messages WHERE hash = ?", [hash_])]
 
     def last_turn(self, scope: Scope) -> str | None:
+        if not self.exists():
+            return None
         return self.facts.last_turn(dict(scope))
 
     def previous_turns(self, pks: Sequence[str]) -> dict[str, str]:
+        if not self.exists():
+            return {}
         return self.facts.previous_turns(pks)
 
     def next_turns(self, pks: Sequence[str]) -> list[str]:
+        if not self.exists():
+            return []
         return self.facts.next_turns(pks)
 
     def in_stored_order(self, pks: Sequence[str]) -> list[str]:
+        if not self.exists():
+            return []
         return self.facts.in_stored_order(pks)
 
     def source_pks(self, memory_ids: Sequence[str]) -> dict[str, list[str]]:
+        if not self.exists():
+            return {}
         return self.facts.source_pks(memory_ids)
 
     def sources_of(self, memory_ids: Sequence[str]) -> dict[str, list[TurnRecord]]:
+        if not self.exists():
+            return {}
         return {k: [TurnRecord.from_row(t) for t in v] for k, v in self.facts.sources_of(memory_ids).items()}
 
     def history(self, memory_ids: Sequence[str]) -> dict[str, list[HistoryEvent]]:
@@ -397,9 +413,13 @@ class LocalStore(Store):
         return {k: [HistoryEvent(**e) for e in v] for k, v in self.facts.history_of(memory_ids).items()}
 
     def tombstones(self, since: str | None = None) -> list[Tombstone]:
+        if not self.exists():
+            return []
         return [Tombstone(**t) for t in self.facts.tombstones(since)]
 
     def deletions(self) -> list[Deletion]:
+        if not self.exists():
+            return []
         return [
             Deletion(scope=d["scope"], count=d["count"], hashes=d["hashes"], created_at=d["created_at"], reason=d["reason"])
             for d in self.facts.deletions()
@@ -412,15 +432,21 @@ class LocalStore(Store):
         return not self.exists() or self.facts.is_empty()
 
     def has_facts(self) -> bool:
+        if not self.exists():
+            return False
         return self.facts.count("kind = 'fact'") > 0
 
     def counts(self) -> StoreCounts:
         return StoreCounts(**self.facts.counts())
 
     def redacted_counts(self) -> dict[str, int]:
+        if not self.exists():
+            return {}
         return self.facts.redacted_counts()
 
     def stored_texts(self) -> Iterator[tuple[str, str, str, str]]:
+        if not self.exists():
+            return iter(())
         return self.facts.stored_texts()
 
     def vectors_of(self, keys: Sequence[str]) -> dict[str, list[float]]:
@@ -459,6 +485,8 @@ class LocalStore(Store):
         return {} if table is None else table.similarities(vector, keys, flt.lance_prefilter(tree)[0])
 
     def newest_said_at(self, tree: flt.Filter | None) -> str | None:
+        if not self.exists():
+            return None
         return self.facts.newest_said_at(*flt.to_sql(tree))
 
 
