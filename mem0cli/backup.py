@@ -320,6 +320,7 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                         memory_id=record["id"], event=h.get("event", "ADD"), old_memory=h.get("old_memory"),
                         new_memory=h.get("new_memory"), created_at=h.get("created_at") or now_iso(),
                         actor=h.get("actor"), reason=h.get("reason"),
+                        user_id=h.get("user_id"), agent_id=h.get("agent_id"), run_id=h.get("run_id"),
                     ))
                 to_index[record["id"]] = record.get("vector") if same_model else None
                 added += 1
@@ -376,10 +377,20 @@ def _apply_tombstones(memory: Memory, tombstones: list[dict[str, Any]]) -> int:
     """Delete memories the export says were deleted, unless they changed here since."""
     if not tombstones:
         return 0
-    rows = memory.store.rows([t["id"] for t in tombstones])
+    store = memory.store
+    rows = store.rows([t["id"] for t in tombstones])
     doomed = [t["id"] for t in tombstones if t["id"] in rows and rows[t["id"]].updated_at <= t["deleted_at"]]
     if doomed:
         memory.erase(doomed, {"ids": doomed}, reason="import tombstone")
+    # a memory deleted before it reached this store: its tombstone is kept (an event, no text)
+    known = {t.id for t in store.tombstones()}
+    with store.write_lock(), store.transaction():
+        for t in tombstones:
+            if t["id"] not in rows and t["id"] not in known:
+                store.add_history(HistoryEvent(
+                    memory_id=t["id"], event="DELETE", created_at=t["deleted_at"], reason="import tombstone",
+                    user_id=t.get("user_id"), agent_id=t.get("agent_id"), run_id=t.get("run_id"),
+                ))
     return len(doomed)
 
 

@@ -595,6 +595,31 @@ def import_(
 
 @app.command()
 @handled
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="The target store: a postgresql:// URL (the team store) or a directory.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy this store into another backend: ids, sources, history, deletion records,
+    tombstones and vectors. Run it again to resume one that was cut short.
+
+    Example: mem0cli migrate --to postgresql://mem0@db.internal/mem0
+    """
+    from .migrate import migrate as copy_store
+
+    source = _memory(local=True, existing=True)
+    target = state.make_memory(to)
+    counts = source.store.counts()
+    with _progress(counts.memories + counts.messages, "migrating") as advance:
+        result = copy_store(source, target, on_progress=advance)
+    target.close()
+    if as_json:
+        _print_json(result)
+    _info(f"migrated {result['memories']} memories and {result['messages']} messages to {target.store.location} "
+          f"({result['skipped']} memories already there)")
+
+
+@app.command()
+@handled
 def doctor(
     repair: Annotated[bool, typer.Option("--repair", help="Fix what can be rebuilt from SQLite first.")] = False,
     scan_secrets: Annotated[bool, typer.Option("--scan-secrets", help="Look for secrets stored before redaction (or with MEM0CLI_SECRETS=keep); exit 1 if any.")] = False,

@@ -23,6 +23,23 @@ def is_store_url(location: object) -> bool:
     return isinstance(location, str) and re.match(r"postgres(ql)?://", location) is not None
 
 
+def pgvector_url(config: dict) -> str:
+    """The URL of a Mem0 ``vector_store: {provider: "pgvector", config: {...}}`` section:
+    its ``connection_string``, else one built from user, password, host, port and dbname."""
+    from urllib.parse import quote
+
+    if config.get("connection_string"):
+        url = str(config["connection_string"])
+        if not is_store_url(url):
+            raise InputError("vector_store.config.connection_string must be a postgresql:// URL")
+        return url
+    user = quote(str(config.get("user") or ""), safe="")
+    password = quote(str(config.get("password") or ""), safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{int(config['port'])}" if config.get("port") else ""
+    return f"postgresql://{auth}{config.get('host') or 'localhost'}{port}/{quote(str(config.get('dbname') or 'postgres'))}"
+
+
 def default_home() -> Path:
     """The store directory: $MEM0CLI_HOME, else the XDG data dir."""
     env = os.environ.get("MEM0CLI_HOME")

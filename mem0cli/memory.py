@@ -22,7 +22,7 @@ from typing import Any
 from . import filters as flt
 from . import search as search_mod
 from .checks import FactChecker, Verdict, fact_hash
-from .config import Settings
+from .config import Settings, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
@@ -90,7 +90,8 @@ class Memory:
     def from_config(cls, config: dict[str, Any] | None = None) -> Memory:
         """Mem0-style construction: reads the parts of a Mem0 config dict that apply offline.
 
-        `vector_store.config.path` (or top-level `path`) is the store directory,
+        `vector_store.config.path` (or top-level `path`) is the store directory, or with
+        `vector_store.provider` "pgvector" the team store its config names (`pgvector_url`);
         `embedder.config.model` a sentence-transformers model, `llm.config.model` a GGUF path.
         """
         config = config or {}
@@ -102,9 +103,14 @@ class Memory:
             inner = section.get("config") if isinstance(section, dict) else None
             return inner if isinstance(inner, dict) else {}
 
-        base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
+        provider = (config.get("vector_store") or {}).get("provider") if isinstance(config.get("vector_store"), dict) else None
+        if provider == "pgvector":
+            base = Settings.from_env(pgvector_url(part("vector_store")))
+        else:
+            base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
         settings = Settings(
             home=base.home,
+            store_url=base.store_url,
             llm_model=part("llm").get("model") or base.llm_model,
             embed_model=part("embedder").get("model") or base.embed_model,
             update_policy=base.update_policy,

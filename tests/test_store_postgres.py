@@ -227,3 +227,15 @@ def test_reset_empties_the_team_store(team, extractor) -> None:
     team.add("I like tea", user_id="alice")
     team.reset()
     assert team.get_all()["results"] == [] and team.store.is_empty() and team.store.counts().history_events == 0
+
+
+def test_a_mem0_pgvector_config_opens_the_team_store(pg_server, pg_url) -> None:
+    from mem0cli import Memory
+    from mem0cli.config import pgvector_url
+
+    assert pgvector_url({"user": "bob", "password": "p@ss", "host": "db", "port": 5433, "dbname": "mem"}) == (
+        "postgresql://bob:p%40ss@db:5433/mem"
+    )
+    m = Memory.from_config({"vector_store": {"provider": "pgvector", "config": {"connection_string": pg_url}}})
+    assert isinstance(m.store, PostgresStore) and m.store.url == pg_url
+    m.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -598,7 +599,8 @@ class PostgresStore(Store):
                 f"SELECT {key}, embedding::text FROM {table} WHERE {key} = ANY(%s) AND embedding IS NOT NULL",
                 [list(keys)],
             ):
-                out[k] = [float(x) for x in text.strip("[]").split(",")]
+                # float32, as stored (and as LanceDB gives them back)
+                out[k] = array("f", (float(x) for x in text.strip("[]").split(","))).tolist()
         return out
 
     # -- search -----------------------------------------------------------------------------
