@@ -294,7 +294,7 @@ def _version(value: bool) -> None:
 def main_options(
     store: Annotated[
         Optional[str],
-        typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir), or a postgresql:// URL (also $MEM0CLI_STORE_URL)."),
+        typer.Option("--store", envvar=["MEM0CLI_STORE_URL", "MEM0CLI_HOME"], help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir), or a postgresql:// URL: the team store ($MEM0CLI_STORE_URL, which wins over $MEM0CLI_HOME)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Work in this process even when `mem0cli serve` runs for the store.")] = False,

@@ -623,7 +623,7 @@ class Memory:
         if not store.exists():
             raise StoreError(f"no store at {store.location}")
         return {
-            "path": str(self.path), **asdict(store.counts()),
+            "path": store.location, **asdict(store.counts()),
             "secrets_redacted": store.redacted_counts(),
             "embed_model": store.get_meta("embed_model"),
             "schema_version": store.schema_version,

@@ -157,10 +157,10 @@ class PostgresStore(Store):
         self._run("COMMIT")
 
     def check_model(self, model_id: str, *, record: bool = False) -> None:
-        stored = self.get_meta("embedding_model") if self.exists() else None
+        stored = self.get_meta("embed_model") if self.exists() else None
         if stored is None:
             if record:
-                self.set_meta("embedding_model", model_id)
+                self.set_meta("embed_model", model_id)
             return
         if stored != model_id:
             raise StoreError(
@@ -295,7 +295,7 @@ class PostgresStore(Store):
                 f"SELECT {key} FROM {table} WHERE indexed AND embedding IS NULL"
             )]
             report.unindexed += [r[0] for r in self._all(f"SELECT {key} FROM {table} WHERE NOT indexed")]
-        stored = self.get_meta("embedding_model")
+        stored = self.get_meta("embed_model")
         if stored is not None and stored != model_id:
             report.reindex_needed = True
             report.problems.append(f"vectors were made with {stored}, not {model_id}: run `mem0cli reindex`")
@@ -321,7 +321,7 @@ class PostgresStore(Store):
         with self.transaction():
             pg_schema.clear_dimensions(self.conn)
             pg_schema.set_dimensions(self.conn, dimensions)
-            self.set_meta("embedding_model", model_id)
+            self.set_meta("embed_model", model_id)
         return int(self._one("SELECT (SELECT count(*) FROM memories) + (SELECT count(*) FROM messages)"))
 
     # -- writes ---------------------------------------------------------------------------
