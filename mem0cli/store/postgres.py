@@ -176,12 +176,18 @@ class PostgresStore(Store):
                 pg_schema.set_dimensions(self.conn, dimensions)
             elif int(stored) != dimensions:
                 raise StoreError(f"the store's vectors have {stored} dimensions, not {dimensions}")
-            items = [(_vector_text(v), key) for key, v in vectors.items()]
-            with self.conn.cursor() as cur:
-                for table, key in _TABLES.values():
-                    cur.executemany(
-                        f"UPDATE {table} SET embedding = %s::vector, indexed = true WHERE {key} = %s", items
-                    )
+            # one COPY into a temporary table and one UPDATE per table, however many vectors
+            self._run("CREATE TEMP TABLE IF NOT EXISTS new_vectors (key text PRIMARY KEY, embedding text) "
+                      "ON COMMIT DELETE ROWS")
+            with self.conn.cursor() as cur, cur.copy("COPY new_vectors (key, embedding) FROM STDIN") as copy:
+                for key, vector in vectors.items():
+                    if "\0" not in key:
+                        copy.write_row((key, _vector_text(vector)))
+            for table, key in _TABLES.values():
+                self._run(
+                    f"UPDATE {table} t SET embedding = n.embedding::vector, indexed = true "
+                    f"FROM new_vectors n WHERE t.{key} = n.key"
+                )
 
     def needs_repair(self) -> bool:
         if not self.exists():
