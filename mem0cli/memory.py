@@ -22,7 +22,7 @@ from typing import Any
 from . import filters as flt
 from . import search as search_mod
 from .checks import FactChecker, Verdict, fact_hash
-from .config import Settings, pgvector_url
+from .config import Settings, is_store_url, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
@@ -71,6 +71,8 @@ class Memory:
         store: Store | None = None,
         url: str | None = None,
     ) -> None:
+        if url is not None and not is_store_url(url):
+            raise InputError("url must be a postgresql:// URL (a store directory is `path`)")
         self.settings = settings or Settings.from_env(url or path)
         self.path = self.settings.home
         self._embedder = embedder
