@@ -239,3 +239,21 @@ def test_a_mem0_pgvector_config_opens_the_team_store(pg_server, pg_url) -> None:
     m = Memory.from_config({"vector_store": {"provider": "pgvector", "config": {"connection_string": pg_url}}})
     assert isinstance(m.store, PostgresStore) and m.store.url == pg_url
     m.close()
+
+
+def test_doctor_finds_a_lost_vector_and_repair_makes_it_again(team, extractor, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from mem0cli import cli
+
+    extractor.outputs = ['["Alice likes tea"]']
+    mid = team.add("I like tea", user_id="alice")["results"][0]["id"]
+    team.store.conn.execute("UPDATE memories SET embedding = NULL")  # damage the server kept no record of
+    monkeypatch.setattr(cli.state, "make_memory", lambda _store: team)
+    runner = CliRunner()
+    found = runner.invoke(cli.app, ["doctor"])
+    assert found.exit_code == 1 and "have no vector" in found.stdout
+    fixed = runner.invoke(cli.app, ["doctor", "--repair"])
+    assert fixed.exit_code == 0, fixed.output
+    assert set(team.store.vectors_of([mid])) == {mid}
+    assert runner.invoke(cli.app, ["compact"]).exit_code == 0
