@@ -97,6 +97,10 @@ class Engine:
             except Exception:  # noqa: BLE001 - a failed repair is retried next time; writes repair too
                 pass
 
+    def create_store(self) -> None:
+        """Make (or migrate) the store, on the writer thread that owns its connection."""
+        self._writer.submit(lambda m: m.store.create()).result()
+
     def warm_up(self, extractor: bool = True) -> None:
         """Open the stores and load the models now, so the first request is fast."""
 
