@@ -17,11 +17,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import InputError, StoreError
+from ..errors import StoreError
 from ..filters import Filter
 from . import pg_schema
 from .base import Embed, Scope, Store, Vector
 from .pg_filters import to_pg_sql
+from .pg_rows import insert_sql, json_row, without_nul
 from .pg_search import TABLES, PostgresSearch, vector_text
 from .records import (
     MEMORY_FIELDS,
@@ -80,7 +81,7 @@ class PostgresStore(PostgresSearch, Store):
         """Execute one statement. PostgreSQL text cannot hold NUL: a key list drops keys with
         one (nothing stored has one), and a text to write with one is refused, so the
         transaction rolls back and the store is unchanged."""
-        return self.conn.execute(sql, [_without_nul(p) for p in params])
+        return self.conn.execute(sql, [without_nul(p) for p in params])
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._run(sql, list(params)).fetchone()
@@ -331,23 +332,23 @@ class PostgresStore(PostgresSearch, Store):
 
     # -- writes ---------------------------------------------------------------------------
     def insert_turn(self, turn: TurnRecord, search_text: str) -> None:
-        self._insert("messages", {**_json_row(turn), "search_text": search_text})
+        self._insert("messages", {**json_row(turn), "search_text": search_text})
 
     def insert_memory(self, memory: MemoryRecord, search_text: str, *, indexed: bool = False) -> None:
-        self._insert("memories", {**_json_row(memory), "search_text": search_text, "indexed": indexed})
+        self._insert("memories", {**json_row(memory), "search_text": search_text, "indexed": indexed})
 
     def insert_memories(self, memories: Sequence[MemoryRecord], search_texts: Sequence[str]) -> None:
         if len(memories) != len(search_texts):
             raise ValueError("one search text per row is needed")
         if not memories:
             return
-        rows = [{**_json_row(m), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
+        rows = [{**json_row(m), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
         cols = list(rows[0])
         with self.transaction(), self.conn.cursor() as cur:
-            cur.executemany(_insert_sql("memories", cols), [[_without_nul(r[c]) for c in cols] for r in rows])
+            cur.executemany(insert_sql("memories", cols), [[without_nul(r[c]) for c in cols] for r in rows])
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
-        self._run(_insert_sql(table, list(row)), list(row.values()))
+        self._run(insert_sql(table, list(row)), list(row.values()))
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         unknown = set(fields) - set(MEMORY_FIELDS)
@@ -607,35 +608,4 @@ class PostgresStore(PostgresSearch, Store):
                 # float32, as stored (and as LanceDB gives them back)
                 out[k] = array("f", (float(x) for x in text.strip("[]").split(","))).tolist()
         return out
-
-
-def _without_nul(param: Any) -> Any:
-    if isinstance(param, str) and "\0" in param:
-        raise InputError("the text contains a NUL character, which a PostgreSQL store cannot hold")
-    if isinstance(param, list):
-        return [p for p in param if not (isinstance(p, str) and "\0" in p)]
-    return param
-
-
-def _json_row(record: MemoryRecord | TurnRecord) -> dict[str, Any]:
-    """The record's columns, its metadata as JSON text for a ``::jsonb`` parameter (jsonb
-    cannot hold ``\\u0000`` either)."""
-    if _has_nul(record.metadata):
-        raise InputError("metadata contains a NUL character, which a PostgreSQL store cannot hold")
-    return {**record.as_row(), "metadata": json.dumps(record.metadata or {}, ensure_ascii=False)}
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\0" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _insert_sql(table: str, cols: list[str]) -> str:
-    marks = ", ".join("%s::jsonb" if c == "metadata" else "%s" for c in cols)
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
 
