@@ -282,6 +282,8 @@ class PostgresStore(PostgresSearch, Store):
             self._run(f"VACUUM {table}")
 
     def reset(self) -> None:
+        if not self.exists():  # nothing to empty, and nothing is created
+            return
         with self.write_lock(), self.transaction():
             self._run("TRUNCATE memory_sources, memories, messages, history, deletions")
 
