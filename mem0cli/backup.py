@@ -27,31 +27,24 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import IO, Any
 
 from . import __version__
 from . import filters as flt
 from .checks import fact_hash
-from .errors import InputError, StoreError
+from .errors import InputError
 from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import redact
 from .search import search_text, turn_texts
+from .store.records import MEMORY_FIELDS, TURN_FIELDS, Deletion, HistoryEvent, MemoryRecord, TurnRecord
 from .validate import check_metadata
 
 FORMAT = "mem0cli-export"
 VERSION = 3  # 3: "memory_type" for 2's "kind"; 2: messages and tombstones; 1 and 2 still import
-MEMORY_FIELDS = (
-    "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id", "metadata", "created_at",
-    "updated_at", "said_at", "speaker", "superseded_by", "valid_until", "confirmations",
-    "model", "prompt_version", "expires_at",
-)  # fmt: skip
-MESSAGE_FIELDS = (
-    "pk", "message_id", "user_id", "agent_id", "run_id", "role", "name", "content",
-    "said_at", "hash", "added_at", "created_at", "updated_at", "metadata", "expires_at",
-)  # fmt: skip
+MESSAGE_FIELDS = TURN_FIELDS  # the export's lines carry the records' fields, in their order
 
 
 # -- export ------------------------------------------------------------------
@@ -63,34 +56,29 @@ def export_records(
     With `since` (ISO time), only what changed at or after it: memories updated, messages
     added, deletions and tombstones (ids of deleted memories) recorded since then.
     """
-    facts = memory.facts
-    where, params = flt.to_sql(memory.live(tree))  # past their expiration_date: left out
-    if since:
-        where, params = f"({where}) AND updated_at >= ?", [*params, since]
-    facts.conn.execute("BEGIN")  # a read transaction: one snapshot under WAL
-    try:
-        rows = facts.select(where, params, order="created_at, id")
-        ids = [r["id"] for r in rows]
-        links = facts.source_pks(ids)
-        history = facts.history_of(ids)
+    store = memory.store
+    live = memory.live(tree)  # past their expiration_date: left out
+    with store.snapshot():
+        rows = store.select(live, oldest_first=True, since=since)
+        ids = [r.id for r in rows]
+        links = store.source_pks(ids)
+        history = store.history(ids)
         linked = {pk for pk_list in links.values() for pk in pk_list}
-        messages = {m["pk"]: m for m in facts.select_messages(where, params)}
-        messages.update(facts.get_messages(sorted(linked - set(messages))))
-        deletions = [d for d in facts.deletions() if not since or d["created_at"] >= since]
+        messages = {m.pk: m for m in store.select_turns(live, since=since)}
+        messages.update(store.turns(sorted(linked - set(messages))))
+        deletions = [d for d in store.deletions() if not since or d.created_at >= since]
         tombstones = [
-            t for t in facts.tombstones(since)
-            if flt.matches(tree, {**t, "kind": "fact", "metadata": {}})
+            t for t in store.tombstones(since)
+            if flt.matches(tree, {**asdict(t), "kind": "fact", "metadata": {}})
         ]
-        embed_model = facts.get_meta("embed_model")
+        embed_model = store.get_meta("embed_model")
         # in the order they were stored, so an import gives each turn the same turn before it
-        turns = [messages[pk] for pk in facts.in_stored_order(list(messages))]
-    finally:
-        facts.conn.execute("COMMIT")
-    vectors = _vectors_of(memory, ids + [m["pk"] for m in turns]) if with_vectors else {}
+        turns = [messages[pk] for pk in store.in_stored_order(list(messages))]
+    vectors = store.vectors_of(ids + [m.pk for m in turns]) if with_vectors else {}
     header = {
         "format": FORMAT, "version": VERSION, "tool_version": __version__, "exported_at": now_iso(),
         "since": since, "embed_model": embed_model,
-        "llm_models": sorted({r["model"] for r in rows if r["model"]}),
+        "llm_models": sorted({r.model for r in rows if r.model}),
         "counts": {
             "memories": len(rows), "messages": len(turns), "deletions": len(deletions),
             "tombstones": len(tombstones),
@@ -99,19 +87,19 @@ def export_records(
     }
     out: list[dict] = [header]
     for m in turns:
-        record = {"type": "message", **{k: m[k] for k in MESSAGE_FIELDS}}
-        if m["pk"] in vectors:
-            record["vector"] = vectors[m["pk"]]
+        record = {"type": "message", **asdict(m)}
+        if m.pk in vectors:
+            record["vector"] = vectors[m.pk]
         out.append(record)
     for row in rows:
-        record = {"type": "memory", **{k: _column(row, k) for k in MEMORY_FIELDS}}
-        record["source_pks"] = links.get(row["id"], [])
-        record["history"] = [{k: v for k, v in h.items() if k != "memory_id"} for h in history.get(row["id"], [])]
-        if with_vectors and row["id"] in vectors:
-            record["vector"] = vectors[row["id"]]
+        record = {"type": "memory", **asdict(row)}
+        record["source_pks"] = links.get(row.id, [])
+        record["history"] = [{k: v for k, v in h.as_dict().items() if k != "memory_id"} for h in history.get(row.id, [])]
+        if with_vectors and row.id in vectors:
+            record["vector"] = vectors[row.id]
         out.append(record)
-    out += [{"type": "deletion", **{k: d[k] for k in ("scope", "count", "hashes", "created_at", "reason")}} for d in deletions]
-    out += [{"type": "tombstone", **t} for t in tombstones]
+    out += [{"type": "deletion", **asdict(d)} for d in deletions]
+    out += [{"type": "tombstone", **asdict(t)} for t in tombstones]
     return out
 
 
@@ -242,11 +230,6 @@ def _read_mem0_json(text: str) -> ImportPlan:
     return plan
 
 
-def _column(row: dict[str, Any], field: str) -> Any:
-    """A memory row's value for an export field (the type is stored in the `kind` column)."""
-    return row["kind"] if field == "memory_type" else row[field]
-
-
 def _check_memory(record: dict[str, Any], number: int, plan: ImportPlan) -> dict[str, Any]:
     if "memory_type" not in record and record.get("kind") in ("fact", "message"):  # version 2
         record = {**{k: v for k, v in record.items() if k != "kind"}, "memory_type": record["kind"]}
@@ -293,7 +276,7 @@ def _check_message(record: dict[str, Any], number: int) -> dict[str, Any]:
 
 def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     """Write a validated plan: new messages and memories keep their ids; known ones are skipped."""
-    facts = memory.facts
+    store = memory.store
     added = skipped = 0
     to_index: dict[str, list[float] | None] = {}
     same_model = plan.header.get("embed_model") == memory.embedder.model_id
@@ -301,48 +284,57 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
     if memory.settings.secrets == "redact":
         plan, found = redacted_plan(plan)
     redacted: Counter = Counter()  # in what is written, not in what is skipped as known
-    memory.vectors  # noqa: B018 - open the vector table (and check its model) before writing
-    with memory.write_lock():
-        with facts.transaction():
+    store.create()
+    with store.write_lock():
+        store.check_model(memory.embedder.model_id, record=True)  # before anything is written
+        with store.transaction():
             for m in plan.messages:
-                if facts.find_message(m["hash"]) is None:
-                    row = {k: m.get(k) for k in MESSAGE_FIELDS}
-                    row["created_at"] = row["created_at"] or row["added_at"]
-                    row["updated_at"] = row["updated_at"] or row["added_at"]
-                    facts.insert_message(row, search_text(m["content"], m.get("said_at"), m.get("name") or m["role"]))
+                if not store.turns_with_hash(m["hash"]):
+                    turn = {k: m.get(k) for k in MESSAGE_FIELDS}
+                    turn["created_at"] = turn["created_at"] or turn["added_at"]
+                    turn["updated_at"] = turn["updated_at"] or turn["added_at"]
+                    turn["metadata"] = turn["metadata"] or {}
+                    store.insert_turn(
+                        TurnRecord(**turn), search_text(m["content"], m.get("said_at"), m.get("name") or m["role"])
+                    )
                     redacted += found.get(m["pk"], Counter())
                     to_index[m["pk"]] = m.get("vector") if same_model else None
-            known = facts.get_rows([r["id"] for r in plan.memories])
+            known = store.rows([r["id"] for r in plan.memories])
             for record in plan.memories:
                 if record["id"] in known:
                     skipped += 1
                     continue
-                row = {k: record.get(k) for k in MEMORY_FIELDS if k != "memory_type"}
-                row["kind"] = record.get("memory_type") or "fact"
-                row["confirmations"] = row["confirmations"] or 1
-                row["indexed"] = 0
-                facts.insert_memory(row, search_text(row["memory"], row["said_at"]))
+                row = MemoryRecord(**{
+                    **{k: record.get(k) for k in MEMORY_FIELDS}, "memory_type": record.get("memory_type") or "fact",
+                    "metadata": record.get("metadata") or {}, "confirmations": record.get("confirmations") or 1,
+                })
+                store.insert_memory(row, search_text(row.memory, row.said_at))
                 redacted += found.get(record["id"], Counter())
                 for pk in record.get("source_pks", []):
-                    facts.link_source(record["id"], pk)
+                    store.link(record["id"], pk)
                 history = record.get("history") or [
                     {"event": "ADD", "new_memory": record["memory"], "created_at": record["created_at"]}
                 ]
                 for h in history:
-                    facts.add_history(
-                        record["id"], h.get("event", "ADD"), h.get("old_memory"), h.get("new_memory"),
-                        h.get("created_at") or now_iso(), h.get("actor"), h.get("reason"),
-                    )
-                vector = record.get("vector") if same_model else None
-                to_index[record["id"]] = vector
+                    store.add_history(HistoryEvent(
+                        memory_id=record["id"], event=h.get("event", "ADD"), old_memory=h.get("old_memory"),
+                        new_memory=h.get("new_memory"), created_at=h.get("created_at") or now_iso(),
+                        actor=h.get("actor"), reason=h.get("reason"),
+                        user_id=h.get("user_id"), agent_id=h.get("agent_id"), run_id=h.get("run_id"),
+                    ))
+                to_index[record["id"]] = record.get("vector") if same_model else None
                 added += 1
             if redacted:
-                facts.count_redacted(redacted)
-            existing = {(json.dumps(d["scope"], sort_keys=True), d["created_at"]) for d in facts.deletions()}
+                store.count_redacted(redacted)
+            existing = {(json.dumps(d.scope, sort_keys=True), d.created_at) for d in store.deletions()}
             for d in plan.deletions:
                 key = (json.dumps(d.get("scope"), sort_keys=True), d.get("created_at"))
                 if key not in existing:
-                    facts.record_deletion(d.get("scope") or {}, d.get("hashes") or [], d.get("created_at") or now_iso(), d.get("reason") or "import")
+                    hashes = d.get("hashes") or []
+                    store.add_deletion(Deletion(
+                        scope=d.get("scope") or {}, count=len(hashes), hashes=hashes,
+                        created_at=d.get("created_at") or now_iso(), reason=d.get("reason") or "import",
+                    ))
         _index_imported(memory, to_index)
     removed = _apply_tombstones(memory, plan.tombstones)
     return {
@@ -385,10 +377,20 @@ def _apply_tombstones(memory: Memory, tombstones: list[dict[str, Any]]) -> int:
     """Delete memories the export says were deleted, unless they changed here since."""
     if not tombstones:
         return 0
-    rows = memory.facts.get_rows([t["id"] for t in tombstones])
-    doomed = [t["id"] for t in tombstones if t["id"] in rows and rows[t["id"]]["updated_at"] <= t["deleted_at"]]
+    store = memory.store
+    rows = store.rows([t["id"] for t in tombstones])
+    doomed = [t["id"] for t in tombstones if t["id"] in rows and rows[t["id"]].updated_at <= t["deleted_at"]]
     if doomed:
         memory.erase(doomed, {"ids": doomed}, reason="import tombstone")
+    # a memory deleted before it reached this store: its tombstone is kept (an event, no text)
+    known = {t.id for t in store.tombstones()}
+    with store.write_lock(), store.transaction():
+        for t in tombstones:
+            if t["id"] not in rows and t["id"] not in known:
+                store.add_history(HistoryEvent(
+                    memory_id=t["id"], event="DELETE", created_at=t["deleted_at"], reason="import tombstone",
+                    user_id=t.get("user_id"), agent_id=t.get("agent_id"), run_id=t.get("run_id"),
+                ))
     return len(doomed)
 
 
@@ -399,21 +401,8 @@ def _index_imported(memory: Memory, vectors: dict[str, list[float] | None]) -> N
     dims = memory.embedder.dimensions
     missing = [i for i, v in vectors.items() if v is None or len(v) != dims]
     if missing:
-        facts = memory.facts.get_rows(missing)
-        turns = turn_texts(memory.facts, [i for i in missing if i not in facts])
-        texts = [facts[i]["memory"] if i in facts else turns[i] for i in missing]
+        facts = memory.store.rows(missing)
+        turns = turn_texts(memory.store, [i for i in missing if i not in facts])
+        texts = [facts[i].memory if i in facts else turns[i] for i in missing]
         vectors.update(zip(missing, memory.embedder.embed_documents(texts)))
-    memory.index_vectors({k: v for k, v in vectors.items() if v is not None})
-
-
-def _vectors_of(memory: Memory, ids: list[str]) -> dict[str, list[float]]:
-    if not ids or not memory.path.joinpath("vectors").exists():
-        return {}
-    from .store.vectors import LanceVectorStore
-
-    try:
-        store = LanceVectorStore.open_existing(memory.path / "vectors")
-    except StoreError:
-        return {}
-    return store.vectors_of(ids)
-
+    memory.store.index({k: v for k, v in vectors.items() if v is not None}, dims)

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import conflicts
-from . import filters as flt
 from .config import NEAR_DUPLICATE_COSINE, SUPERSEDE_COSINE
 from .items import metadata_key
-from .store.facts import FactStore
+from .store.base import Store
+from .store.records import MemoryRecord
 
 SCOPE_KEYS = ("user_id", "agent_id", "run_id")
 
@@ -37,35 +37,34 @@ class Verdict:
     """ADD (new), NONE (`same` already holds it: `match` says how) or UPDATE (it supersedes `older`)."""
 
     event: str
-    same: dict[str, Any] | None = None
-    older: dict[str, Any] | None = None
+    same: MemoryRecord | None = None
+    older: MemoryRecord | None = None
     match: str | None = None
 
 
 class FactChecker:
     """Classifies the facts of one `add` call, remembering those written earlier in the call."""
 
-    def __init__(self, facts: FactStore, vectors: Any, supersede: bool) -> None:
-        self.facts = facts
-        self.vectors = vectors
+    def __init__(self, store: Store, supersede: bool) -> None:
+        self.store = store
         self.supersede = supersede
         self.batch: list[tuple[str, list[float]]] = []  # (id, vector) written in this call
-        self.store_has_facts = facts.count("kind = 'fact'") > 0
+        self.store_has_facts = store.has_facts()
 
     def check(
         self, text: str, vector: list[float], scope: dict[str, str | None], metadata: dict[str, Any]
     ) -> Verdict:
         wanted = metadata_key(metadata)
-        for row in self.facts.find_by_hash(fact_hash(text), scope):
-            if metadata_key(row["metadata"]) == wanted:
+        for row in self.store.find_by_hash(fact_hash(text), scope):
+            if metadata_key(row.metadata) == wanted:
                 return Verdict("NONE", same=row, match="same text")
         neighbours = self._neighbours(vector, scope)
         for row, cos in neighbours:
-            if cos >= NEAR_DUPLICATE_COSINE and metadata_key(row["metadata"]) == wanted:
+            if cos >= NEAR_DUPLICATE_COSINE and metadata_key(row.metadata) == wanted:
                 return Verdict("NONE", same=row, match=f"near duplicate (cosine {cos:.3f})")
         if self.supersede:
             for row, cos in neighbours:
-                if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row["memory"]):
+                if cos >= SUPERSEDE_COSINE and conflicts.contradicts(text, row.memory):
                     return Verdict("UPDATE", older=row)
         return Verdict("ADD")
 
@@ -75,17 +74,16 @@ class FactChecker:
 
     def _neighbours(
         self, vector: list[float], scope: dict[str, str | None]
-    ) -> list[tuple[dict[str, Any], float]]:
+    ) -> list[tuple[MemoryRecord, float]]:
         """Current (not superseded) facts of the same scope nearest to `vector`, with cosine."""
         scored: list[tuple[str, float]] = []
         if self.store_has_facts:
-            where = flt.to_lance(flt.scope_filter(**scope, filters={"memory_type": "fact"}))
-            scored = [(mid, sim) for mid, _kind, sim in self.vectors.search(vector, where, 8)]
+            scored = self.store.nearest_facts(vector, scope, 8)
         scored += [(mid, sum(x * y for x, y in zip(vector, v))) for mid, v in self.batch]
-        rows = self.facts.get_rows([mid for mid, _ in scored])
+        rows = self.store.rows([mid for mid, _ in scored])
         out = []
         for mid, cos in sorted(scored, key=lambda p: -p[1]):
             row = rows.get(mid)
-            if row and row["superseded_by"] is None and all(row[k] == scope[k] for k in SCOPE_KEYS):
+            if row and row.superseded_by is None and all(getattr(row, k) == scope[k] for k in SCOPE_KEYS):
                 out.append((row, cos))
         return out

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Optional, TypeVar
 import typer
 
 from . import __version__
-from .errors import InputError, Mem0cliError
+from .errors import InputError, Mem0cliError, NotFoundError, StoreError
 
 app = typer.Typer(
     name="mem0cli",
@@ -41,24 +41,29 @@ FilterOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the Python API's shape) to stdout.")]
 
 
-def open_memory(store: Path | None):
-    """The one place the CLI chooses its parts: the real models and stores."""
+def open_memory(store: str | Path | None):
+    """The one place the CLI chooses its parts: the real models and stores (a directory or a
+    postgresql:// URL)."""
     from .memory import Memory
 
     return Memory(path=store)
 
 
-def connect_server(store: Path | None):
-    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers."""
+def connect_server(store: str | Path | None):
+    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers (a
+    team store at a URL is reached directly)."""
     from .client import connect
+    from .config import is_store_url
 
-    return connect(store)
+    if is_store_url(str(store or "")) or (store is None and os.environ.get("MEM0CLI_STORE_URL")):
+        return None
+    return connect(Path(store) if store else None)
 
 
 class State:
     """Global options, shared by every command, and the Memory factories."""
 
-    store: Path | None = None
+    store: str | Path | None = None
     quiet: bool = False
     no_server: bool = False
     make_memory: Callable[[Path | None], Any] = staticmethod(open_memory)
@@ -120,13 +125,26 @@ def _info(message: str) -> None:
         sys.stderr.write(message + "\n")
 
 
-def _memory(local: bool = False):
-    """The store's running server when one answers (unless `local` or --no-server), else a Memory."""
+def _memory(local: bool = False, existing: bool = False):
+    """The store's running server when one answers (unless `local` or --no-server), else a
+    Memory; `existing` (a read): StoreError, exit 1, when there is no store to read."""
     if not local and not state.no_server:
         remote = state.connect(state.store)
         if remote is not None:
             return remote
-    return state.make_memory(state.store)
+    memory = state.make_memory(state.store)
+    store = getattr(memory, "store", None)
+    if existing and store is not None and not store.exists():
+        raise StoreError(f"no store at {store.location}")
+    return memory
+
+
+def _fail_if_missing(memory: Any) -> None:
+    """After a read has written its (empty) results: exit 1 saying there is no store, so a
+    script learns of a wrong --store, and a pipe still gets well-formed output."""
+    store = getattr(memory, "store", None)
+    if store is not None and not store.exists():
+        raise StoreError(f"no store at {store.location}")
 
 
 def _print_json(data: Any) -> None:
@@ -278,8 +296,8 @@ def _version(value: bool) -> None:
 @app.callback()
 def main_options(
     store: Annotated[
-        Optional[Path],
-        typer.Option("--store", envvar="MEM0CLI_HOME", help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir)."),
+        Optional[str],
+        typer.Option("--store", envvar=["MEM0CLI_STORE_URL", "MEM0CLI_HOME"], help="Store directory (default: $MEM0CLI_HOME, else the XDG data dir), or a postgresql:// URL: the team store ($MEM0CLI_STORE_URL, which wins over $MEM0CLI_HOME)."),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress or summary on stderr.")] = False,
     no_server: Annotated[bool, typer.Option("--no-server", help="Work in this process even when `mem0cli serve` runs for the store.")] = False,
@@ -371,8 +389,10 @@ def search(
         "freshness_weight": freshness_weight, "half_life_days": half_life,
         "confirmation_weight": confirmation_weight, "keyword_weight": keyword_weight,
     }
-    result = _memory().search(
-        query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json),
+    filters = _parse_filter(filter_json)
+    memory = _memory()
+    result = memory.search(
+        query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters,
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
     )
     if as_json:
@@ -381,6 +401,7 @@ def search(
         _render_memories(
             result["results"], title=f"search: {query}", show_score=True, explain=explain, query=query
         )
+    _fail_if_missing(memory)
 
 
 @app.command("list")
@@ -397,13 +418,14 @@ def list_(
 
     Example: mem0cli list -u alice --json
     """
-    result = _memory().get_all(
-        user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json), limit=limit
-    )
+    filters = _parse_filter(filter_json)
+    memory = _memory()
+    result = memory.get_all(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters, limit=limit)
     if as_json:
         _print_json(result)
     else:
         _render_memories(result["results"], title="memories", show_score=False)
+    _fail_if_missing(memory)
 
 
 @app.command()
@@ -417,7 +439,12 @@ def get(
     Example: mem0cli get 0b9c...
     """
     memory = _memory()
-    item = memory.get(memory.expand_id(memory_id))
+    try:
+        full_id = memory.expand_id(memory_id)
+    except NotFoundError:
+        _fail_if_missing(memory)
+        raise
+    item = memory.get(full_id)
     if item is None:
         raise InputError(f"no memory with id {memory_id}")
     if as_json:
@@ -450,6 +477,7 @@ def history(
     memory = _memory()
     events = memory.history(_history_id(memory, memory_id))
     if not events:
+        _fail_if_missing(memory)
         raise InputError(f"no history for id {memory_id}")
     if as_json:
         _print_json(events)
@@ -531,7 +559,7 @@ def export_(
     from . import filters as flt
 
     tree = flt.scope_filter(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=_parse_filter(filter_json))
-    records = backup.export_records(_memory(local=True), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
+    records = backup.export_records(_memory(local=True, existing=True), tree=tree, with_vectors=with_vectors, since=_iso_time(since))
     backup.write_export(records, output)
     if output not in (None, "-"):
         _info(f"exported {records[0]['counts']['memories']} memories to {output}")
@@ -570,6 +598,31 @@ def import_(
 
 @app.command()
 @handled
+def migrate(
+    to: Annotated[str, typer.Option("--to", help="The target store: a postgresql:// URL (the team store) or a directory.")],
+    as_json: JsonOpt = False,
+) -> None:
+    """Copy this store into another backend: ids, sources, history, deletion records,
+    tombstones and vectors. Run it again to resume one that was cut short.
+
+    Example: mem0cli migrate --to postgresql://mem0@db.internal/mem0
+    """
+    from .migrate import migrate as copy_store
+
+    source = _memory(local=True, existing=True)
+    target = state.make_memory(to)
+    counts = source.store.counts()
+    with _progress(counts.memories + counts.messages, "migrating") as advance:
+        result = copy_store(source, target, on_progress=advance)
+    target.close()
+    if as_json:
+        _print_json(result)
+    _info(f"migrated {result['memories']} memories and {result['messages']} messages to {target.store.location} "
+          f"({result['skipped']} memories already there)")
+
+
+@app.command()
+@handled
 def doctor(
     repair: Annotated[bool, typer.Option("--repair", help="Fix what can be rebuilt from SQLite first.")] = False,
     scan_secrets: Annotated[bool, typer.Option("--scan-secrets", help="Look for secrets stored before redaction (or with MEM0CLI_SECRETS=keep); exit 1 if any.")] = False,
@@ -582,9 +635,9 @@ def doctor(
     """
     from . import doctor as checks
 
-    memory = _memory(local=True)
     if redact and not scan_secrets:
         raise InputError("--redact goes with --scan-secrets")
+    memory = _memory(local=True, existing=True)
     if scan_secrets:
         _scan_secrets(memory, redact, as_json)
         return
@@ -688,7 +741,7 @@ def stats(as_json: JsonOpt = False) -> None:
 
     Example: mem0cli stats
     """
-    data = _memory(local=True).stats()
+    data = _memory(local=True, existing=True).stats()
     if as_json:
         _print_json(data)
     else:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,28 @@ SECRET_POLICIES = ("redact", "keep")
 EXTRACTION_MODES = ("auto", "judge", "generative")
 #: Mem0 `llm.provider` names whose `config` points at a server rather than a GGUF file.
 _SERVER_PROVIDERS = ("ollama", "lmstudio", "openai", "vllm", "llama_cpp_server")
+
+
+def is_store_url(location: object) -> bool:
+    """True for a PostgreSQL URL (``postgresql://`` or ``postgres://``): a team store."""
+    return isinstance(location, str) and re.match(r"postgres(ql)?://", location) is not None
+
+
+def pgvector_url(config: dict) -> str:
+    """The URL of a Mem0 ``vector_store: {provider: "pgvector", config: {...}}`` section:
+    its ``connection_string``, else one built from user, password, host, port and dbname."""
+    from urllib.parse import quote
+
+    if config.get("connection_string"):
+        url = str(config["connection_string"])
+        if not is_store_url(url):
+            raise InputError("vector_store.config.connection_string must be a postgresql:// URL")
+        return url
+    user = quote(str(config.get("user") or ""), safe="")
+    password = quote(str(config.get("password") or ""), safe="")
+    auth = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{int(config['port'])}" if config.get("port") else ""
+    return f"postgresql://{auth}{config.get('host') or 'localhost'}{port}/{quote(str(config.get('dbname') or 'postgres'))}"
 
 
 def default_home() -> Path:
@@ -45,6 +68,7 @@ class Settings:
     embed_model: str | None = None  # sentence-transformers name or path; None: bundled MiniLM
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
+    store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:
@@ -56,7 +80,8 @@ class Settings:
 
     @classmethod
     def from_env(cls, home: str | Path | None = None) -> Settings:
-        """Settings from explicit arguments, then MEM0CLI_* environment variables."""
+        """Settings from explicit arguments, then MEM0CLI_* environment variables. `home` may
+        be a PostgreSQL URL; $MEM0CLI_STORE_URL applies when no directory is given."""
         policy = os.environ.get("MEM0CLI_UPDATE_POLICY", "prefer-latest")
         if policy not in UPDATE_POLICIES:
             raise InputError(
@@ -78,7 +103,15 @@ class Settings:
         threads = os.environ.get("MEM0CLI_LLM_THREADS") or None
         if threads is not None and not (threads.isdigit() and int(threads) > 0):
             raise InputError(f"MEM0CLI_LLM_THREADS must be a whole number above 0, not {threads!r}")
+        url = str(home) if is_store_url(str(home or "")) else None
+        if url:
+            home = None
+        elif not home:
+            url = os.environ.get("MEM0CLI_STORE_URL") or None
+            if url and not is_store_url(url):
+                raise InputError("MEM0CLI_STORE_URL must be a postgresql:// URL")
         return cls(
+            store_url=url,
             home=Path(home).expanduser() if home else default_home(),
             llm_model=os.environ.get("MEM0CLI_LLM_MODEL") or None,
             llm_url=os.environ.get("MEM0CLI_LLM_URL") or None,

@@ -81,6 +81,8 @@ def forward(argv: list[str]) -> int | None:
     if command is None:
         return None
     store, quiet, rest = command
+    if store is None and os.environ.get("MEM0CLI_STORE_URL"):
+        return None  # the team store: no local server serves it
     from .client import SOCKET_NAME, _UnixConnection
     from .config import default_home
 

@@ -115,6 +115,7 @@ class Checkpoint:
         else:
             data[self.digest] = done
         tmp = self.path.with_suffix(".tmp")
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # a team store (a URL) has no directory yet
         tmp.write_text(json.dumps(data))
         os.chmod(tmp, 0o600)
         os.replace(tmp, self.path)
@@ -164,8 +165,7 @@ def ingest(
         summary.warnings += added["warnings"]
         summary.results += added["results"]
         if checkpoint:
-            memory._ensure_home()
-            checkpoint.save(number + 1)
+            checkpoint.save(number + 1)  # the store exists: add_messages made it
         if on_progress:
             on_progress(len(messages))
     for result in summary.results:

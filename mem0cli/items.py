@@ -9,6 +9,7 @@ from typing import Any
 from .dates import format_day, parse_when
 from .models import MemoryItem, Message
 from .search import with_resolved_dates
+from .store.records import MemoryRecord, TurnRecord
 
 
 def metadata_key(metadata: dict[str, Any] | None) -> str:
@@ -41,47 +42,45 @@ def said_on(said_at: str | None) -> str | None:
     return format_day(day) if day else None
 
 
-def turn_item(row: dict[str, Any]) -> MemoryItem:
+def turn_item(turn: TurnRecord) -> MemoryItem:
     """A stored conversation turn as a memory object of kind "message".
 
     Its `memory` is the text with its relative dates resolved, as search indexes it
     ("I went yesterday (7 May 2023)"); `content` is the text as it was said.
     """
     return {
-        "id": row["pk"], "memory": with_resolved_dates(row["content"], row["said_at"]),
-        "content": row["content"], "hash": row["hash"], "memory_type": "message",
-        "user_id": row["user_id"], "agent_id": row["agent_id"], "run_id": row["run_id"],
-        "metadata": row["metadata"], "created_at": row["created_at"], "updated_at": row["updated_at"],
-        "said_at": row["said_at"], "said_on": said_on(row["said_at"]),
-        "speaker": row["name"], "role": row["role"],
-        "sources": [row["message_id"]] if row["message_id"] else [],
+        "id": turn.pk, "memory": with_resolved_dates(turn.content, turn.said_at),
+        "content": turn.content, "hash": turn.hash, "memory_type": "message",
+        "user_id": turn.user_id, "agent_id": turn.agent_id, "run_id": turn.run_id,
+        "metadata": turn.metadata, "created_at": turn.created_at, "updated_at": turn.updated_at,
+        "said_at": turn.said_at, "said_on": said_on(turn.said_at),
+        "speaker": turn.name, "role": turn.role,
+        "sources": [turn.message_id] if turn.message_id else [],
         "superseded_by": None, "valid_until": None,
     }
 
 
-def message_item(row: dict[str, Any]) -> dict[str, Any]:
+def message_item(turn: TurnRecord) -> dict[str, Any]:
+    """A source turn as a memory's evidence."""
     return {
-        "id": row["message_id"], "role": row["role"], "name": row["name"],
-        "content": row["content"], "created_at": row["said_at"],
+        "id": turn.message_id, "role": turn.role, "name": turn.name,
+        "content": turn.content, "created_at": turn.said_at,
     }
 
 
-def memory_item(row: dict[str, Any], sources: list[dict[str, Any]]) -> MemoryItem:
-    return {
-        "id": row["id"],
-        "memory": row["memory"],
-        "hash": row["hash"],
-        "memory_type": row.get("kind", "fact"),
-        "user_id": row["user_id"],
-        "agent_id": row["agent_id"],
-        "run_id": row["run_id"],
-        "metadata": row["metadata"],
-        "created_at": row["created_at"],
-        "updated_at": row["updated_at"],
-        "said_at": row["said_at"],
-        "said_on": said_on(row["said_at"]),
-        "speaker": row["speaker"],
-        "sources": [s["message_id"] for s in sources if s["message_id"]],
-        "superseded_by": row["superseded_by"],
-        "valid_until": row["valid_until"],
-    }
+#: The fields of a memory record an item shows as they are (`said_on` and `sources` are derived).
+_SHOWN = (
+    "id", "memory", "hash", "memory_type", "user_id", "agent_id", "run_id", "metadata",
+    "created_at", "updated_at", "said_at",
+)  # fmt: skip
+
+
+def memory_item(memory: MemoryRecord, sources: list[TurnRecord]) -> MemoryItem:
+    """A stored memory as the API returns it, with its source turns' message ids."""
+    item: MemoryItem = {f: getattr(memory, f) for f in _SHOWN}
+    item.update(
+        said_on=said_on(memory.said_at), speaker=memory.speaker,
+        sources=[s.message_id for s in sources if s.message_id],
+        superseded_by=memory.superseded_by, valid_until=memory.valid_until,
+    )
+    return item

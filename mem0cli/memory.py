@@ -1,40 +1,38 @@
 """Memory: the public API. Messages in, checked facts stored, memories searched.
 
-Data flow of `add`: messages -> extractor (candidate facts) -> embedder ->
-duplicate / contradiction checks against the same scope -> SQLite (the source
-of truth) -> LanceDB (vectors). `search` embeds the query, pre-filters and
-searches LanceDB, then applies the exact filter and reads the rows from SQLite.
+Two pipelines over one `Store` (`store/base.py`), which owns the lock, the transaction,
+the vectors and their repair, and erasure:
+- `add`: messages -> extractor (candidate facts) -> embedder -> duplicate / contradiction
+  checks against the same scope -> one transaction -> the vectors indexed;
+- `search`: the query embedded -> the store's vector and keyword candidates -> ranking.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
-import uuid
 from collections import Counter
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import asdict, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 from . import filters as flt
 from . import search as search_mod
-from .checks import SCOPE_KEYS, FactChecker, Verdict, fact_hash
-from .config import Settings, llm_from_config
+from . import writing
+from .checks import FactChecker, fact_hash
+from .config import Settings, is_store_url, llm_from_config, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
-from .items import memory_item, message_digest, message_item, metadata_key, turn_item
+from .items import memory_item, message_digest, message_item, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
 from .redact import describe, placeholder_only, redact, redact_facts, redact_messages
 from .search import search_text
-from .store.facts import FactStore
+from .store.base import Store
+from .store.records import HistoryEvent, MemoryRecord
 from .transcripts import messages_from_api, timed_by_neighbours
 from .validate import (
     build_filter,
@@ -70,21 +68,32 @@ class Memory:
         embedder: Embedder | None = None,
         extractor: Extractor | None = None,
         settings: Settings | None = None,
+        store: Store | None = None,
+        url: str | None = None,
     ) -> None:
-        self.settings = settings or Settings.from_env(path)
+        if url is not None and not is_store_url(url):
+            raise InputError("url must be a postgresql:// URL (a store directory is `path`)")
+        self.settings = settings or Settings.from_env(url or path)
         self.path = self.settings.home
         self._embedder = embedder
         self._extractor = extractor
-        self._facts: FactStore | None = None
-        self._vectors: Any = None
-        self._lock_depth = 0
+        if store is None and self.settings.store_url:
+            from .store.postgres import PostgresStore
+
+            store = PostgresStore(self.settings.store_url)
+        elif store is None:
+            from .store.local import LocalStore
+
+            store = LocalStore(self.path)
+        self.store = store
         self._pool: ThreadPoolExecutor | None = None
 
     @classmethod
     def from_config(cls, config: dict[str, Any] | None = None) -> Memory:
         """Mem0-style construction: reads the parts of a Mem0 config dict that apply offline.
 
-        `vector_store.config.path` (or top-level `path`) is the store directory,
+        `vector_store.config.path` (or top-level `path`) is the store directory, or with
+        `vector_store.provider` "pgvector" the team store its config names (`pgvector_url`);
         `embedder.config.model` a sentence-transformers model, `llm.config.model` a GGUF path
         (or, with a server provider such as "ollama" and `llm.config.base_url`, the model's
         name there: `config.llm_from_config`).
@@ -98,7 +107,11 @@ class Memory:
             inner = section.get("config") if isinstance(section, dict) else None
             return inner if isinstance(inner, dict) else {}
 
-        base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
+        provider = (config.get("vector_store") or {}).get("provider") if isinstance(config.get("vector_store"), dict) else None
+        if provider == "pgvector":
+            base = Settings.from_env(pgvector_url(part("vector_store")))
+        else:
+            base = Settings.from_env(part("vector_store").get("path") or config.get("path"))
         embed_model = part("embedder").get("model") or base.embed_model
         settings = replace(base, embed_model=embed_model, **llm_from_config(config.get("llm")))
         return cls(settings=settings)
@@ -118,92 +131,20 @@ class Memory:
             self._extractor = choose_extractor(self.settings)
         return self._extractor
 
-    @property
-    def facts(self) -> FactStore:
-        if self._facts is None:
-            self._ensure_home()
-            db_path = self.path / "memories.db"
-            if not db_path.exists():
-                os.close(os.open(db_path, os.O_CREAT | os.O_WRONLY, 0o600))
-            with _private_files():
-                self._facts = FactStore(db_path)
-        return self._facts
+    def sibling(self) -> Memory:
+        """A Memory over the same store with the same models and settings, with handles of its
+        own (the server gives one to each reader thread); the models are shared, loaded once."""
+        return Memory(settings=self.settings, embedder=self.embedder, extractor=self._extractor)
 
-    @property
-    def vectors(self):
-        """The LanceDB table, checked against the embedder's model and dimension."""
-        if self._vectors is None:
-            from .store.vectors import LanceVectorStore
-
-            self._check_embed_model()
-            with _private_files():
-                self._vectors = LanceVectorStore(self.path / "vectors", self.embedder.dimensions)
-        return self._vectors
-
-    def _ensure_home(self) -> None:
-        try:
-            try:
-                self.path.mkdir(parents=True, mode=0o700)
-            except FileExistsError:
-                pass
-            else:
-                os.chmod(self.path, 0o700)
-        except OSError as exc:
-            raise StoreError(f"cannot create the store directory {self.path}: {exc.strerror}") from exc
-        if not os.access(self.path, os.W_OK):
-            raise StoreError(f"the store directory {self.path} is not writable")
-
-    def _check_embed_model(self) -> None:
-        stored = self.facts.get_meta("embed_model")
-        model_id = self.embedder.model_id
-        if stored is None:
-            with self.facts.transaction():
-                self.facts.set_meta("embed_model", model_id)
-        elif stored != model_id:
-            raise StoreError(
-                f"this store's vectors were made with {stored}, not {model_id}; "
-                "run `mem0cli reindex` to re-embed it with the configured MEM0CLI_EMBED_MODEL"
-            )
-
-    @contextmanager
-    def write_lock(self, wait: bool = True) -> Iterator[bool]:
-        """One writer at a time across processes, around SQLite and LanceDB writes (re-entrant).
-        Store maintenance (`backup`, `doctor`) writes under it too.
-
-        Yields True once held; with `wait=False`, yields False at once if another process
-        holds it.
-        """
-        if self._lock_depth:
-            self._lock_depth += 1
-            try:
-                yield True
-            finally:
-                self._lock_depth -= 1
-            return
-        self._ensure_home()
-        fd = os.open(self.path / "write.lock", os.O_CREAT | os.O_RDWR, 0o600)
-        try:
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                yield False
-                return
-            self._lock_depth = 1
-            with _private_files():
-                yield True
-        finally:
-            self._lock_depth = 0
-            fcntl.flock(fd, fcntl.LOCK_UN)
-            os.close(fd)
-
-    def _repair_index_unless_busy(self) -> None:
-        """Before a read: index what a killed writer left unindexed, unless a writer is at
-        work (it indexes its own rows; a search must not wait for a long `add`)."""
-        if not self.facts.needs_repair():
-            return
-        with self.write_lock(wait=False) as held:
-            if held:
-                self.repair_index()
+    def repair(self, wait: bool = True) -> int:
+        """Index what a killed writer left unindexed and finish its vector deletes (under the
+        write lock; with `wait=False`, nothing when another writer holds it); returns how many
+        rows were indexed. Writes, `doctor --repair` and the server's idle time call it; a
+        search never does."""
+        if not self.store.needs_repair():
+            return 0
+        with self.store.write_lock(wait) as held:
+            return self.store.repair(self.embedder.embed_documents, self.embedder.dimensions) if held else 0
 
     def _worker(self) -> ThreadPoolExecutor:
         """Two background threads for the parts of a search that overlap its query embedding."""
@@ -215,10 +156,7 @@ class Memory:
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
-        if self._facts is not None:
-            self._facts.close()
-            self._facts = None
-        self._vectors = None
+        self.store.close()
 
     # -- add ---------------------------------------------------------------
     def add(
@@ -258,13 +196,13 @@ class Memory:
         return {"results": added["results"]}
 
     def _expire(self, memory_ids: list[str], expires_at: str) -> None:
-        with self.write_lock(), self.facts.transaction():
-            self.facts.set_expiry(memory_ids, expires_at)
+        with self.store.write_lock(), self.store.transaction():
+            self.store.set_expiry(memory_ids, expires_at)
 
     def live(self, tree: flt.Filter | None) -> flt.Filter | None:
         """`tree` without the memories whose expiration_date has passed (unchanged while the
         store has none that expire)."""
-        if self.facts.get_meta("expiring") is None:
+        if self.store.get_meta("expiring") is None:
             return tree
         unexpired = flt.Or((flt.Cond("expires_at", "eq", None), flt.Cond("expires_at", "gt", now_iso())))
         return unexpired if tree is None else flt.And((tree, unexpired))
@@ -293,6 +231,7 @@ class Memory:
         said = [m for m in messages if m.role != "system" and m.content.strip()]
         if not said:
             raise InputError("no messages to add: the transcript holds no non-system message with text")
+        self.store.create()  # a write: the store is made (or migrated) now, visibly
         keyed = [m if m.id else replace(m, id=f"#{i}") for i, m in enumerate(said)]
         found: list[Counter] = [Counter()] * len(keyed)
         if self.settings.secrets == "redact":  # before anything is hashed, extracted or stored
@@ -301,7 +240,7 @@ class Memory:
         legacy = [message_digest(scope, m) for m in keyed] if metadata else digests
         keyed = timed_by_neighbours(keyed, *times_around)
         first_of = {d: i for i, d in reversed(list(enumerate(digests)))}  # an exact repeat counts once
-        stored = [self._stored_message(d, old, metadata) for d, old in zip(digests, legacy)]
+        stored = [writing.stored_turn(self.store, d, old, metadata) for d, old in zip(digests, legacy)]
         new = [i for i, d in enumerate(digests) if first_of[d] == i and stored[i] is None]
         redacted = sum((found[i] for i in new), Counter())
         summary: dict[str, Any] = {
@@ -327,182 +266,33 @@ class Memory:
                 for m in fresh
                 if m.id
             ]
-        turn_texts = self._turn_texts_before_storing(fresh, scope)
+        turn_texts = writing.turn_texts_before_storing(self.store, fresh, scope)
         vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
         fact_vectors = vectors[: len(facts)]
         turn_vectors = dict(zip(new, zip(turn_texts, vectors[len(facts) :])))
-        with self.write_lock():
-            self.repair_index()
-            vector_store = self.vectors  # opened (and its model checked) outside the transaction
+        with self.store.write_lock():
+            self.store.check_model(self.embedder.model_id, record=True)
+            self.repair()
             at = now_iso()
-            with self.facts.transaction():
-                pks, touched = self._store_messages(keyed, digests, legacy, turn_vectors, scope, metadata or {}, at)
+            with self.store.transaction():
+                pks, touched = writing.store_turns(
+                    self.store, self.embedder.embed_documents, keyed, digests, legacy, turn_vectors, scope,
+                    metadata or {}, at,
+                )
                 if not infer:  # one memory per message stored now (another writer may have stored it first),
                     # unless it said nothing but a secret (its turn is kept, redacted)
                     kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched and not placeholder_only(f.text)]
                     facts, fact_vectors = [facts[i] for i in kept], [fact_vectors[i] for i in kept]
-                results, fact_touched = self._store_facts(
-                    facts, fact_vectors, scope, metadata or {}, at, pks, infer
+                checker = FactChecker(self.store, self.settings.update_policy == "prefer-latest") if infer else None
+                results, fact_touched = writing.store_facts(
+                    self.store, checker, self._extractor if infer else None,
+                    facts, fact_vectors, scope, metadata or {}, at, pks,
                 )
                 if redacted:
-                    self.facts.count_redacted(redacted)
-            self.index_vectors({**touched, **fact_touched}, vector_store)
+                    self.store.count_redacted(redacted)
+            self.store.index({**touched, **fact_touched}, self.embedder.dimensions)
         summary["results"], summary["redacted"] = results, dict(redacted)
         return summary
-
-    def _stored_message(self, digest: str, legacy: str, metadata: dict[str, Any] | None) -> str | None:
-        """The pk of a message already stored with this digest; or, for a store written before
-        metadata counted in a message's identity, with its digest without metadata and the
-        same metadata."""
-        wanted = metadata_key(metadata)
-        for key in dict.fromkeys((digest, legacy)):
-            for pk, stored in self.facts.messages_with_hash(key):
-                if metadata_key(stored) == wanted:
-                    return pk
-        return None
-
-    def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
-        """The texts new turns will be indexed with (`search.turn_texts`), known before they
-        are stored, so they can be embedded outside the write lock: each follows the one
-        before it, the first follows the scope's last stored turn."""
-        last = self.facts.last_turn(scope)
-        previous = self.facts.get_messages([last])[last]["content"] if last else None
-        texts = []
-        for m in fresh:
-            texts.append(search_text(m.content, m.created_at, m.name or m.role, context=previous))
-            previous = m.content
-        return texts
-
-    def _store_messages(
-        self,
-        messages: list[Message],
-        digests: list[str],
-        legacy: list[str],
-        embedded: dict[int, tuple[str, list[float]]],
-        scope: dict[str, str | None],
-        metadata: dict[str, Any],
-        at: str,
-    ) -> tuple[dict[str, str], dict[str, list[float]]]:
-        """Store each message once (evidence); map message key -> pk, and new pks -> vectors.
-
-        `embedded` holds the (text, vector) each new message was embedded with beforehand;
-        one whose stored neighbour turned out otherwise (another writer came between) is
-        embedded again with the text `search.turn_texts` gives it now.
-        """
-        pks: dict[str, str] = {}
-        planned: dict[str, tuple[str, list[float]] | None] = {}
-        for i, (m, digest) in enumerate(zip(messages, digests)):
-            pk = self._stored_message(digest, legacy[i], metadata)
-            if pk is None:
-                pk = uuid.uuid4().hex
-                real_id = None if (m.id or "").startswith("#") else m.id
-                self.facts.insert_message(
-                    {
-                        "pk": pk, "message_id": real_id, **scope, "role": m.role, "name": m.name,
-                        "content": m.content, "said_at": m.created_at, "hash": digest,
-                        "added_at": at, "created_at": at, "updated_at": at, "metadata": metadata,
-                    },
-                    search_text(m.content, m.created_at, m.name or m.role),
-                )
-                planned[pk] = embedded.get(i)
-            pks[m.id or ""] = pk
-        texts = search_mod.turn_texts(self.facts, list(planned))
-        touched = {pk: p[1] for pk, p in planned.items() if p is not None and p[0] == texts[pk]}
-        again = [pk for pk in planned if pk not in touched]
-        if again:
-            touched.update(zip(again, self.embedder.embed_documents([texts[pk] for pk in again])))
-        return pks, touched
-
-    def _store_facts(
-        self,
-        facts: list[Fact],
-        vectors: list[list[float]],
-        scope: dict[str, str | None],
-        metadata: dict[str, Any],
-        at: str,
-        pks: dict[str, str],
-        infer: bool,
-    ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
-        """Write each fact; returns results and vectors to index.
-
-        Extracted facts (`infer`) are checked against the scope first (`checks.FactChecker`):
-        a duplicate with the same metadata confirms the older fact (event NONE, naming it),
-        a contradiction supersedes it. Messages given with `infer=False` are stored as given:
-        only an exact repeat is skipped, earlier, as a message already stored.
-        """
-        results: list[dict[str, Any]] = []
-        touched: dict[str, list[float]] = {}
-        checker = FactChecker(self.facts, self.vectors, self.settings.update_policy == "prefer-latest")
-        extractor = self._extractor if infer else None
-        for fact, vector in zip(facts, vectors):
-            text = fact.text.strip()
-            source_pks = [pks[s] for s in fact.source_ids if s in pks]
-            verdict = checker.check(text, vector, scope, metadata) if infer else Verdict("ADD")
-            if verdict.same is not None:
-                same = verdict.same
-                self.facts.update_memory(same["id"], updated_at=at, confirmations=same["confirmations"] + 1)
-                for pk in source_pks:
-                    self.facts.link_source(same["id"], pk)
-                results.append(
-                    {"id": same["id"], "memory": same["memory"], "event": "NONE",
-                     "candidate": text, "match": verdict.match}
-                )
-                continue
-            memory_id = str(uuid.uuid4())
-            row = {
-                "id": memory_id, "memory": text, "hash": fact_hash(text), "kind": "fact", **scope,
-                "metadata": metadata, "created_at": at, "updated_at": at,
-                "said_at": fact.said_at, "speaker": fact.speaker,
-                "model": getattr(extractor, "model_id", None),
-                "prompt_version": getattr(extractor, "prompt_version", None),
-            }
-            self.facts.insert_memory(row, search_text(text, fact.said_at))
-            for pk in source_pks:
-                self.facts.link_source(memory_id, pk)
-            self.facts.add_history(memory_id, "ADD", None, text, at, actor=fact.speaker, scope=scope)
-            touched[memory_id] = vector
-            checker.remember(memory_id, vector)
-            older = verdict.older
-            if older is None:
-                results.append({"id": memory_id, "memory": text, "event": "ADD"})
-                continue
-            self.facts.update_memory(
-                older["id"], superseded_by=memory_id, valid_until=fact.said_at or at, updated_at=at
-            )
-            self.facts.add_history(
-                older["id"], "UPDATE", older["memory"], older["memory"], at, reason=f"superseded by {memory_id}"
-            )
-            results.append(
-                {"id": memory_id, "memory": text, "event": "UPDATE",
-                 "previous_memory": older["memory"], "superseded_id": older["id"]}
-            )
-        return results, touched
-
-    def index_vectors(self, vectors_by_id: dict[str, list[float]], vector_store: Any = None) -> None:
-        """Write vectors of committed facts and turns to LanceDB, then mark them indexed
-        (and build the indexes the table's size calls for). Hold `write_lock`."""
-        if not vectors_by_id:
-            return
-        ids = list(vectors_by_id)
-        rows = {**self.facts.get_rows(ids), **self.facts.get_messages(ids)}
-        store = vector_store or self.vectors
-        store.upsert([{**rows[i], "id": i, "vector": v} for i, v in vectors_by_id.items() if i in rows])
-        with self.facts.transaction():
-            self.facts.mark_indexed(ids)
-        store.maybe_build_index()  # past a few thousand rows: B-tree and ANN indexes
-
-    def repair_index(self) -> int:
-        """Index facts and turns committed to SQLite whose vectors never reached LanceDB,
-        and finish vector deletes a killed forget left behind. Hold `write_lock`."""
-        self._drain_vector_deletes()
-        fact_ids, pks = self.facts.unindexed()
-        if not fact_ids and not pks:
-            return 0
-        facts = self.facts.get_rows(fact_ids)
-        turns = search_mod.turn_texts(self.facts, pks)
-        texts = [facts[i]["memory"] for i in fact_ids] + [turns[p] for p in pks]
-        self.index_vectors(dict(zip([*fact_ids, *pks], self.embedder.embed_documents(texts))))
-        return len(texts)
 
     # -- search and read ----------------------------------------------------
     def search(
@@ -547,25 +337,23 @@ class Memory:
             tree = only if tree is None else flt.And((tree, only))
         if not show_expired:
             tree = self.live(tree)
-        if self.facts.is_empty():
+        store = self.store
+        if store.is_empty():
             return {"results": []}
-        self._repair_index_unless_busy()
-        vectors = self.vectors
-        vectors.refresh()  # a long-lived Memory sees what other writers committed since
-        # while the query is embedded: keyword search (SQLite, its own connection), and the
+        store.check_model(self.embedder.model_id)
+        store.refresh()  # a long-lived Memory sees what other writers committed since
+        # while the query is embedded: keyword search (on a connection of its own), and the
         # vectors of a small filter's rows (one user's, say), searched exactly once it is
         worker = self._worker()
-        prefetch = worker.submit(vectors.prefetch, flt.lance_prefilter(tree)[0])  # needed first
-        keyword = worker.submit(
-            search_mod.keyword_hits, self.facts.reader(), query, tree, search_mod.candidates_wanted(limit)
-        )
+        prefetch = worker.submit(store.prefetch, tree)  # needed first
+        keyword = worker.submit(store.keyword_candidates, query, tree, search_mod.candidates_wanted(limit))
         vector = self.embedder.embed_query(query)
         prefetch.result()  # its rows, or its error
         ranked, rows, sources = search_mod.rank(
-            self.facts, vectors, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
+            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
         )
         fact_keys = [r.key for r in ranked if r.kind == "fact"]
-        evidence = self.facts.sources_of(fact_keys)
+        evidence = store.sources_of(fact_keys)
         items = []
         for result in ranked:
             row = rows[result.key]
@@ -584,19 +372,19 @@ class Memory:
     def get(self, memory_id: str) -> MemoryItem | None:
         """One memory with its source messages (text and time), or None."""
         check_text(memory_id, "memory id")
-        row = self.facts.get_rows([str(memory_id)]).get(str(memory_id))
+        row = self.store.rows([str(memory_id)]).get(str(memory_id))
         if row is None:
-            turn = self.facts.get_messages([str(memory_id)]).get(str(memory_id))
+            turn = self.store.turns([str(memory_id)]).get(str(memory_id))
             return None if turn is None else turn_item(turn)
         item = self._items([row])[0]
-        item["evidence"] = [message_item(m) for m in self.facts.sources_of([row["id"]]).get(row["id"], [])]
+        item["evidence"] = [message_item(m) for m in self.store.sources_of([row.id]).get(row.id, [])]
         return item
 
     def expand_id(self, prefix: str) -> str:
         """The full id of the one memory or turn whose id starts with `prefix` (at least 6 characters)."""
         if len(prefix) < 6:
             raise InputError(f"id {prefix!r} is too short: give at least 6 characters")
-        found = self.facts.ids_starting(prefix)
+        found = self.store.ids_starting(prefix)
         if not found:
             raise NotFoundError(f"no memory with id {prefix}")
         if len(found) > 1 and prefix not in found:
@@ -619,18 +407,16 @@ class Memory:
         limit = pick_limit(limit, top_k, 100)
         tree = build_filter(user_id, agent_id, run_id, filters)
         tree = tree if show_expired else self.live(tree)
-        where, params = flt.to_sql(tree)
-        rows = self.facts.select(where, params, limit=limit)
-        return {"results": self._items(rows)}
+        return {"results": self._items(self.store.select(tree, limit=limit))}
 
     def history(self, memory_id: str) -> list[dict[str, Any]]:
         """The events of one memory, oldest first (ADD, UPDATE, DELETE)."""
         check_text(memory_id, "memory id")
-        return self.facts.history(str(memory_id))
+        return [e.as_dict() for e in self.store.history([str(memory_id)]).get(str(memory_id), [])]
 
-    def _items(self, rows: list[dict[str, Any]]) -> list[MemoryItem]:
-        sources = self.facts.sources_of([r["id"] for r in rows])
-        return [memory_item(r, sources.get(r["id"], [])) for r in rows]
+    def _items(self, rows: list[MemoryRecord]) -> list[MemoryItem]:
+        sources = self.store.sources_of([r.id for r in rows])
+        return [memory_item(r, sources.get(r.id, [])) for r in rows]
 
     # -- change and delete -----------------------------------------------------
     def update(self, memory_id: str, data: str) -> dict[str, str]:
@@ -643,29 +429,31 @@ class Memory:
         if found is not None and found.found:
             text = found.text
         vector = self.embedder.embed_documents([text])[0]
-        with self.write_lock():
-            row = self.facts.get_rows([memory_id]).get(memory_id)
+        store = self.store
+        with store.write_lock():
+            row = store.rows([memory_id]).get(memory_id)
             if row is None:
                 raise NotFoundError(f"no memory with id {memory_id}")
+            store.check_model(self.embedder.model_id, record=True)
             at = now_iso()
-            with self.facts.transaction():
-                self.facts.update_memory(
-                    memory_id, memory=text, hash=fact_hash(text), updated_at=at, indexed=0
-                )
-                self.facts.reindex_text(memory_id, search_text(text, row["said_at"]))
-                self.facts.add_history(memory_id, "UPDATE", row["memory"], text, at, actor="api")
+            with store.transaction():
+                store.set_memory_text(memory_id, text, fact_hash(text), search_text(text, row.said_at), at)
+                store.add_history(HistoryEvent(
+                    memory_id=memory_id, event="UPDATE", old_memory=row.memory, new_memory=text,
+                    actor="api", created_at=at,
+                ))
                 if found is not None and found.found:
-                    self.facts.count_redacted(found.counts)
-            self.index_vectors({memory_id: vector})
+                    store.count_redacted(found.counts)
+            store.index({memory_id: vector}, self.embedder.dimensions)
         return {"message": "Memory updated successfully!", "id": memory_id}
 
     def delete(self, memory_id: str) -> dict[str, str]:
         """Delete one memory (or one stored turn) from both stores; history records the deletion."""
         check_text(memory_id, "memory id")
-        if self.facts.get_rows([memory_id]).get(memory_id) is not None:
+        if self.store.rows([memory_id]):
             self.erase([memory_id], {"id": memory_id}, reason="delete")
-        elif self.facts.get_messages([memory_id]).get(memory_id) is not None:
-            self.erase([], {"id": memory_id}, reason="delete message", message_pks=[memory_id])
+        elif self.store.turns([memory_id]):
+            self.erase([], {"id": memory_id}, reason="delete message", turn_pks=[memory_id])
         else:
             raise NotFoundError(f"no memory with id {memory_id}")
         return {"message": "Memory deleted successfully!", "id": memory_id}
@@ -683,121 +471,51 @@ class Memory:
         tree = build_filter(user_id, agent_id, run_id, filters)
         if tree is None:
             raise InputError("delete_all needs a scope (user_id, agent_id, run_id) or filters")
-        where, params = flt.to_sql(tree)
-        rows = self.facts.select(where, params)
+        rows = self.store.select(tree)
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         if filters:
             scope["filters"] = filters if isinstance(filters, dict) else json.loads(filters)
         if not dry_run:
-            self.erase([r["id"] for r in rows], scope, reason="delete_all", messages_where=(where, params))
-        return {"message": f"{len(rows)} memories deleted", "deleted": len(rows), "ids": [r["id"] for r in rows]}
+            self.erase([r.id for r in rows], scope, reason="delete_all", turns_matching=tree)
+        return {"message": f"{len(rows)} memories deleted", "deleted": len(rows), "ids": [r.id for r in rows]}
 
     def erase(
         self, ids: list[str], scope: dict[str, Any], reason: str,
-        messages_where: tuple[str, list] | None = None, message_pks: list[str] | None = None,
+        turns_matching: flt.Filter | None = None, turn_pks: list[str] | None = None,
     ) -> None:
-        """Erase memories, the turns no remaining memory uses, and the given turns; then compact."""
-        with self.write_lock():
-            at = now_iso()
-            rows = self.facts.get_rows(ids)
-            turns = self.facts.get_messages(message_pks or [])
-            with self.facts.transaction():
-                orphans = self.facts.delete_memory_rows(ids)
-                for mid in ids:
-                    if mid in rows:
-                        row = rows[mid]
-                        self.facts.add_history(
-                            mid, "DELETE", None, None, at, reason=f"{reason} (hash {row['hash']})",
-                            scope={k: row[k] for k in SCOPE_KEYS},
-                        )
-                if messages_where is not None:
-                    msgs = self.facts.select_messages(*messages_where)
-                    orphans += [m["pk"] for m in msgs]
-                orphans += list(turns)
-                # a turn's vector carries the start of the turn before it: the turns after
-                # erased ones lose their vectors now and get new ones at the next write or search
-                followers = self.facts.next_turns(orphans)
-                self.facts.delete_messages(orphans)
-                self.facts.mark_unindexed(followers)
-                hashes = [rows[i]["hash"] for i in ids if i in rows] + [t["hash"] for t in turns.values()]
-                self.facts.record_deletion(scope, hashes, at, reason)
-                self.facts.queue_vector_deletes([*ids, *orphans, *followers])
-            self._drain_vector_deletes()
-            self.compact()  # first: the forgotten text leaves the disk whatever happens next
-            if followers:
-                self._reindex_turns_after_delete()
-
-    def _reindex_turns_after_delete(self) -> None:
-        """Give the turns after erased ones their new vectors now (a few texts: no torch).
-        With a model other than the store's, they stay unindexed for `reindex` to finish."""
+        """Erase memories, the turns no remaining memory uses, the turns matching
+        `turns_matching` and the given turns; then compact (`Store.erase`). The turns after
+        erased ones get their new vectors now (a few texts: no torch); with a model other
+        than the store's, they stay unindexed for `reindex` to finish."""
+        self.store.erase(ids, scope, reason, turns_matching=turns_matching, turn_pks=turn_pks or [], at=now_iso())
         try:
-            self.repair_index()
+            self.repair()
         except (StoreError, ModelError):
             pass
 
-    def _drain_vector_deletes(self) -> None:
-        """Delete from LanceDB the vectors whose rows SQLite deleted (a killed forget leaves some)."""
-        pending = self.facts.pending_vector_deletes()
-        if not pending:
-            return
-        if self.path.joinpath("vectors").exists():
-            self._open_vectors_for_delete().delete(pending)
-        with self.facts.transaction():
-            self.facts.clear_vector_deletes(pending)
-
-    def _open_vectors_for_delete(self):
-        """The vector table without loading the embedding model (deletes need no vectors)."""
-        if self._vectors is None:
-            from .store.vectors import LanceVectorStore
-
-            return LanceVectorStore.open_existing(self.path / "vectors")
-        return self._vectors
-
     def compact(self) -> None:
-        """Make deleted text leave the disk: checkpoint SQLite's WAL, drop old LanceDB versions."""
-        self.facts.optimize_text_index()
-        self.facts.conn.execute("VACUUM")
-        self.facts.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        if self.path.joinpath("vectors").exists():
-            self._open_vectors_for_delete().compact()
+        """Make deleted text leave the disk (`Store.compact`)."""
+        self.store.compact()
 
     def reset(self) -> None:
         """Delete every memory, message and history record in the store."""
-        with self.write_lock():
-            self.facts.reset()
-            if self.path.joinpath("vectors").exists():
-                self._open_vectors_for_delete().reset()
-            self.compact()
+        self.store.reset()
 
     # -- stats ---------------------------------------------------------------
     def stats(self) -> dict[str, Any]:
         """Counts of memories, messages and users, and the models used."""
-        conn = self.facts.conn
-        one = lambda sql: conn.execute(sql).fetchone()[0]  # noqa: E731
+        store = self.store
+        if not store.exists():
+            raise StoreError(f"no store at {store.location}")
         return {
-            "path": str(self.path),
-            "memories": one("SELECT count(*) FROM memories"),
-            "superseded": one("SELECT count(*) FROM memories WHERE superseded_by IS NOT NULL"),
-            "messages": one("SELECT count(*) FROM messages"),
-            "users": one("SELECT count(DISTINCT user_id) FROM memories"),
-            "history_events": one("SELECT count(*) FROM history"),
-            "secrets_redacted": self.facts.redacted_counts(),
-            "embed_model": self.facts.get_meta("embed_model"),
-            "schema_version": self.facts.schema_version,
+            "path": store.location, **asdict(store.counts()),
+            "secrets_redacted": store.redacted_counts(),
+            "embed_model": store.get_meta("embed_model"),
+            "schema_version": store.schema_version,
         }
 
 
 # -- helpers ---------------------------------------------------------------
-@contextmanager
-def _private_files() -> Iterator[None]:
-    """Files and directories created inside are readable by their owner only (0600 / 0700)."""
-    old = os.umask(0o077)
-    try:
-        yield
-    finally:
-        os.umask(old)
-
-
 def _display_name(scope: dict[str, str | None]) -> str | None:
     return scope.get("user_id") or scope.get("agent_id")
 

@@ -26,6 +26,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
+from typing import Any
 
 from .dates import MONTHS, parse_when
 
@@ -140,7 +141,7 @@ def _facts_of(items: dict[str, Scored], sources: dict[str, list[str]]) -> dict[s
 
 def boost(
     item: Scored,
-    row: dict,
+    row: Any,
     settings: RankSettings,
     now: datetime,
     period: tuple[date, date] | None,
@@ -152,19 +153,19 @@ def boost(
     """
     best = (settings.vector_weight + settings.keyword_weight) / (settings.rrf_k + 1)
     parts: dict[str, float] = {}
-    updated = _parse_time(row.get("updated_at"))
+    updated = _parse_time(getattr(row, "updated_at", None))
     if settings.freshness_weight and updated is not None:
         age_days = max((now - updated).total_seconds() / 86400.0, 0.0)
         parts["freshness"] = 1 + settings.freshness_weight * 2 ** (-age_days / settings.half_life_days)
-    confirmations = int(row.get("confirmations") or 1)
+    confirmations = int(getattr(row, "confirmations", None) or 1)
     if settings.confirmation_weight and confirmations > 1:
         parts["confirmations"] = 1 + settings.confirmation_weight * math.log2(confirmations)
-    if row.get("superseded_by"):
+    if getattr(row, "superseded_by", None):
         parts["superseded"] = settings.superseded_factor
-    said = parse_when(row.get("said_at"))
+    said = parse_when(getattr(row, "said_at", None))
     if period is not None and said is not None and period[0] <= said <= period[1]:
         parts["named_period"] = 1 + settings.time_weight
-    speaker = row.get("speaker") if item.kind == "fact" else row.get("name")
+    speaker = getattr(row, "speaker", None) if item.kind == "fact" else getattr(row, "name", None)
     if speakers and settings.speaker_weight and speaker and speaker.lower() in speakers:
         parts["named_speaker"] = 1 + settings.speaker_weight
     item.parts = parts

@@ -1,5 +1,5 @@
-"""Retrieval over both stores: vector hits from LanceDB, keyword hits from SQLite FTS5,
-each narrowed by the exact filter, then ranked by `ranking`.
+"""Retrieval: the store's vector and keyword candidates (each already narrowed by the
+exact filter), fused and ranked by `ranking`; and the text search sees of a fact or turn.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from .dates import format_day, parse_when, resolve_dates
 from .stopwords import STOP_WORDS
 
 if TYPE_CHECKING:  # the CLI's client path renders snippets without loading the stores
-    from .store.facts import FactStore
+    from .store.base import Store
 
 
 #: How much of the previous turn a turn's indexed text carries.
@@ -62,73 +62,39 @@ def with_resolved_dates(text: str, said_at: str | date | None) -> str:
     return f"{text} ({'; '.join(new)})" if new else text
 
 
-def turn_texts(facts: FactStore, pks: Sequence[str]) -> dict[str, str]:
+def turn_texts(store: Store, pks: Sequence[str]) -> dict[str, str]:
     """The indexed text of stored turns, by pk: `search_text` with the start of the turn
-    stored just before each one in its scope (`FactStore.previous_turns`) as context.
+    stored just before each one in its scope (`Store.previous_turns`) as context.
 
     Adding, repairing, importing and reindexing all index a turn with this text, so a
-    store rebuilt from SQLite searches like the store it was rebuilt from.
+    store rebuilt from its rows searches like the store it was rebuilt from.
     """
-    turns = facts.get_messages(pks)
-    before = facts.previous_turns(list(turns))
-    earlier = {**facts.get_messages(sorted({p for p in before.values() if p not in turns})), **turns}
+    turns = store.turns(pks)
+    before = store.previous_turns(list(turns))
+    earlier = {**store.turns(sorted({p for p in before.values() if p not in turns})), **turns}
     texts = {}
     for pk, turn in turns.items():
         previous = earlier.get(before.get(pk, ""))
-        context = previous["content"] if previous else None
-        texts[pk] = search_text(turn["content"], turn["said_at"], turn["name"] or turn["role"], context)
+        context = previous.content if previous else None
+        texts[pk] = search_text(turn.content, turn.said_at, turn.name or turn.role, context)
     return texts
+
+
+def keyword_words(text: str) -> list[str]:
+    """The content words of `text` that keyword search looks for (at most 64, lower case)."""
+    words: list[str] = []
+    for word in re.findall(r"\w+", text.lower()):
+        if word not in STOP_WORDS and word not in words:
+            words.append(word)
+    return words[:64]
 
 
 def keyword_query(text: str) -> str | None:
     """An FTS5 query matching any content word of `text` (each quoted), or None."""
-    words = []
-    for word in re.findall(r"\w+", text.lower()):
-        if word not in STOP_WORDS and word not in words:
-            words.append(word)
+    words = keyword_words(text)
     if not words:
         return None
-    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words[:64])
-
-
-def vector_hits(
-    facts: FactStore, vectors: Any, vector: list[float], tree: flt.Filter | None, want: int
-) -> list[tuple[str, str, float]]:
-    """(key, kind, cosine) of the nearest facts and turns that pass the exact filter."""
-    where, params = flt.to_sql(tree)
-    pre, exact = flt.lance_prefilter(tree)
-    if exact:  # LanceDB applied the whole filter (rows SQLite no longer has are dropped later)
-        return vectors.search(vector, pre, want)
-    k = want
-    while True:
-        hits = vectors.search(vector, pre, k)
-        kept = _exact(facts, hits, where, params)
-        if len(kept) >= want or len(hits) < k:  # enough, or every row that passes seen
-            return kept
-        k *= 4
-
-
-def keyword_hits(
-    facts: FactStore, query: str, tree: flt.Filter | None, want: int
-) -> list[tuple[str, str, float]]:
-    """(key, kind, bm25) of facts and turns matching the query's words, best first."""
-    match = keyword_query(query)
-    if match is None:
-        return []
-    where, params = flt.to_sql(tree)
-    hits = [(k, "fact", s) for k, s in facts.keyword_search("memories", match, where, params, want)]
-    hits += [(k, "message", s) for k, s in facts.keyword_search("messages", match, where, params, want)]
-    hits.sort(key=lambda h: h[2])  # bm25: lower is better
-    return hits[:want]
-
-
-def _exact(
-    facts: FactStore, hits: list[tuple[str, str, float]], where: str, params: list
-) -> list[tuple[str, str, float]]:
-    fact_ids = facts.ids_where(where, params, [h[0] for h in hits if h[1] == "fact"])
-    message_ids = facts.message_ids_where(where, params, [h[0] for h in hits if h[1] == "message"])
-    allowed = fact_ids | message_ids
-    return [h for h in hits if h[0] in allowed]
+    return " OR ".join('"' + w.replace('"', '""') + '"' for w in words)
 
 
 def candidates_wanted(limit: int) -> int:
@@ -137,8 +103,7 @@ def candidates_wanted(limit: int) -> int:
 
 
 def rank(
-    facts: FactStore,
-    vectors: Any,
+    store: Store,
     vector: list[float],
     query: str,
     tree: flt.Filter | None,
@@ -146,61 +111,61 @@ def rank(
     settings: ranking.RankSettings,
     threshold: float | None = None,
     keyword_started: Future | None = None,
-) -> tuple[list[ranking.Scored], dict[str, dict[str, Any]], dict[str, list[str]]]:
+) -> tuple[list[ranking.Scored], dict[str, Any], dict[str, list[str]]]:
     """The ranked results, their rows (facts and turns by key), and each fact's source turns.
 
-    `keyword_started`: `keyword_hits` for the whole query, already running on another
-    thread (used unless the query names a speaker, whose name is then left out).
+    `keyword_started`: `Store.keyword_candidates` for the whole query, already running on
+    another thread (used unless the query names a speaker, whose name is then left out).
     """
     want = candidates_wanted(limit)
     # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
     # without a second vector query in most searches
-    wide = vector_hits(facts, vectors, vector, tree, 3 * want)
+    wide = store.vector_candidates(vector, tree, 3 * want)
     by_vector = wide[:want]
 
-    def read_rows(keys: list[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    def read_rows(keys: list[tuple[str, str]]) -> dict[str, Any]:
         fact_keys = [k for k, kind in keys if kind == "fact"]
-        return {**facts.get_rows(fact_keys), **facts.get_messages([k for k, kind in keys if kind != "fact"])}
+        return {**store.rows(fact_keys), **store.turns([k for k, kind in keys if kind != "fact"])}
 
     # The speakers among the nearest memories are those a query can name; their names
     # go to the speaker boost instead of keyword search.
     rows = read_rows([(k, kind) for k, kind, _ in by_vector])
-    named = ranking.named_speakers(query, {r.get("speaker") or r.get("name") or "" for r in rows.values()})
+    named = ranking.named_speakers(
+        query, {getattr(r, "speaker", None) or getattr(r, "name", None) or "" for r in rows.values()}
+    )
     if named:
         if keyword_started is not None:
             keyword_started.cancel()  # the whole query's keywords are not wanted (if not begun)
-        by_keyword = keyword_hits(facts, ranking.without_names(query, named), tree, want)
+        by_keyword = store.keyword_candidates(ranking.without_names(query, named), tree, want)
     elif keyword_started is not None:
         by_keyword = keyword_started.result()
     else:
-        by_keyword = keyword_hits(facts, query, tree, want)
+        by_keyword = store.keyword_candidates(query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
 
     known = {key: sim for key, _kind, sim in wide}
-    prefilter = flt.lance_prefilter(tree)[0]  # the rows the vector search kept in memory are under it
-
     def fill_similarities(chosen: list[ranking.Scored]) -> None:
         for item in chosen:
             if item.similarity is None:
                 item.similarity = known.get(item.key)
         missing = [item.key for item in chosen if item.similarity is None]
         if missing:
-            for key, sim in vectors.similarities(vector, missing, prefilter).items():
+            for key, sim in store.similarities(vector, missing, tree).items():
                 items[key].similarity = sim
 
     if threshold is not None:  # otherwise only the results shown need their similarity
         fill_similarities(list(items.values()))
     rows.update(read_rows([(k, item.kind) for k, item in items.items() if k not in rows]))
     fact_keys = [k for k, item in items.items() if item.kind == "fact"]
-    sources = facts.source_pks(fact_keys)
+    sources = store.source_pks(fact_keys)
     turn_keys = {k for k, item in items.items() if item.kind == "message"}
     turn_keys.update(pk for pks in sources.values() for pk in pks)
     # the turn stored just before each candidate turn (or fact's source): the one it is indexed with
-    before = facts.previous_turns(sorted(turn_keys)) if settings.context_weight and turn_keys else {}
+    before = store.previous_turns(sorted(turn_keys)) if settings.context_weight and turn_keys else {}
     ranking.lift(items, sources)
     ranking.add_context(items, sources, before, settings.context_weight)
     now = datetime.now(timezone.utc)
-    period = ranking.named_period(query, lambda: parse_when(facts.newest_said_at(*flt.to_sql(tree))))
+    period = ranking.named_period(query, lambda: parse_when(store.newest_said_at(tree)))
     scored = []
     for key, item in items.items():
         row = rows.get(key)

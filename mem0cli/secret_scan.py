@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from .checks import fact_hash
 from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import Redaction, redact
 from .search import search_text
-from .store.facts import FactStore
+from .store.base import Store
 
 
 @dataclass
@@ -30,7 +30,7 @@ class SecretScan:
 def scan(memory: Memory) -> SecretScan:
     """Every stored memory, turn and history text, checked for secrets (values are never kept)."""
     result = SecretScan()
-    for place, found in _findings(memory.facts):
+    for place, found in _findings(memory.store):
         result.counts += found.counts
         result.places.append(place)
     return result
@@ -40,41 +40,41 @@ def redact_store(memory: Memory) -> SecretScan:
     """Rewrite every text holding a secret with its placeholders, under the write lock; then
     re-embed the changed rows (and the turns indexed with a changed turn) and compact."""
     result = SecretScan()
-    with memory.write_lock():
-        facts = memory.facts
-        with facts.transaction():
+    store = memory.store
+    with store.write_lock():
+        with store.transaction():
             stored: Counter = Counter()  # in memories and turns; history holds copies of them
             changed_turns = []
-            for (table, key, column), found in list(_findings(facts)):
+            for (table, key, column), found in list(_findings(store)):
                 result.counts += found.counts
                 result.places.append((table, key, column))
                 if table == "history":
-                    facts.rewrite_history(key, column, found.text)
+                    store.set_history_text(key, column, found.text)
                     continue
                 stored += found.counts
                 if table == "memories":
-                    row = facts.get_rows([key])[key]
-                    facts.update_memory(key, memory=found.text, hash=fact_hash(found.text), indexed=0, updated_at=now_iso())
-                    facts.reindex_text(key, search_text(found.text, row["said_at"]))
+                    row = store.rows([key])[key]
+                    text = found.text
+                    store.set_memory_text(key, text, fact_hash(text), search_text(text, row.said_at), now_iso())
                 else:
-                    row = facts.get_messages([key])[key]
-                    facts.rewrite_message(
-                        key, found.text, stored_message_digest(row, found.text),
-                        search_text(found.text, row["said_at"], row["name"] or row["role"]),
+                    turn = store.turns([key])[key]
+                    store.set_turn_text(
+                        key, found.text, stored_message_digest(asdict(turn), found.text),
+                        search_text(found.text, turn.said_at, turn.name or turn.role),
                     )
                     changed_turns.append(key)
             if not result.found:
                 return result
-            facts.mark_unindexed(facts.next_turns(changed_turns))  # their vectors carry a changed turn's start
-            facts.count_redacted(stored)
-        memory.repair_index()
+            store.mark_unindexed(store.next_turns(changed_turns))  # their vectors carry a changed turn's start
+            store.count_redacted(stored)
+        memory.repair()
         memory.compact()
     return result
 
 
-def _findings(facts: FactStore) -> Iterator[tuple[tuple[str, str, str], Redaction]]:
+def _findings(store: Store) -> Iterator[tuple[tuple[str, str, str], Redaction]]:
     """((table, key, column), its redaction) for each stored text that holds a secret."""
-    for table, key, column, text in facts.stored_texts():
+    for table, key, column, text in store.stored_texts():
         found = redact(text)
         if found.found:
             yield (table, key, column), found

@@ -167,7 +167,7 @@ def test_doctor_reports_and_repairs_a_missing_vector(scripted, monkeypatch):
     mid = json.loads(run("add", "I like tea", "-u", "alice", "--json").stdout)["results"][0]["id"]
     assert run("doctor").exit_code == 0
     memory = cli.state.make_memory(None)
-    memory.vectors.delete([mid])
+    memory.store.vectors.delete([mid])
     broken = run("doctor", "--json")
     assert broken.exit_code == 1 and json.loads(broken.stdout)["problems"]
     fixed = run("doctor", "--repair")

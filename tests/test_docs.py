@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from mem0cli.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-COMMANDS = ("add", "search", "list", "get", "history", "forget", "export", "import", "stats", "compact", "doctor", "reindex")
+COMMANDS = ("add", "search", "list", "get", "history", "forget", "export", "import", "stats", "compact", "doctor", "reindex", "migrate")
 
 
 def test_every_command_has_help_with_an_example():

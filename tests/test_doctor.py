@@ -118,7 +118,7 @@ def test_orphan_vector_is_dropped(memory):
 
 def test_unindexed_rows_are_reported_and_indexed_by_the_next_write(memory):
     ids = fill(memory)
-    memory.facts.conn.execute("UPDATE memories SET indexed = 0 WHERE id = ?", [ids["Bob plays chess"]])
+    memory.store.facts.conn.execute("UPDATE memories SET indexed = 0 WHERE id = ?", [ids["Bob plays chess"]])
     report = doctor.check(memory)
     assert not report.ok and report.unindexed == [ids["Bob plays chess"]]
     memory.add("Bob likes tea", user_id="bob", infer=False)  # Memory repairs the index on every write
@@ -210,7 +210,7 @@ def test_reindex_after_changing_the_embedder_rebuilds_with_the_new_dimension(mem
         small.search("Seattle", user_id="alice")
     assert doctor.reindex(small) == 6
     assert table(small).dimensions == 32
-    assert small.facts.get_meta("embed_model") == "fake/small"
+    assert small.store.facts.get_meta("embed_model") == "fake/small"
     report = doctor.check(small)
     assert report.ok, report.problems
     assert report.counts["vectors"] == 6
@@ -228,7 +228,7 @@ def test_reindex_of_an_empty_store_creates_the_table(memory):
 
 def test_store_from_a_newer_version_is_fatal_and_left_alone(memory):
     fill(memory)
-    memory.facts.conn.execute("PRAGMA user_version = 99")
+    memory.store.facts.conn.execute("PRAGMA user_version = 99")
     newer = reopen(memory)
     report = doctor.check(newer)
     assert not report.ok and report.fatal

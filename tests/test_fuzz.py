@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from mem0cli import InputError, Memory, backup, cli
-from mem0cli.filters import OPERATORS
+from mem0cli.filters import OPERATORS, Cond
 from mem0cli.transcripts import FORMATS
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
@@ -262,10 +262,11 @@ metadata = st.one_of(
 
 # -- fixtures and checks ---------------------------------------------------------------
 @pytest.fixture
-def fuzz_memory(isolated_home, monkeypatch):
+def fuzz_memory(isolated_home, monkeypatch, store_backend, request):
     """One store for every case of a test: failures must leave it exactly as it was."""
     extractor = ScriptedExtractor()
-    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=extractor)
+    where = {"url": request.getfixturevalue("pg_url")} if store_backend == "postgres" else {"path": isolated_home}
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=extractor)
     memory.add(
         [{"role": "user", "content": "Alice keeps a walrus named Quartz"}],
         user_id="alice",
@@ -286,11 +287,20 @@ def fuzz_memory(isolated_home, monkeypatch):
 
 def snapshot(memory: Memory) -> tuple[list[dict], int]:
     """Everything the store holds (the export without its dated header) and the vector count."""
-    return backup.export_records(memory)[1:], memory.vectors.count()
+    return backup.export_records(memory)[1:], vector_count(memory)
+
+
+def vector_count(memory: Memory) -> int:
+    """LanceDB's rows (orphans too) on the embedded store; the rows with a vector on PostgreSQL."""
+    store = memory.store
+    if hasattr(store, "vectors"):
+        return store.vectors.count()
+    keys = [m.id for m in store.select(None)] + [t.pk for t in store.select_turns(None)]
+    return len(store.vectors_of(keys))
 
 
 def ids_of(memory: Memory, user: str) -> set[str]:
-    return {r[0] for r in memory.facts.conn.execute("SELECT id FROM memories WHERE user_id = ?", [user])}
+    return {m.id for m in memory.store.select(Cond("user_id", "eq", user))}
 
 
 def invoke(memory: Memory, args: list[str], stdin: bytes | None = None):

@@ -230,7 +230,8 @@ def store_as_an_older_version_did(memory) -> None:
 
     scope = {"user_id": "ann", "agent_id": None, "run_id": None}
     at = "2024-01-01T00:00:00+00:00"
-    memory.facts.insert_message(
+    memory.store.create()
+    memory.store.facts.insert_message(
         {"pk": "p1", "message_id": "m1", **scope, "role": "user", "name": None, "content": OLD_NOTE,
          "said_at": None, "hash": message_digest(scope, Message("user", OLD_NOTE, id="m1")), "added_at": at,
          "created_at": at, "updated_at": at, "metadata": {"category": "rent"}},

@@ -124,12 +124,12 @@ def test_resume_continues_from_the_checkpoint_without_duplicates(isolated_home):
     with pytest.raises(KeyboardInterrupt):
         ingest(broken, conversations, scope={"user_id": "a"}, infer=False, digest=digest)
     assert Checkpoint(isolated_home, digest).done == 1
-    assert len(broken.facts.select_messages()) == 40
+    assert len(broken.store.facts.select_messages()) == 40
     broken.close()
     memory = Memory(path=isolated_home, embedder=FakeEmbedder())
     summary = ingest(memory, conversations, scope={"user_id": "a"}, infer=False, digest=digest, resume=True)
     assert summary.resumed_chunks == 1 and summary.messages_new == 60
-    assert len(memory.facts.select_messages()) == 100
+    assert len(memory.store.facts.select_messages()) == 100
     assert Checkpoint(isolated_home, digest).done == 0
 
 
@@ -139,7 +139,7 @@ def test_a_message_without_a_time_takes_its_time_across_chunks(isolated_home):
     messages = [Message("user", f"message number {i}", id=f"m{i}", created_at=times.get(i)) for i in range(95)]
     memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=ScriptedExtractor())
     ingest(memory, [Conversation(messages)], scope={"user_id": "u"}, infer=False)
-    said = {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}
+    said = {m["message_id"]: m["said_at"] for m in memory.store.facts.select_messages()}
     assert {said[f"m{i}"] for i in range(60)} == {times[10]}  # m0-m9 before the first time; m40-m59 in chunk 2
     assert {said[f"m{i}"] for i in range(60, 95)} == {times[60]}
     again = ingest(memory, [Conversation(messages)], scope={"user_id": "u"}, infer=False)

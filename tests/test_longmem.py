@@ -187,11 +187,11 @@ def add_chat(memory, extractor, when: str = "2023-05-08T13:56:00") -> None:
 
 
 def pks_by_message_id(memory) -> dict[str, str]:
-    return {m["message_id"]: m["pk"] for m in memory.facts.select_messages()}
+    return {m["message_id"]: m["pk"] for m in memory.store.facts.select_messages()}
 
 
 def stored_vectors(memory) -> dict[str, list[float]]:
-    return memory.vectors.vectors_of(list(pks_by_message_id(memory).values()))
+    return memory.store.vectors.vectors_of(list(pks_by_message_id(memory).values()))
 
 
 def result_ids(memory, queries=("which dog breed", "Biscuit", "bridge traffic", "weekend weather")) -> list:
@@ -201,17 +201,17 @@ def result_ids(memory, queries=("which dog breed", "Biscuit", "bridge traffic", 
 def test_the_turn_before_is_the_one_stored_before_in_the_same_scope(memory, extractor):
     add_chat(memory, extractor)
     pk = pks_by_message_id(memory)
-    before = memory.facts.previous_turns(list(pk.values()))
+    before = memory.store.facts.previous_turns(list(pk.values()))
     assert before == {pk["d2"]: pk["d1"], pk["d3"]: pk["d2"], pk["d4"]: pk["d3"], pk["d5"]: pk["d4"]}
-    assert memory.facts.last_turn({"user_id": "pair"}) == pk["d5"]
-    assert memory.facts.last_turn({"user_id": "solo"}) == pk["s1"]
-    assert memory.facts.last_turn({"user_id": "nobody"}) is None
+    assert memory.store.facts.last_turn({"user_id": "pair"}) == pk["d5"]
+    assert memory.store.facts.last_turn({"user_id": "solo"}) == pk["s1"]
+    assert memory.store.facts.last_turn({"user_id": "nobody"}) is None
 
 
 def test_a_turn_is_indexed_with_the_start_of_the_turn_before_it(memory, extractor):
     add_chat(memory, extractor)
     pk = pks_by_message_id(memory)
-    texts = turn_texts(memory.facts, list(pk.values()))
+    texts = turn_texts(memory.store, list(pk.values()))
     # the first turn of the second `add` follows the last turn of the first
     assert texts[pk["d3"]] == search_text(CHAT[2][2], "2023-05-08T13:56:00", "Ben", context=CHAT[1][2])
     assert texts[pk["d3"]].endswith("\nWhat breed is your new dog?")
@@ -244,7 +244,7 @@ def test_an_import_indexes_each_turn_with_the_same_turn_before_it(memory, extrac
     mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
     data = "\n".join(json.dumps(r) for r in records).encode()
     backup.apply_import(mirror, backup.read_import(data))
-    assert mirror.facts.previous_turns(list(pk.values())) == memory.facts.previous_turns(list(pk.values()))
+    assert mirror.store.facts.previous_turns(list(pk.values())) == memory.store.facts.previous_turns(list(pk.values()))
     mirrored = stored_vectors(mirror)
     for p, vector in stored_vectors(memory).items():
         assert mirrored[p] == pytest.approx(vector, abs=1e-6)
@@ -277,8 +277,8 @@ def test_a_turn_stored_by_another_writer_in_between_becomes_the_turn_before(isol
     embedder.between = lambda: other.add(squirrels, user_id="pair", infer=False)
     memory.add([turn(CHAT[2][2], "d3", "Ben")], user_id="pair", infer=False)
     pk = pks_by_message_id(memory)
-    assert memory.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["x1"]}
-    text = turn_texts(memory.facts, [pk["d3"]])[pk["d3"]]
+    assert memory.store.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["x1"]}
+    text = turn_texts(memory.store, [pk["d3"]])[pk["d3"]]
     assert text.endswith("\nSquirrels everywhere today")
     expected = FakeEmbedder().embed_documents([text])[0]
     assert stored_vectors(memory)[pk["d3"]] == pytest.approx(expected, abs=1e-6)
@@ -300,10 +300,10 @@ def test_forgetting_a_turn_re_embeds_the_turn_after_it(memory, extractor):
     pk = pks_by_message_id(memory)
     old = stored_vectors(memory)[pk["d3"]]
     memory.delete(pk["d2"])  # d3 was indexed with the start of d2
-    assert memory.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["d1"]}
-    assert memory.facts.unindexed() == ([], [])  # re-embedded within the forget
+    assert memory.store.facts.previous_turns([pk["d3"]]) == {pk["d3"]: pk["d1"]}
+    assert memory.store.facts.unindexed() == ([], [])  # re-embedded within the forget
     new = stored_vectors(memory)[pk["d3"]]
-    expected = FakeEmbedder().embed_documents([turn_texts(memory.facts, [pk["d3"]])[pk["d3"]]])[0]
+    expected = FakeEmbedder().embed_documents([turn_texts(memory.store, [pk["d3"]])[pk["d3"]]])[0]
     assert new == pytest.approx(expected, abs=1e-6)
     assert new != pytest.approx(old, abs=1e-6)
     assert pk["d2"] not in stored_vectors(memory)
@@ -314,7 +314,7 @@ def test_evidence_is_stored_once_and_linked_to_each_memory_drawn_from_it(memory,
     said = turn("I like hiking and I have a cat", "d1", "Sven")
     first = memory.add([said], user_id="sven")["results"]
     memory.add([said, turn("Hiking again tomorrow", "d2", "Sven")], user_id="sven")  # d1 again, and d2
-    assert sorted(m["message_id"] for m in memory.facts.select_messages()) == ["d1", "d2"]
+    assert sorted(m["message_id"] for m in memory.store.facts.select_messages()) == ["d1", "d2"]
     hiking, cat = (memory.get(r["id"]) for r in first)
     assert cat["sources"] == ["d1"] and hiking["sources"] == ["d1", "d2"]  # d2 confirmed the hiking fact
     evidence = {e["id"]: e for e in hiking["evidence"]}
@@ -327,11 +327,11 @@ def test_forgetting_a_memory_erases_evidence_no_remaining_memory_uses(memory, ex
     hiking, cat = memory.add([turn("I like hiking and I have a cat", "d1")], user_id="sven")["results"]
     memory.add([turn("I live in Bergen", "d2")], user_id="sven")
     memory.delete(hiking["id"])
-    assert sorted(m["message_id"] for m in memory.facts.select_messages()) == ["d1", "d2"]  # the cat still uses d1
+    assert sorted(m["message_id"] for m in memory.store.facts.select_messages()) == ["d1", "d2"]  # the cat still uses d1
     memory.delete(cat["id"])
-    assert [m["message_id"] for m in memory.facts.select_messages()] == ["d2"]
+    assert [m["message_id"] for m in memory.store.facts.select_messages()] == ["d2"]
     assert all(h["memory_type"] == "fact" or h["sources"] == ["d2"] for h in memory.search("cat hiking", user_id="sven")["results"])
-    assert memory.vectors.ids() == memory.facts.all_ids()
+    assert memory.store.vectors.ids() == memory.store.facts.all_ids()
 
 
 def test_export_and_import_carry_the_evidence(memory, extractor, tmp_path):

@@ -92,6 +92,6 @@ def test_an_expiry_survives_export_and_import(memory, tmp_path):
     mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
     backup.apply_import(mirror, backup.read_import("".join(json.dumps(r) + "\n" for r in backup.export_records(memory)).encode()))
     memory_id = added["results"][0]["id"]
-    expires = memory.facts.get_rows([memory_id])[memory_id]["expires_at"]
-    assert expires and mirror.facts.get_rows([memory_id])[memory_id]["expires_at"] == expires
-    assert {m["expires_at"] for m in mirror.facts.select_messages()} == {mirror.facts.get_rows([memory_id])[memory_id]["expires_at"]}
+    expires = memory.store.rows([memory_id])[memory_id].expires_at
+    assert expires and mirror.store.rows([memory_id])[memory_id].expires_at == expires
+    assert {t.expires_at for t in mirror.store.select_turns(None)} == {expires}

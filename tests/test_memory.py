@@ -109,8 +109,7 @@ def test_bad_add_input_raises_and_changes_nothing(memory, messages, kwargs, frag
     with pytest.raises(InputError) as info:
         memory.add(messages, **kwargs)
     assert fragment in str(info.value)
-    assert memory.facts.count() == 0
-    assert memory.facts.select_messages() == []
+    assert not memory.store.exists() and memory.store.is_empty()  # not even created
 
 
 def test_update_delete_history(memory, extractor):
@@ -135,18 +134,18 @@ def test_delete_all_is_scoped_and_erases_messages(memory, extractor):
     assert memory.delete_all(user_id="alice")["deleted"] == 1
     assert memory.get_all(user_id="alice")["results"] == []
     assert len(memory.get_all(user_id="bob")["results"]) == 1
-    assert {m["user_id"] for m in memory.facts.select_messages()} == {"bob"}
-    assert memory.vectors.ids() == memory.facts.all_ids()
-    assert memory.vectors.count() == 2  # bob's fact and bob's message
-    assert memory.facts.deletions()[0]["count"] == 1
+    assert {m["user_id"] for m in memory.store.facts.select_messages()} == {"bob"}
+    assert memory.store.vectors.ids() == memory.store.facts.all_ids()
+    assert memory.store.vectors.count() == 2  # bob's fact and bob's message
+    assert memory.store.facts.deletions()[0]["count"] == 1
 
 
 def test_vectors_missing_after_a_crash_are_repaired(memory, extractor):
     extractor.outputs = ['["Alice likes tea"]']
     mid = memory.add("I like tea", user_id="alice")["results"][0]["id"]
-    memory.vectors.delete([mid])
-    with memory.facts.transaction():
-        memory.facts.update_memory(mid, indexed=0)
+    memory.store.vectors.delete([mid])
+    with memory.store.facts.transaction():
+        memory.store.facts.update_memory(mid, indexed=0)
     assert memory.search("tea", user_id="alice")["results"][0]["id"] == mid
 
 
@@ -155,7 +154,7 @@ def test_reset_empties_store(memory, extractor):
     memory.add("I like tea", user_id="alice")
     memory.reset()
     assert memory.get_all()["results"] == []
-    assert memory.vectors.count() == 0
+    assert memory.store.vectors.count() == 0
 
 
 def test_hybrid_search_finds_a_rare_word_in_a_turn_without_a_fact(memory, extractor):
@@ -213,7 +212,7 @@ def test_a_stored_turn_can_be_forgotten_by_its_id(memory, extractor):
     memory.delete(turn["id"])
     assert memory.get(turn["id"]) is None
     assert memory.search("gate colour", user_id="alice")["results"] == []
-    assert memory.facts.deletions()[-1]["count"] == 1
+    assert memory.store.deletions()[-1].count == 1
 
 
 def test_from_config_reads_a_mem0_style_config(tmp_path):
@@ -256,11 +255,11 @@ def test_a_message_without_a_time_takes_the_time_of_the_one_before(memory, extra
         {"role": "user", "content": "Done it twice", "id": "u2", "created_at": "2024-06-02T08:00:00"},
     ]
     memory.add(chat, user_id="ola")
-    said = {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}
+    said = {t.message_id: t.said_at for t in memory.store.select_turns(None)}
     assert said == {"u0": "2024-06-01T10:00:00", "u1": "2024-06-01T10:00:00",
                     "a1": "2024-06-01T10:00:00", "u2": "2024-06-02T08:00:00"}
     assert memory.add(chat, user_id="ola")["results"] == []  # the same transcript again: nothing new
-    assert len(memory.facts.select_messages()) == 4
+    assert len(memory.store.select_turns(None)) == 4
     extractor.outputs = ["[]"]
     memory.add([{"role": "user", "content": "No clock here", "id": "n1"}], user_id="ola")
-    assert {m["message_id"]: m["said_at"] for m in memory.facts.select_messages()}["n1"] is None
+    assert {t.message_id: t.said_at for t in memory.store.select_turns(None)}["n1"] is None

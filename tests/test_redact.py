@@ -146,7 +146,7 @@ def test_no_secret_reaches_any_file_of_the_store_or_an_export(tmp_path):
     records = [json.loads(line) for line in export.read_text().splitlines()]
     exported = [r.get("memory") or r.get("content") or "" for r in records]
     exported += [h.get(k) or "" for r in records for h in r.get("history", []) for k in ("old_memory", "new_memory")]
-    texts = " ".join([text for *_, text in memory.facts.stored_texts()] + exported)
+    texts = " ".join([text for *_, text in memory.store.facts.stored_texts()] + exported)
     memory.close()
     data = store_bytes(store)
     for _, _, secret in SECRETS:
@@ -204,7 +204,7 @@ def test_keep_stores_secrets_and_doctor_finds_then_redacts_them(tmp_path, monkey
     fixed = runner.invoke(cli.app, ["doctor", "--scan-secrets", "--redact"])
     assert fixed.exit_code == 0, fixed.output
     data = store_bytes(store)
-    texts = " ".join(text for *_, text in memory.facts.stored_texts())
+    texts = " ".join(text for *_, text in memory.store.facts.stored_texts())
     for _, _, secret in SECRETS:
         assert secret not in texts, secret
         if len(secret) >= 8:
@@ -257,7 +257,7 @@ def test_importing_an_export_made_with_keep_redacts_it(tmp_path):
     mirror = Memory(path=tmp_path / "mirror", embedder=FakeEmbedder(), extractor=ScriptedExtractor())
     result = backup.apply_import(mirror, backup.read_import(export.read_bytes()))
     assert result["added"] == len(SECRETS)
-    texts = " ".join(text for *_, text in mirror.facts.stored_texts())
+    texts = " ".join(text for *_, text in mirror.store.facts.stored_texts())
     for _, _, secret in SECRETS:
         assert secret not in texts, secret
     assert mirror.stats()["secrets_redacted"]["aws-access-key"] >= 2

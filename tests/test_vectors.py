@@ -117,7 +117,7 @@ def test_insert_memories_matches_insert_memory(tmp_path):
 def test_unfiltered_keyword_search_agrees_with_the_filtered_path(memory):
     for i in range(30):
         memory.add(f"I went hiking near lake {i} with my dog", user_id=f"u{i % 3}", infer=False)
-    facts = memory.facts
+    facts = memory.store.facts
     fast = facts.keyword_search("memories", '"hiking" OR "dog"', "1", [], 10)
     slow = facts.keyword_search("memories", '"hiking" OR "dog"', "1 = 1", [], 10)
     assert [round(s, 9) for _, s in fast] == [round(s, 9) for _, s in slow]
@@ -145,11 +145,11 @@ def test_a_memory_store_builds_its_indexes_and_searches_the_same(tmp_path, small
         return m
 
     indexed = fill(tmp_path / "indexed")  # Memory calls maybe_build_index after each write
-    assert {"id_idx", "user_id_idx", vectors_mod.VECTOR_INDEX} <= index_names(indexed.vectors)
+    assert {"id_idx", "user_id_idx", vectors_mod.VECTOR_INDEX} <= index_names(indexed.store.vectors)
     monkeypatch.setattr(vectors_mod, "SCALAR_INDEX_ROWS", 10**9)
     monkeypatch.setattr(vectors_mod, "ANN_INDEX_ROWS", 10**9)
     plain = fill(tmp_path / "plain")
-    assert index_names(plain.vectors) == set()
+    assert index_names(plain.store.vectors) == set()
     for query, scope in (("dog", {"user_id": "u1"}), ("piano tokyo", {})):
         got = [r["memory"] for r in indexed.search(query, limit=5, **scope)["results"]]
         assert got == [r["memory"] for r in plain.search(query, limit=5, **scope)["results"]]

@@ -6,8 +6,10 @@ keeps one `Memory` per thread, all sharing one embedder and one extractor:
 - reads (search, get, get_all, history, id lookups) run on two reader threads,
   concurrently, each with its own `Memory`;
 - writes run one at a time on a single writer thread (the process-local lock), and
-  inside it `Memory.write_lock()` keeps them in turn with CLI processes writing to the
-  same store.
+  inside it the store's write lock keeps them in turn with CLI processes writing to the
+  same store;
+- when no write has come for a while, the writer repairs the index (`Memory.repair`): a
+  search never writes, so what a killed CLI writer left unindexed is finished here.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -26,6 +29,8 @@ from ..models import Message
 READS = frozenset({"search", "get", "get_all", "history", "expand_id"})
 WRITES = frozenset({"add", "add_messages", "update", "delete", "delete_all", "reset"})
 READER_THREADS = 2
+#: Seconds without a write after which the writer repairs the index (if it needs it).
+IDLE_REPAIR_SECONDS = 30.0
 
 
 class _Workers:
@@ -70,21 +75,38 @@ class Engine:
         self.memory = make_memory(store)  # the writer's; its parts are shared by the readers
         self.path = self.memory.path
         self._writer = _Workers([self.memory], "mem0cli-writer")
-        self._reader_memories = [
-            Memory(settings=self.memory.settings, embedder=self.memory.embedder, extractor=self.memory._extractor)
-            for _ in range(READER_THREADS)
-        ]
+        self._reader_memories = [self.memory.sibling() for _ in range(READER_THREADS)]
         self._readers = _Workers(self._reader_memories, "mem0cli-reader")
         self.writes_in_flight = 0
+        self._last_write = time.monotonic()
+        self._stopping = threading.Event()
+        self._idle = threading.Thread(target=self._repair_when_idle, name="mem0cli-idle", daemon=True)
+        self._idle.start()
+
+    def _repair_when_idle(self) -> None:
+        """Every IDLE_REPAIR_SECONDS without a write, the writer thread repairs the index
+        unless another process is writing (never waits for it)."""
+        while not self._stopping.wait(IDLE_REPAIR_SECONDS):
+            if self.writes_in_flight or time.monotonic() - self._last_write < IDLE_REPAIR_SECONDS:
+                continue
+            try:
+                self._writer.submit(lambda m: m.repair(wait=False)).result()
+            except Exception:  # noqa: BLE001 - a failed repair is retried next time; writes repair too
+                pass
+
+    def create_store(self) -> None:
+        """Make (or migrate) the store, on the writer thread that owns its connection."""
+        self._writer.submit(lambda m: m.store.create()).result()
 
     def warm_up(self, extractor: bool = True) -> None:
         """Open the stores and load the models now, so the first request is fast."""
 
         def writer(m: Memory) -> None:
-            m.facts  # noqa: B018 - opens (and migrates) SQLite: the visible open step
+            m.store.create()  # the visible open step: makes (or migrates) the store
             m.embedder.embed_query("warm up")
             m.embedder.embed_documents([f"warm up {i}" for i in range(17)])  # past the numpy batch: torch
-            m.vectors  # noqa: B018 - opens LanceDB and checks the model
+            m.store.check_model(m.embedder.model_id)
+            m.repair()
             if extractor:
                 m.extractor.extract([Message(role="user", content="I live in Seattle.")], default_name="warm")
 
@@ -95,7 +117,7 @@ class Engine:
         def reader(m: Memory) -> None:
             barrier.wait(timeout=60)
             m.get_all(limit=1)
-            if not m.facts.is_empty():
+            if not m.store.is_empty():
                 m.search("warm up", limit=1)
 
         for future in [self._readers.submit(reader) for _ in range(READER_THREADS)]:
@@ -120,8 +142,11 @@ class Engine:
             return await asyncio.wrap_future(self._writer.submit(lambda m: getattr(m, name)(*args, **kwargs)))
         finally:
             self.writes_in_flight -= 1
+            self._last_write = time.monotonic()
 
     def close(self) -> None:
         """Finish queued work, then close every Memory on the thread that owns it."""
+        self._stopping.set()
+        self._idle.join()
         self._readers.close()
         self._writer.close()

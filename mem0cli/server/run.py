@@ -128,7 +128,7 @@ def serve(
 
     engine = Engine(make_memory, store)
     home = engine.path
-    engine.memory._ensure_home()
+    engine.create_store()
     running = read_state(home)
     if running:
         raise StoreError(f"a server is already running for {home} (pid {running['pid']})")

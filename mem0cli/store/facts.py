@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,8 +17,8 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import StoreError
+from .migrations import MIGRATIONS
 
-SCHEMA_VERSION = 1
 #: The turn before a turn: the message stored last before it (rowid order) in the same scope.
 _NEIGHBOUR_TURN = (  # the message stored just before (<, DESC) or after (>, ASC) one in its scope
     "SELECT x.pk FROM messages x WHERE x.user_id IS {user_id} AND x.agent_id IS {agent_id} "
@@ -30,89 +30,6 @@ MEMORY_COLUMNS = (
     "created_at", "updated_at", "said_at", "speaker", "superseded_by", "valid_until",
     "confirmations", "model", "prompt_version", "indexed", "expires_at",
 )  # fmt: skip
-
-
-def m001_create_tables(db: sqlite_utils.Database) -> None:
-    """Memories, the messages they came from, the links, history, erasure records."""
-    _execute_script(
-        db,
-        """
-        CREATE TABLE memories (
-            id TEXT PRIMARY KEY, memory TEXT NOT NULL, hash TEXT NOT NULL,
-            kind TEXT NOT NULL DEFAULT 'fact',
-            user_id TEXT, agent_id TEXT, run_id TEXT,
-            metadata TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            said_at TEXT, speaker TEXT, superseded_by TEXT, valid_until TEXT,
-            confirmations INTEGER NOT NULL DEFAULT 1,
-            model TEXT, prompt_version TEXT,
-            indexed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX memories_user ON memories(user_id);
-        CREATE INDEX memories_agent ON memories(agent_id);
-        CREATE INDEX memories_run ON memories(run_id);
-        CREATE INDEX memories_hash ON memories(hash);
-        CREATE INDEX memories_unindexed ON memories(indexed) WHERE indexed = 0;
-        CREATE TABLE messages (
-            pk TEXT PRIMARY KEY, message_id TEXT,
-            kind TEXT NOT NULL DEFAULT 'message',
-            user_id TEXT, agent_id TEXT, run_id TEXT,
-            role TEXT NOT NULL, name TEXT, content TEXT NOT NULL,
-            said_at TEXT, hash TEXT NOT NULL, added_at TEXT NOT NULL,
-            created_at TEXT, updated_at TEXT,
-            metadata TEXT NOT NULL DEFAULT '{}',
-            indexed INTEGER NOT NULL DEFAULT 0
-        );
-        CREATE INDEX messages_unindexed ON messages(indexed) WHERE indexed = 0;
-        CREATE VIRTUAL TABLE memories_fts USING fts5(body, tokenize = 'porter unicode61');
-        CREATE VIRTUAL TABLE messages_fts USING fts5(body, tokenize = 'porter unicode61');
-        CREATE INDEX messages_user ON messages(user_id);
-        CREATE INDEX messages_hash ON messages(hash);
-        CREATE TABLE memory_sources (
-            memory_id TEXT NOT NULL, message_pk TEXT NOT NULL,
-            PRIMARY KEY (memory_id, message_pk)
-        );
-        CREATE INDEX memory_sources_message ON memory_sources(message_pk);
-        CREATE TABLE history (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, memory_id TEXT NOT NULL,
-            event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
-            actor TEXT, created_at TEXT NOT NULL, reason TEXT,
-            user_id TEXT, agent_id TEXT, run_id TEXT
-        );
-        CREATE INDEX history_event_time ON history(event, created_at);
-        CREATE INDEX history_memory ON history(memory_id);
-        CREATE TABLE deletions (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
-            count INTEGER NOT NULL, hashes TEXT NOT NULL,
-            created_at TEXT NOT NULL, reason TEXT
-        );
-        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT);
-        """
-    )
-
-
-def m002_vector_deletes(db: sqlite_utils.Database) -> None:
-    """Ids whose vectors must leave LanceDB: written with the deletion, drained after it."""
-    db.conn.execute("CREATE TABLE vector_deletes (id TEXT PRIMARY KEY)")
-
-
-def m003_expires_at(db: sqlite_utils.Database) -> None:
-    """Mem0 2.x's expiration_date: after `expires_at`, a memory and its messages leave search,
-    get_all and exports (NULL: never). Not in LanceDB: filtered in SQLite only."""
-    db.conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")
-    db.conn.execute("ALTER TABLE messages ADD COLUMN expires_at TEXT")
-
-
-MIGRATIONS: list[Callable[[sqlite_utils.Database], None]] = [
-    m001_create_tables, m002_vector_deletes, m003_expires_at,
-]
-
-
-def _execute_script(db: sqlite_utils.Database, script: str) -> None:
-    """Each statement inside the caller's transaction (executescript would COMMIT it first)."""
-    for statement in script.split(";"):
-        if statement.strip():
-            db.conn.execute(statement)
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -161,15 +78,36 @@ class FactStore:
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
+        """Apply the registered migrations not recorded yet (a store made before names were
+        recorded counts its first `user_version` as done)."""
+        current = int(self.conn.execute("PRAGMA user_version").fetchone()[0]) == len(MIGRATIONS)
+        if current and self._applied() == list(MIGRATIONS):  # nothing to do, nothing written
+            return
         with self.transaction():  # BEGIN IMMEDIATE before reading the version: one migrator at a time
             version = int(self.conn.execute("PRAGMA user_version").fetchone()[0])
-            if version > len(MIGRATIONS):
+            self.conn.execute("CREATE TABLE IF NOT EXISTS migrations (name TEXT PRIMARY KEY, applied_at TEXT)")
+            applied = self._applied()
+            if version > len(MIGRATIONS) or set(applied) - set(MIGRATIONS):
                 raise StoreError(
                     f"the store was written by a newer mem0cli (schema {version}); upgrade mem0cli"
                 )
-            for number, migration in enumerate(MIGRATIONS[version:], start=version + 1):
-                migration(self.db)
-                self.conn.execute(f"PRAGMA user_version = {number}")
+            if not applied:
+                applied = list(MIGRATIONS)[:version]
+                self.conn.executemany("INSERT INTO migrations(name) VALUES (?)", [[n] for n in applied])
+            for name, function in MIGRATIONS.items():
+                if name not in applied:
+                    function(self.conn)
+                    self.conn.execute(
+                        "INSERT INTO migrations(name, applied_at) VALUES (?, datetime('now'))", [name]
+                    )
+            self.conn.execute(f"PRAGMA user_version = {len(MIGRATIONS)}")
+
+    def _applied(self) -> list[str]:
+        """Names of the migrations this database records, in the order applied ([] if none)."""
+        try:
+            return [r[0] for r in self.conn.execute("SELECT name FROM migrations ORDER BY rowid")]
+        except sqlite3.OperationalError:  # no migrations table yet
+            return []
 
     @property
     def schema_version(self) -> int:
@@ -227,9 +165,7 @@ class FactStore:
             f"INSERT INTO memories ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
-        self.conn.execute(
-            "INSERT INTO memories_fts(rowid, body) VALUES (?, ?)", [cursor.lastrowid, search_text]
-        )
+        self._index_text("memories", [(cursor.lastrowid, search_text)])
 
     def insert_memories(self, rows: Sequence[dict[str, Any]], search_texts: Sequence[str]) -> None:
         """Insert many new memories and their keyword-search texts, as `insert_memory` does
@@ -247,16 +183,12 @@ class FactStore:
                 f"INSERT INTO memories (rowid, {', '.join(cols)}) VALUES (?, {', '.join('?' * len(cols))})",
                 ([first + i, *_memory_values(r, cols)] for i, r in enumerate(rows)),
             )
-            self.conn.executemany(
-                "INSERT INTO memories_fts(rowid, body) VALUES (?, ?)",
-                ((first + i, text) for i, text in enumerate(search_texts)),
-            )
+            self._index_text("memories", ((first + i, text) for i, text in enumerate(search_texts)))
 
     def reindex_text(self, memory_id: str, search_text: str) -> None:
         """Replace a memory's keyword-search text (after its text changed)."""
         rowid = self.conn.execute("SELECT rowid FROM memories WHERE id = ?", [memory_id]).fetchone()[0]
-        self.conn.execute("DELETE FROM memories_fts WHERE rowid = ?", [rowid])
-        self.conn.execute("INSERT INTO memories_fts(rowid, body) VALUES (?, ?)", [rowid, search_text])
+        self._index_text("memories", [(rowid, search_text)], replace=True)
 
     def keyword_search(
         self, table: str, match: str, where: str, params: Sequence[Any], limit: int
@@ -306,10 +238,7 @@ class FactStore:
             self.conn.execute(  # erasure: history keeps the events, not the text
                 f"UPDATE history SET old_memory = NULL, new_memory = NULL WHERE memory_id IN ({marks})", chunk
             )
-            self.conn.execute(
-                f"DELETE FROM memories_fts WHERE rowid IN (SELECT rowid FROM memories WHERE id IN ({marks}))",
-                chunk,
-            )
+            self._unindex_text("memories", "id", chunk)
             self.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk)
             for pk in pks:
                 used = self.conn.execute(
@@ -323,10 +252,7 @@ class FactStore:
         for chunk in _chunks(pks):
             marks = ", ".join("?" * len(chunk))
             self.conn.execute(f"DELETE FROM memory_sources WHERE message_pk IN ({marks})", chunk)
-            self.conn.execute(
-                f"DELETE FROM messages_fts WHERE rowid IN (SELECT rowid FROM messages WHERE pk IN ({marks}))",
-                chunk,
-            )
+            self._unindex_text("messages", "pk", chunk)
             self.conn.execute(f"DELETE FROM messages WHERE pk IN ({marks})", chunk)
 
     def get_rows(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
@@ -444,15 +370,6 @@ class FactStore:
             self.conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     # -- messages (evidence) -------------------------------------------------
-    def find_message(self, hash_: str) -> str | None:
-        row = self.conn.execute("SELECT pk FROM messages WHERE hash = ?", [hash_]).fetchone()
-        return row[0] if row else None
-
-    def messages_with_hash(self, hash_: str) -> list[tuple[str, Any]]:
-        """(pk, metadata) of every stored message with this digest."""
-        rows = self.conn.execute("SELECT pk, metadata FROM messages WHERE hash = ?", [hash_]).fetchall()
-        return [(pk, json.loads(meta)) for pk, meta in rows]
-
     def insert_message(self, row: dict[str, Any], search_text: str) -> None:
         """Insert a message (evidence) and index `search_text` for keyword search."""
         row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
@@ -461,9 +378,7 @@ class FactStore:
             f"INSERT INTO messages ({', '.join(cols)}) VALUES ({', '.join('?' * len(cols))})",
             [row[c] for c in cols],
         )
-        self.conn.execute(
-            "INSERT INTO messages_fts(rowid, body) VALUES (?, ?)", [cursor.lastrowid, search_text]
-        )
+        self._index_text("messages", [(cursor.lastrowid, search_text)])
 
     def get_messages(self, pks: Sequence[str]) -> dict[str, dict[str, Any]]:
         found: dict[str, dict[str, Any]] = {}
@@ -513,8 +428,7 @@ class FactStore:
         """Replace a turn's text, digest and keyword entry; its vector is made again (indexed = 0)."""
         rowid = self.conn.execute("SELECT rowid FROM messages WHERE pk = ?", [pk]).fetchone()[0]
         self.conn.execute("UPDATE messages SET content = ?, hash = ?, indexed = 0 WHERE pk = ?", [content, hash_, pk])
-        self.conn.execute("DELETE FROM messages_fts WHERE rowid = ?", [rowid])
-        self.conn.execute("INSERT INTO messages_fts(rowid, body) VALUES (?, ?)", [rowid, search_text])
+        self._index_text("messages", [(rowid, search_text)], replace=True)
 
     def rewrite_history(self, event_id: str, column: str, text: str) -> None:
         if column not in ("old_memory", "new_memory"):
@@ -544,17 +458,6 @@ class FactStore:
     def message_ids_where(self, where: str, params: Sequence[Any], pks: Sequence[str]) -> set[str]:
         """The subset of message `pks` whose rows match the WHERE fragment."""
         return self._keys_where("messages", "pk", where, params, pks)
-
-    def facts_from(self, pks: Sequence[str]) -> dict[str, list[str]]:
-        """For each message pk, the ids of the memories drawn from it."""
-        out: dict[str, list[str]] = {}
-        for chunk in _chunks(pks):
-            marks = ", ".join("?" * len(chunk))
-            for memory_id, pk in self.conn.execute(
-                f"SELECT memory_id, message_pk FROM memory_sources WHERE message_pk IN ({marks})", chunk
-            ):
-                out.setdefault(pk, []).append(memory_id)
-        return out
 
     def set_expiry(self, memory_ids: Sequence[str], expires_at: str) -> None:
         """Memories, and the messages they came from, leave reads after `expires_at`."""
@@ -665,6 +568,44 @@ class FactStore:
             row["scope"] = json.loads(row["scope"])
             row["hashes"] = json.loads(row["hashes"])
         return rows
+
+    # -- the keyword index: every write to it goes through these two ---------------
+    def _index_text(self, table: str, entries: Iterable[tuple[int, str]], *, replace: bool = False) -> None:
+        """Index (rowid, search text) pairs of `table` (memories or messages) for keyword search;
+        `replace`: the rows had an entry, which goes first."""
+        entries = list(entries)
+        if replace:
+            self.conn.executemany(f"DELETE FROM {table}_fts WHERE rowid = ?", [[rowid] for rowid, _ in entries])
+        self.conn.executemany(f"INSERT INTO {table}_fts(rowid, body) VALUES (?, ?)", entries)
+
+    def _unindex_text(self, table: str, key: str, keys: Sequence[str]) -> None:
+        """Drop the keyword entries of the rows of `table` whose `key` is among `keys` (before the rows go)."""
+        marks = ", ".join("?" * len(keys))
+        self.conn.execute(
+            f"DELETE FROM {table}_fts WHERE rowid IN (SELECT rowid FROM {table} WHERE {key} IN ({marks}))", list(keys)
+        )
+
+    # -- counts and flags ------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        """Memories, superseded ones, messages, users, history events."""
+        one = lambda sql: int(self.conn.execute(sql).fetchone()[0])  # noqa: E731
+        return {
+            "memories": one("SELECT count(*) FROM memories"),
+            "superseded": one("SELECT count(*) FROM memories WHERE superseded_by IS NOT NULL"),
+            "messages": one("SELECT count(*) FROM messages"),
+            "users": one("SELECT count(DISTINCT user_id) FROM memories"),
+            "history_events": one("SELECT count(*) FROM history"),
+        }
+
+    def mark_all_unindexed(self) -> None:
+        self.conn.execute("UPDATE memories SET indexed = 0")
+        self.conn.execute("UPDATE messages SET indexed = 0")
+
+    def count_unindexed(self) -> int:
+        return sum(
+            int(self.conn.execute(f"SELECT count(*) FROM {table} WHERE indexed = 0").fetchone()[0])
+            for table in ("memories", "messages")
+        )
 
     # -- helpers ------------------------------------------------------------
     def query(self, sql: str, params: Sequence[Any] = ()) -> list[dict[str, Any]]:
