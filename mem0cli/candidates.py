@@ -48,7 +48,8 @@ _IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "
 _PAST_IRREGULAR = frozenset(
     """was were had did got went came ran began bought sold gave took made left lost met quit felt
     found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
-    flew fell won paid built brought caught used died lied tied""".split()
+    flew fell won paid built brought caught used died lied tied forgot wore chose drank ate swam sang spoke
+    stole woke rode hid fought hung led lent meant slept stood struck swore threw understood""".split()
 )
 _NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
@@ -218,8 +219,9 @@ _CLAUSE_SPLIT = re.compile(
     r"|,\s+(?=(?:what|how|why|where|when|which|any)\b)"
     # a new subject after a comma: a name or a short noun phrase with its own finite verb
     r"|,\s+(?=(?!(?:which|who|that|this|there|what|it|which|one|each|both|all|some|most)\b)"
-    r"(?:[A-Z][\w'-]+|(?:the|my|our|his|her|their)\s+[a-z][\w-]*|[a-z][\w-]*)"
-    r"\s+(?:is|are|was|were|has|does|did|starts|ends|lives|works)\s)"
+    r"(?:(?:[A-Z][\w'-]+|(?:the|my|our|his|her|their)\s+[a-z][\w-]*|[a-z][\w-]*)"
+    r"\s+(?:is|are|was|were|has|does|did|starts|ends|lives|works)\s"
+    r"|(?-i:[A-Z][a-z][\w'-]*)\s+(?:[a-z]{2,}[^s\W]s|had|got|will|can)\s))"
 )
 # a run-on sentence: a new "I" clause after a content word, with no punctuation between
 _NOT_BEFORE_RUN_ON = frozenset(

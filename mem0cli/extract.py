@@ -146,6 +146,8 @@ def is_grounded(candidate_text: str, source_text: str, names: set[str]) -> bool:
             continue
         if word in source_words or _stem(word) in source_stems or word in source:
             continue
+        if word.endswith("s") and (word[:-1] in source_words or _stem(word[:-1]) in source_stems):
+            continue  # "uses" from "use": the -es rule took the stem's own e
         return False
     return True
 
