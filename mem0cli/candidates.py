@@ -128,6 +128,7 @@ class Candidate:
     kind: str  # first-person | elided | third-party | correction | identifier | name
     message_index: int
     clause: str = ""  # the clause before rewriting
+    corrects: str | None = None  # the wrong value a correction replaces
 
 
 @dataclass
@@ -486,7 +487,7 @@ def _as_name_clause(clause: str) -> str:
     return clause
 
 
-def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[str]:
+def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[tuple[str, str]]:
     """"boulder not denver" after the assistant said "you live in Denver" -> "NAME lives in Boulder"."""
     out = []
     for match in re.finditer(r"\b([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s*,?\s+not\s+([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\b", user_text):
@@ -508,7 +509,7 @@ def _correction_candidates(user_text: str, assistant_text: str, name: str) -> li
                     fixed = re.sub(r"\byou're\b", "I'm", fixed, flags=re.I)
                     fixed = re.sub(r"\byour\b", "my", fixed, flags=re.I)
                     fixed = re.sub(r"\byou\b", "I", fixed, flags=re.I)
-                    out.append(rewrite_first_person(_clean_clause(fixed), name))
+                    out.append((rewrite_first_person(_clean_clause(fixed), name), wrong))
     return out
 
 
@@ -548,8 +549,9 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             for thing in _possessions_in_questions(text):
                 fact = f"{name} has {thing}" if re.match(r"^(?:a|an|the)\b", thing, re.I) else f"{name} has a {thing}"
                 out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "possession", i))
-        for fixed in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
-            out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant, "correction", i))
+        for fixed, wrong in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
+            out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
+                                 "correction", i, corrects=wrong))
         for kind, fact in _identifier_facts(text, name):
             # built from a matched identifier: its template words ("phone number") are ours
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, kind, i))
@@ -627,7 +629,7 @@ def _apply_self_corrections(candidates: list[Candidate], messages: list[Message]
                 if pattern.search(cand.text) and not re.search(rf"\b{re.escape(right)}\b", cand.text, re.I):
                     fixed = pattern.sub(right, cand.text)
                     out[k] = Candidate(fixed, cand.speaker, cand.source_ids + _ids([message]), message.created_at,
-                                       cand.source_text + "\n" + message.content, "correction", i, cand.clause)
+                                       cand.source_text + "\n" + message.content, "correction", i, cand.clause, wrong)
     return out
 
 

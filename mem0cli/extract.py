@@ -199,7 +199,8 @@ class _CandidateExtractor:
         kept = self._drop_redundant(kept, stats)
         kept = self._cap(kept, stats)
         facts = [
-            Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3))
+            Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3),
+                 corrects=c.corrects)
             for c, s in kept
         ]
         facts, repaired, malformed = check_facts(facts, names)  # every path ends here

@@ -440,7 +440,7 @@ class Memory:
         for fact, vector in zip(facts, vectors):
             text = fact.text.strip()
             source_pks = [pks[s] for s in fact.source_ids if s in pks]
-            verdict = checker.check(text, vector, scope, metadata) if infer else Verdict("ADD")
+            verdict = checker.check(text, vector, scope, metadata, corrects=fact.corrects) if infer else Verdict("ADD")
             if verdict.same is not None:
                 same = verdict.same
                 self.facts.update_memory(same["id"], updated_at=at, confirmations=same["confirmations"] + 1)

@@ -153,3 +153,23 @@ def test_a_correction_rewrites_the_fact_it_corrects() -> None:
     assert not any("Monday" in t for t in got)
     fixed = next(c for c in cands if "Tuesday" in c.text)
     assert fixed.kind == "correction" and fixed.source_ids == ("m1", "m3")
+
+
+def test_a_correction_in_a_later_add_supersedes_the_stored_fact(isolated_home) -> None:
+    from mem0cli import Memory
+    from tests.fakes import FakeEmbedder
+
+    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=RuleExtractor())
+    scope = {"user_id": "noor"}
+    first = memory.add([{"role": "user", "content": "I live in Denver with my two kids.", "id": "a1"}], **scope)
+    old = next(r for r in first["results"] if "Denver" in r["memory"])
+    second = memory.add([
+        {"role": "assistant", "content": "So you live in Denver, right?", "id": "b1"},
+        {"role": "user", "content": "Boulder, not Denver.", "id": "b2"},
+    ], **scope)
+    new = next(r for r in second["results"] if "Boulder" in r["memory"])
+    assert new["memory"] == "Noor lives in Boulder"
+    assert new["event"] == "UPDATE" and new["superseded_id"] == old["id"], (first, second)
+    current = [m["memory"] for m in memory.get_all(**scope)["results"] if not m.get("superseded_by")]
+    assert "Noor lives in Boulder" in current and not any("Denver" in m for m in current), current
+    assert [e["event"] for e in memory.history(old["id"])] == ["ADD", "UPDATE"]
