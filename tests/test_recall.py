@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import pytest
 
-from mem0cli.candidates import build_candidates, corrections_in, rewrite_first_person, split_clauses, terse_facts
+from mem0cli.candidates import (
+    build_candidates,
+    corrections_in,
+    rewrite_first_person,
+    split_clauses,
+    terse_facts,
+)
 from mem0cli.extract import RuleExtractor
 from mem0cli.models import Message
 from mem0cli.wellformed import problems
