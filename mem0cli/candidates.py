@@ -610,6 +610,8 @@ def corrections_in(text: str) -> list[tuple[str, str]]:
     for right, wrong in pairs:
         right, wrong = right.rstrip(".:'-"), wrong.rstrip(".:'-")
         right = re.sub(r"^(?:(?:actually|no|it's|its|it is|is|in|at|on|the|a|an)\s+)+", "", right, flags=re.I)
+        if len(right.split()) != len(wrong.split()) or right[:1].isupper() != wrong[:1].isupper():
+            continue  # the two sides of a correction are parallel: "Tuesday, not Monday"
         if right and wrong and right.lower() != wrong.lower() and wrong.lower() not in {"sure", "really", "much", "yet", "that", "me", "a", "the", "bad", "too"}:
             out.append((right, wrong))
     return out
