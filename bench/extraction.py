@@ -1,10 +1,15 @@
 """Measure fact extraction against labelled conversations.
 
-    python bench/extraction.py [FILE] [--json] [--split all|tune|holdout] [--rules]
+    python bench/extraction.py [FILE] [--sets dev1,dev2,msc] [--json] [--split all|tune|holdout] [--rules]
                                [--llm-model INSTRUCT.gguf | --llm-url URL [--llm-name NAME]]
 
-FILE defaults to ../shared/data/extraction-dev.jsonl (relative to the project
-root). Each line is {"id", "user_id", "messages", "facts"}; the extractor runs
+Without FILE, the sets named by --sets are measured one after the other (all
+three by default): dev1 and dev2 are ../shared/data/extraction-dev.jsonl and
+extraction-dev-2.jsonl (relative to the project root); msc is the held-out
+slice of ../shared/data/msc-dev/: the dialogues whose id hashes (SHA-256) to
+0 modulo 16, 122 of 2,000. Never tune on it: msc-tune is the rest of msc-dev
+(--limit N takes its first N dialogues), for checking that a rule generalises.
+Each line is {"id", "user_id", "messages", "facts"}; the extractor runs
 on each conversation with default_name = user_id. A fact matches a gold fact
 when their MiniLM embeddings have cosine >= 0.7, one-to-one, greedily from the
 highest cosine down. Printed: precision, recall, F1, the share of no-fact
@@ -23,6 +28,7 @@ tune the others: tune on one, check generalisation on the other.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import resource
@@ -33,12 +39,34 @@ from pathlib import Path
 from types import SimpleNamespace
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_FILE = ROOT.parent / "shared" / "data" / "extraction-dev.jsonl"
+DATA = ROOT.parent / "shared" / "data"
+SETS = {
+    "dev1": DATA / "extraction-dev.jsonl",
+    "dev2": DATA / "extraction-dev-2.jsonl",
+    "msc": DATA / "msc-dev" / "extraction-msc-valid.jsonl",
+    "msc-tune": DATA / "msc-dev" / "extraction-msc-valid.jsonl",
+}
+MSC_HOLDOUT_MODULUS = 16  # one dialogue in 16 is held out
 MATCH_COSINE = 0.7
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
 sys.path.insert(0, str(ROOT))
+
+
+def msc_held_out(dialogue_id: str) -> bool:
+    """Whether an msc-dev dialogue belongs to the held-out slice: a stable hash of its id."""
+    return int(hashlib.sha256(dialogue_id.encode("utf-8")).hexdigest(), 16) % MSC_HOLDOUT_MODULUS == 0
+
+
+def load_set(name: str, split: str, limit: int | None = None) -> list[dict]:
+    """The conversations of a named set (see SETS), the msc ones cut to their part."""
+    cases = load_cases(SETS[name], split)
+    if name == "msc":
+        cases = [c for c in cases if msc_held_out(c["id"])]
+    elif name == "msc-tune":
+        cases = [c for c in cases if not msc_held_out(c["id"])]
+    return cases[:limit] if limit else cases
 
 
 def load_cases(path: Path, split: str) -> list[dict]:
@@ -116,14 +144,10 @@ def make_extractor(args: argparse.Namespace):
     return extractor
 
 
-def run(args: argparse.Namespace) -> dict:
+def run(args: argparse.Namespace, label: str, cases: list[dict], encoder, extractor) -> dict:
     from mem0cli import Memory
-    from mem0cli.embed import SentenceTransformerEmbedder
-
-    cases = load_cases(Path(args.file), args.split)
-    encoder = load_minilm()
-    extractor = make_extractor(args)
     from mem0cli.candidates import display_name
+    from mem0cli.embed import SentenceTransformerEmbedder
     from mem0cli.wellformed import problems
 
     tp = n_pred = n_gold = malformed = 0
@@ -169,7 +193,7 @@ def run(args: argparse.Namespace) -> dict:
     recall = tp / n_gold if n_gold else 0.0
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     report = {
-        "file": str(args.file),
+        "set": label,
         "split": args.split,
         "conversations": len(cases),
         "model_id": extractor.model_id,
@@ -193,8 +217,11 @@ def run(args: argparse.Namespace) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("file", nargs="?", default=str(DEFAULT_FILE))
-    parser.add_argument("--json", action="store_true", help="print one JSON document")
+    parser.add_argument("file", nargs="?", default=None, help="a JSONL file instead of --sets")
+    parser.add_argument("--sets", default="dev1,dev2,msc",
+                        help=f"comma-separated, of {', '.join(SETS)} (default dev1,dev2,msc)")
+    parser.add_argument("--limit", type=int, default=None, help="at most N conversations a set")
+    parser.add_argument("--json", action="store_true", help="print one JSON document (a list, one entry a set)")
     parser.add_argument("--split", choices=["all", "tune", "holdout"], default="all")
     parser.add_argument("--rules", action="store_true", help="candidates only, no model (RuleExtractor)")
     parser.add_argument("--model", default=None, help="GGUF path (default: $MEM0CLI_LLM_MODEL or the bundled model)")
@@ -206,18 +233,36 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threshold", type=float, default=None, help="judge threshold (yes-no logit margin)")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-conversation details (with --json)")
     args = parser.parse_args(argv)
-    report = run(args)
+    if args.file:
+        sets = [(args.file, load_cases(Path(args.file), args.split)[: args.limit or None])]
+    else:
+        names = [n.strip() for n in args.sets.split(",") if n.strip()]
+        unknown = [n for n in names if n not in SETS]
+        if unknown or not names:
+            parser.error(f"unknown set {', '.join(unknown) or '(none)'}; choose from {', '.join(SETS)}")
+        sets = [(n, load_set(n, args.split, args.limit)) for n in names]
+    encoder = load_minilm()
+    extractor = make_extractor(args)
+    reports = []
+    for label, cases in sets:
+        report = run(args, label, cases, encoder, extractor)
+        reports.append(report)
+        if not args.json:
+            print_report(report)
     if args.json:
-        print(json.dumps(report, indent=2, ensure_ascii=False))
-        return 0
-    print(f"{report['file']} ({report['split']}, {report['conversations']} conversations)")
-    print(f"model {report['model_id']}  prompt {report['prompt_version']}")
-    print(f"precision {report['precision']:.3f}  recall {report['recall']:.3f}  F1 {report['f1']:.3f}"
-          f"  ({report['matched']} matched / {report['predicted']} predicted / {report['gold']} gold)")
-    print(f"no-fact cases clean {report['no_fact_clean']}  malformed facts {report['malformed']}  ungrounded candidates dropped {report['ungrounded_share']:.3f}")
-    print(f"{report['turns_per_s']} turns/s (ingestion: extraction, embedding, checks, SQLite and LanceDB;"
-          f" model load excluded)  peak RSS {report['peak_rss_mb']} MB")
+        print(json.dumps(reports, indent=2, ensure_ascii=False))
     return 0
+
+
+def print_report(report: dict) -> None:
+    print(f"{report['set']} ({report['split']}, {report['conversations']} conversations)"
+          f"  model {report['model_id']}  prompt {report['prompt_version']}")
+    print(f"  precision {report['precision']:.3f}  recall {report['recall']:.3f}  F1 {report['f1']:.3f}"
+          f"  ({report['matched']} matched / {report['predicted']} predicted / {report['gold']} gold)")
+    print(f"  no-fact cases clean {report['no_fact_clean']}  malformed facts {report['malformed']}"
+          f"  ungrounded candidates dropped {report['ungrounded_share']:.3f}")
+    print(f"  {report['turns_per_s']} turns/s (ingestion: extraction, embedding, checks, SQLite and LanceDB;"
+          f" model load excluded)  peak RSS {report['peak_rss_mb']} MB", flush=True)
 
 
 if __name__ == "__main__":

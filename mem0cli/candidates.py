@@ -40,12 +40,16 @@ _ADVERBS = frozenset(
     often sometimes basically literally honestly finally recently even probably definitely
     totally generally normally typically barely hardly rarely seriously""".split()
 )
+# a word in -ly before a verb is an adverb ("I completely agree"), except these verbs
+_LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
+ADVERB = r"(?:" + "|".join(sorted(_ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
 _MODALS = frozenset("can can't cannot could couldn't will won't would wouldn't should shouldn't must might may".split())
 _IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
 _PAST_IRREGULAR = frozenset(
     """was were had did got went came ran began bought sold gave took made left lost met quit felt
     found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
-    flew fell won paid built brought caught""".split()
+    flew fell won paid built brought caught used died lied tied forgot wore chose drank ate swam sang spoke
+    stole woke rode hid fought hung led lent meant slept stood struck swore threw understood""".split()
 )
 _NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
@@ -124,6 +128,7 @@ class Candidate:
     kind: str  # first-person | elided | third-party | correction | identifier | name
     message_index: int
     clause: str = ""  # the clause before rewriting
+    corrects: str | None = None  # the wrong value a correction replaces
 
 
 @dataclass
@@ -213,7 +218,33 @@ _CLAUSE_SPLIT = re.compile(
     r"|,\s+and\s+"
     r"|,\s+(?=(?:can|could|should|would|will|do|does|did|is|are|am)\s+(?:I|you|we|it|there|this|that|they)\b)"
     r"|,\s+(?=(?:what|how|why|where|when|which|any)\b)"
+    # a new subject after a comma: a name or a short noun phrase with its own finite verb
+    r"|,\s+(?=(?!(?:which|who|that|this|there|what|it|which|one|each|both|all|some|most)\b)"
+    r"(?:(?:[A-Z][\w'-]+|(?:the|my|our|his|her|their)\s+[a-z][\w-]*|[a-z][\w-]*)"
+    r"\s+(?:is|are|was|were|has|does|did|starts|ends|lives|works)\s"
+    r"|(?-i:[A-Z][a-z][\w'-]*)\s+(?:[a-z]{2,}[^s\W]s|had|got|will|can)\s))"
 )
+# a run-on sentence: a new "I" clause after a content word, with no punctuation between
+_NOT_BEFORE_RUN_ON = frozenset(
+    """and or but nor that when if because so as than what where which who whom before after until till
+    since while whether once unless though although cause how why think thought know knew guess hope bet
+    wish say said feel felt mean believe hear heard glad sure afraid maybe also like whenever wherever
+    then where's tell told realise realize see saw""".split()
+)
+_RUN_ON = re.compile(r"(?<=[a-z0-9])\s+(?=(?:I|I'm|I've|(?-i:My))\s+[a-z])")
+
+
+def _split_run_on(sentence: str) -> list[str]:
+    """"I do love the holidays I volunteer at a soup kitchen" -> two clauses."""
+    pieces: list[str] = []
+    start = 0
+    for match in _RUN_ON.finditer(sentence):
+        before = sentence[start:match.start()].split()
+        if len(before) >= 3 and before[-1].lower() not in _NOT_BEFORE_RUN_ON and len(sentence[match.end():].split()) >= 3 \
+                and _FIRST_PERSON.search(" ".join(before)):  # both sides are clauses: "Around May I started" is one
+            pieces.append(sentence[start:match.start()])
+            start = match.end()
+    return pieces + [sentence[start:]]
 _PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) \w+ing\b")
 _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
@@ -255,7 +286,7 @@ def split_clauses(sentence: str) -> list[str]:
         sentence = sentence[head.end():]
     inner = re.findall(r"\(([^()]*)\)", sentence)
     sentence = re.sub(r"\s*\([^()]*\)", "", sentence)
-    pieces = [p for p in _CLAUSE_SPLIT.split(sentence) if p and p.strip()]
+    pieces = [p for part in _split_run_on(sentence) for p in _CLAUSE_SPLIT.split(part) if p and p.strip()]
     merged: list[str] = []
     for piece in pieces:  # "Nikola and I are ..." is one subject, not two clauses
         if merged and len(merged[-1].split()) <= 2 and re.match(r"^[A-Z][\w'-]*$", merged[-1].split()[-1]) \
@@ -269,7 +300,12 @@ def split_clauses(sentence: str) -> list[str]:
     for piece in pieces:
         # comma lists of fragments that inherit the first clause's subject
         sub = re.split(r",\s+(?=(?:\w+ing\b|(?:about|around|roughly|nearly|almost)\s+\d))", piece)
-        out.extend(s.strip(" ,") for s in sub if s.strip(" ,"))
+        sub = [s.strip(" ,") for s in sub if s.strip(" ,")]
+        copula = re.match(r"^(?!(?:I|I'm|we|we're)\b)(.{1,40}?\s(?:is|are|was|were))\s", sub[0]) if sub else None
+        for k, s in enumerate(sub):
+            if k and copula and _QUANTITY_FRAGMENT.match(s):
+                s = f"{copula.group(1)} {s}"  # "the flat is 60 m2, about 3 km out"
+            out.append(s)
     return out
 
 
@@ -322,16 +358,18 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
                  (r"\b[Ww]e were\b", f"{we_name} was")]
     for pattern, repl in subs:
         text = re.sub(pattern, repl, text)
+    text = re.sub(r"\b(I|[Ww]e)\s+((?:" + ADVERB + r"\s+)+)(?:don't|do not)\b",
+                  lambda m: f"{name if m.group(1) == 'I' else we_name} {m.group(2)}does not", text)
 
     def subject_verb(match: re.Match[str], who: str) -> str:
         adverbs, verb = match.group(1) or "", match.group(2)
         return f"{who} {adverbs}{third_person(verb)}"
 
-    text = re.sub(r"\bI\s+((?:(?:" + "|".join(_ADVERBS) + r")\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
+    text = re.sub(r"\bI\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
     if plural_we:
         text = re.sub(r"\b[Ww]e\b", we_name, text)
     else:
-        text = re.sub(r"\b[Ww]e\s+((?:(?:" + "|".join(_ADVERBS) + r")\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
+        text = re.sub(r"\b[Ww]e\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
     text = re.sub(r"\bI\b", name, text)
     text = re.sub(r"\b(?:[Mm]y|[Mm]ine)\b", poss, text)
     text = re.sub(r"\b[Oo]ur(?:s)?\b", possessive(we_name), text)
@@ -353,6 +391,9 @@ def _is_past_verb(word: str) -> bool:
 def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
     """Remember who "she"/"he"/"it" most likely mean in later clauses."""
     poss = possessive(name)
+    subject = re.match(r"^([A-Z][a-z][\w'-]*)\s+(?:is|was|has|had|got|gets|does|did|will|can|\w+s|\w+ed)\b", clause)
+    if subject and not _NOT_A_NAME.match(subject.group(1)) and subject.group(1).lower() not in _STOP_NAMES | {"i'm", "i've"}:
+        state.referents["she"] = state.referents["he"] = subject.group(1)  # "Bayo is moving out, he got a job"
     for match in re.finditer(r"\b(?i:my)\s+(?i:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
         relation, person = match.group(1).lower(), match.group(2)
         person = re.sub(r"'s?$", "", person) if person else person  # "my sister Kalena's baby shower"
@@ -379,6 +420,8 @@ def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
     ref = state.referents.get(key)
     if not ref:
         return None
+    if pronoun in {"she's", "he's", "it's"} and re.match(r"^(?:(?:" + ADVERB + r")\s+)*(?:been|got|gotten)\b", rest):
+        return f"{ref} has {rest}"
     if pronoun in {"she's", "he's", "it's"} or (pronoun == "its" and not re.match(r"^[a-z]+\s+(?:is|are|was|has)\b", rest)):
         return f"{ref} is {rest}"
     if pronoun in {"her", "his", "its"}:
@@ -444,7 +487,7 @@ def _as_name_clause(clause: str) -> str:
     return clause
 
 
-def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[str]:
+def _correction_candidates(user_text: str, assistant_text: str, name: str) -> list[tuple[str, str]]:
     """"boulder not denver" after the assistant said "you live in Denver" -> "NAME lives in Boulder"."""
     out = []
     for match in re.finditer(r"\b([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\s*,?\s+not\s+([A-Za-z][\w'-]*(?:\s+[A-Za-z][\w'-]*)?)\b", user_text):
@@ -466,7 +509,7 @@ def _correction_candidates(user_text: str, assistant_text: str, name: str) -> li
                     fixed = re.sub(r"\byou're\b", "I'm", fixed, flags=re.I)
                     fixed = re.sub(r"\byour\b", "my", fixed, flags=re.I)
                     fixed = re.sub(r"\byou\b", "I", fixed, flags=re.I)
-                    out.append(rewrite_first_person(_clean_clause(fixed), name))
+                    out.append((rewrite_first_person(_clean_clause(fixed), name), wrong))
     return out
 
 
@@ -506,13 +549,17 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             for thing in _possessions_in_questions(text):
                 fact = f"{name} has {thing}" if re.match(r"^(?:a|an|the)\b", thing, re.I) else f"{name} has a {thing}"
                 out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "possession", i))
-        for fixed in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
-            out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant, "correction", i))
+        for fixed, wrong in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
+            out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
+                                 "correction", i, corrects=wrong))
         for kind, fact in _identifier_facts(text, name):
             # built from a matched identifier: its template words ("phone number") are ours
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, kind, i))
         for fact in _link_facts(text, name, we):
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "link", i))
+        for fact in terse_facts(text, name):
+            # a verbless message of short parts: the template words ("years old") are ours
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "terse", i))
         for fact in _named_relations(text, name):
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "named", i))
         for sentence in split_sentences(text):
@@ -547,7 +594,45 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 grounding = "\n".join(history.get(names[i], [])) + "\n" + src if kind == "third-party" else src
                 out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, grounding, kind, i, raw))
         history.setdefault(names[i], []).append(src)
-    return _dedupe(_drop_covered_links(out))
+    return _dedupe(_apply_self_corrections(_drop_covered_links(out), messages, names))
+
+
+_WORD_OR_TWO = r"[\w$£€][\w:.'$£€-]*(?:\s+[\w$£€][\w:.'$£€-]*)?"
+_RIGHT_NOT_WRONG = re.compile(rf"\b({_WORD_OR_TWO})\s*,?\s+not\s+({_WORD_OR_TWO})\s*(?:[.!,;]|$)", re.I)
+_NOT_WRONG_BUT_RIGHT = re.compile(rf"\bnot\s+({_WORD_OR_TWO})\s*,\s*(?:but\s+|it's\s+|its\s+)?({_WORD_OR_TWO})\s*(?:[.!;]|$)", re.I)
+
+
+def corrections_in(text: str) -> list[tuple[str, str]]:
+    """(right, wrong) pairs a message states: "actually it's Tuesday, not Monday" -> ("Tuesday", "Monday")."""
+    pairs = [(m.group(1), m.group(2)) for m in _RIGHT_NOT_WRONG.finditer(text)]
+    pairs += [(m.group(2), m.group(1)) for m in _NOT_WRONG_BUT_RIGHT.finditer(text)]
+    out = []
+    for right, wrong in pairs:
+        right, wrong = right.rstrip(".:'-"), wrong.rstrip(".:'-")
+        right = re.sub(r"^(?:(?:actually|no|it's|its|it is|is|in|at|on|the|a|an)\s+)+", "", right, flags=re.I)
+        if len(right.split()) != len(wrong.split()) or right[:1].isupper() != wrong[:1].isupper():
+            continue  # the two sides of a correction are parallel: "Tuesday, not Monday"
+        if right and wrong and right.lower() != wrong.lower() and wrong.lower() not in {"sure", "really", "much", "yet", "that", "me", "a", "the", "bad", "too"}:
+            out.append((right, wrong))
+    return out
+
+
+def _apply_self_corrections(candidates: list[Candidate], messages: list[Message], names: dict[int, str]) -> list[Candidate]:
+    """A later "X, not Y" from the same speaker rewrites their earlier candidate that said Y, which is dropped."""
+    out = list(candidates)
+    for i, message in enumerate(messages):
+        if message.role != "user":
+            continue
+        for right, wrong in corrections_in(normalise(strip_noise(message.content))):
+            pattern = re.compile(rf"\b{re.escape(wrong)}\b", re.I)
+            for k, cand in enumerate(out):
+                if cand.message_index >= i or names.get(cand.message_index) != names[i]:
+                    continue
+                if pattern.search(cand.text) and not re.search(rf"\b{re.escape(right)}\b", cand.text, re.I):
+                    fixed = pattern.sub(right, cand.text)
+                    out[k] = Candidate(fixed, cand.speaker, cand.source_ids + _ids([message]), message.created_at,
+                                       cand.source_text + "\n" + message.content, "correction", i, cand.clause, wrong)
+    return out
 
 
 def _drop_covered_links(candidates: list[Candidate]) -> list[Candidate]:
@@ -614,6 +699,46 @@ def _possessions_in_questions(text: str) -> list[str]:
             thing = match.group(1).strip()
             if re.search(r"[A-Z]", thing[1:]) or re.search(r"\d", thing) or len(thing.split()) > 1:
                 out.append(thing)
+    return out
+
+
+_ASIDE = re.compile(r"\b(?:btw|fyi|fwiw|by the way|for the record|for context|if it matters|here)\b", re.I)
+_AGENT_NOUN = re.compile(r"^[a-z]{3,}(?:er|or|ist|ian|ant|ent|eer|ier|ive|man|woman|smith|wright)$")
+_FINITE = re.compile(r"\b(?:is|are|am|was|were|be|been|have|has|had|do|does|did|can|will|would|should|\w+ed|\w+ing)\b", re.I)
+
+
+def terse_facts(text: str, name: str) -> list[str]:
+    """"41, welder, Cork" or "vegan btw": a verbless message of short parts, one fact a part.
+
+    A number is an age, a lowercase agent noun a job ("a welder"), another lowercase
+    word a description ("vegan"), a capitalised word a place. Only a message that is a
+    list of two or more parts, or one part marked as an aside ("btw"), counts: a lone
+    "Paris" may answer anything.
+    """
+    stripped = re.sub(r"[!.]+$", "", text.strip())
+    if not stripped or "?" in stripped or "\n" in stripped or _FINITE.search(stripped) or _FIRST_PERSON.search(stripped):
+        return []
+    aside = bool(_ASIDE.search(stripped))
+    body = _ASIDE.sub("", stripped)
+    parts = [p.strip(" .!-") for p in re.split(r"\s*[,;/+]\s*|\s+and\s+", body) if p.strip(" .!-")]
+    if not parts or len(parts) > 5 or (len(parts) < 2 and not aside) or any(len(p.split()) > 3 for p in parts):
+        return []
+    out = []
+    for part in parts:
+        if _SMALL_TALK_START.match(part) or part.lower() in _SLANG:
+            return []  # "ok, thanks": a reply, not a list of facts
+        if re.fullmatch(r"\d{1,2}", part) and 12 < int(part) < 100:
+            out.append(f"{name} is {part} years old")
+        elif re.fullmatch(r"[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?", part) and not _NOT_A_NAME.match(part.split()[0]):
+            out.append(f"{name} lives in {part}")
+        elif re.fullmatch(r"[A-Z][a-z]+", part) and _NOT_A_NAME.match(part) and part.lower() not in _STOP_NAMES:
+            out.append(f"{name} is {part if re.search(r'(?:ish|ese|ic|an|i)$', part) else part.lower()}")
+        elif _AGENT_NOUN.match(part):
+            out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
+        elif re.fullmatch(r"[a-z][\w-]+", part) and part not in _STOP_NAMES:
+            out.append(f"{name} is {part}")
+        else:
+            return []  # a part we cannot read: say nothing rather than guess
     return out
 
 

@@ -6,6 +6,9 @@
   never a duplicate: it is stored as its own memory, so no metadata value is dropped.
 - Contradiction: cosine >= SUPERSEDE_COSINE and the same single-valued slot
   (`conflicts.contradicts`), e.g. a new city for where someone lives.
+- Correction: a fact that says which value it corrects ("Tuesday, not Monday")
+  supersedes a near fact (cosine >= SUPERSEDE_COSINE) holding the wrong value,
+  before the near-duplicate test, which would otherwise swallow it.
 
 Messages stored with `infer=False` are not checked here: each is stored as given.
 """
@@ -52,13 +55,19 @@ class FactChecker:
         self.store_has_facts = store.has_facts()
 
     def check(
-        self, text: str, vector: list[float], scope: dict[str, str | None], metadata: dict[str, Any]
+        self, text: str, vector: list[float], scope: dict[str, str | None], metadata: dict[str, Any],
+        *, corrects: str | None = None,
     ) -> Verdict:
         wanted = metadata_key(metadata)
         for row in self.store.find_by_hash(fact_hash(text), scope):
             if metadata_key(row.metadata) == wanted:
                 return Verdict("NONE", same=row, match="same text")
         neighbours = self._neighbours(vector, scope)
+        if corrects:
+            wrong = re.compile(rf"\b{re.escape(corrects)}\b", re.I)
+            for row, cos in neighbours:
+                if cos >= SUPERSEDE_COSINE and wrong.search(row.memory) and not wrong.search(text):
+                    return Verdict("UPDATE", older=row) if self.supersede else Verdict("ADD")
         for row, cos in neighbours:
             if cos >= NEAR_DUPLICATE_COSINE and metadata_key(row.metadata) == wanted:
                 return Verdict("NONE", same=row, match=f"near duplicate (cosine {cos:.3f})")

@@ -146,6 +146,8 @@ def is_grounded(candidate_text: str, source_text: str, names: set[str]) -> bool:
             continue
         if word in source_words or _stem(word) in source_stems or word in source:
             continue
+        if word.endswith("s") and (word[:-1] in source_words or _stem(word[:-1]) in source_stems):
+            continue  # "uses" from "use": the -es rule took the stem's own e
         return False
     return True
 
@@ -197,7 +199,8 @@ class _CandidateExtractor:
         kept = self._drop_redundant(kept, stats)
         kept = self._cap(kept, stats)
         facts = [
-            Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3))
+            Fact(text=c.text, source_ids=c.source_ids, said_at=c.said_at, speaker=c.speaker, score=round(s, 3),
+                 corrects=c.corrects)
             for c, s in kept
         ]
         facts, repaired, malformed = check_facts(facts, names)  # every path ends here

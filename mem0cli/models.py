@@ -35,6 +35,7 @@ class Fact:
     said_at: str | None = None  # created_at of the (last) source message
     speaker: str | None = None
     score: float | None = None  # the extractor's confidence, when it has one
+    corrects: str | None = None  # the value a correction replaces ("Monday" in "Tuesday, not Monday")
 
 
 @dataclass

@@ -100,7 +100,7 @@ def store_facts(
     for fact, vector in zip(facts, vectors):
         text = fact.text.strip()
         source_pks = [pks[s] for s in fact.source_ids if s in pks]
-        verdict = checker.check(text, vector, scope, metadata) if checker else Verdict("ADD")
+        verdict = checker.check(text, vector, scope, metadata, corrects=fact.corrects) if checker else Verdict("ADD")
         if verdict.same is not None:
             same = verdict.same
             store.update_memory(same.id, updated_at=at, confirmations=same.confirmations + 1)

@@ -148,3 +148,30 @@ def test_coordinated_predicates_are_stored_as_separate_facts(tmp_path):
     assert any("oat milk latte" in m and "Seattle" not in m for m in stored), stored
     assert not any(re.fullmatch(r"Alice(?:'s name)? is Alice", m, re.I) for m in stored), stored
     assert all(not problems(m, {"Alice"}) for m in stored), stored
+
+
+@pytest.mark.e2e
+def test_tools_identifiers_and_terse_facts_with_the_real_model(tmp_path):
+    from mem0cli.wellformed import problems
+
+    store = tmp_path / "store"
+    stored = added_memories(store, "kofi", "I use a ThinkPad X1 Carbon for work and our stack is Django 5.1 with Postgres 16.")
+    assert any("ThinkPad X1 Carbon" in m for m in stored), stored
+    assert any("Django 5.1" in m and "Postgres 16" in m for m in stored), stored
+    terse = added_memories(store, "sven", "41, welder, Cork")
+    assert "Sven is a welder" in terse, terse
+    assert all(not problems(m, {"Kofi", "Sven"}) for m in stored + terse), stored + terse
+
+
+@pytest.mark.e2e
+def test_a_correction_supersedes_with_the_real_model(tmp_path):
+    store = tmp_path / "store"
+    messages = [
+        {"role": "user", "content": "Our team standup is on Monday at 9:30.", "id": "c1"},
+        {"role": "assistant", "content": "Noted.", "id": "c2"},
+        {"role": "user", "content": "sorry, actually it's Tuesday, not Monday", "id": "c3"},
+    ]
+    out = json.loads(ok(mem0cli(store, "add", "-u", "ana", "--json", stdin=json.dumps(messages))))
+    stored = [r["memory"] for r in out["results"] if r["event"] == "ADD"]
+    assert "Ana's team standup is on Tuesday at 9:30" in stored, stored
+    assert not any("Monday" in m for m in stored), stored
