@@ -5,7 +5,8 @@ run_id) of the selected turns, in one transaction:
 - the live facts an older model or prompt wrote (their `model`/`prompt_version` differ
   from the extractor's) are replaced: each is paired with the nearest new fact (cosine
   >= REPLACE_COSINE) and takes its text in place, an UPDATE event keeping the old text;
-  one with no new counterpart is removed, a DELETE event naming the new model;
+  one with no new counterpart is removed, a DELETE event naming the new model (not an
+  erasure: its turns stay and its history keeps the texts);
 - facts a person edited (an UPDATE event by the API or CLI, actor "api") are kept, and the
   new fact nearest each is dropped (the person's version wins); facts stored as given
   (`infer=False`: no model) and past, superseded facts are left alone;
