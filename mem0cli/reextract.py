@@ -5,19 +5,18 @@ run_id) of the selected turns, in one transaction:
 - the live facts an older model or prompt wrote (their `model`/`prompt_version` differ
   from the extractor's) are replaced: each is paired with the nearest new fact (cosine
   >= REPLACE_COSINE) and takes its text in place, an UPDATE event keeping the old text;
-  one with no new counterpart is removed, a DELETE event naming the new model;
+  one with no new counterpart is removed, a DELETE event naming the new model (not an
+  erasure: its turns stay and its history keeps the texts);
 - facts a person edited (an UPDATE event by the API or CLI, actor "api") are kept, and the
   new fact nearest each is dropped (the person's version wins); facts stored as given
   (`infer=False`: no model) and past, superseded facts are left alone;
 - the other new facts are stored as `add` stores them (duplicate and supersede checks).
-A killed run leaves each scope either done or untouched; the checkpoint (one per
+A killed run leaves each scope either done or untouched; the checkpoint (one per store,
 selection, model and prompt) lets `resume` skip the scopes already done.
 
-Store calls used (for the store refactor to port): FactStore.select_messages, select,
-history_of, transaction, update_memory, reindex_text, add_history, link_source,
-delete_memory_rows, queue_vector_deletes; Memory.write_lock, repair_index, vectors,
-index_vectors, embedder, extractor and the private Memory._store_facts (the add path's
-checked write).
+Store operations and filter trees only (`store.base.Store`, `mem0cli.filters`), so it runs
+on the embedded store and on PostgreSQL alike; new facts go through `writing.store_facts`,
+the add path's checked write.
 """
 
 from __future__ import annotations
@@ -29,19 +28,22 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import filters as flt
-from .checks import fact_hash
+from . import writing
+from .checks import FactChecker, fact_hash
 from .config import SUPERSEDE_COSINE
 from .ingest import Checkpoint
 from .items import metadata_key
 from .memory import Memory, now_iso
 from .models import Fact, Message
 from .search import search_text
+from .store.base import Store
+from .store.records import HistoryEvent, MemoryRecord, TurnRecord
 from .validate import build_filter
 
 #: An old fact and a new one at least this close are the same fact, rewritten.
 REPLACE_COSINE = SUPERSEDE_COSINE
-_SCOPE_SQL = "user_id IS ? AND agent_id IS ? AND run_id IS ?"
 EDIT_ACTOR = "api"  # Memory.update records a person's edit with this actor
+ScopeKey = tuple[str | None, str | None, str | None]
 
 
 @dataclass
@@ -68,13 +70,8 @@ class ReextractSummary:
                 f"{self.unchanged} unchanged, {self.kept_edited} edited kept, {self.skipped_scopes} scopes skipped")
 
 
-def _scope_key(row: dict[str, Any]) -> tuple[str | None, str | None, str | None]:
-    return row["user_id"], row["agent_id"], row["run_id"]
-
-
-def _selection_digest(tree: flt.Filter | None, model: str, prompt: str) -> str:
-    where = flt.to_sql(tree) if tree is not None else ("1", [])
-    return hashlib.sha256(json.dumps(["reextract", where[0], list(where[1]), model, prompt]).encode()).hexdigest()
+def _selection_digest(location: str, tree: flt.Filter | None, model: str, prompt: str) -> str:
+    return hashlib.sha256(json.dumps(["reextract", location, repr(tree), model, prompt]).encode()).hexdigest()
 
 
 def reextract(
@@ -93,15 +90,15 @@ def reextract(
     model, prompt = extractor.model_id, extractor.prompt_version
     summary = ReextractSummary(model=model, prompt_version=prompt, dry_run=dry_run)
     tree = build_filter(user_id, agent_id, run_id, filters)
-    where, params = flt.to_sql(tree) if tree is not None else ("1", [])
-    by_scope: dict[tuple[str | None, str | None, str | None], list[dict[str, Any]]] = {}
-    for row in memory.facts.select_messages(where, params):
-        by_scope.setdefault(_scope_key(row), []).append(row)
-    checkpoint = Checkpoint(memory.path, _selection_digest(tree, model, prompt), name="reextract-checkpoints.json")
+    by_scope: dict[ScopeKey, list[TurnRecord]] = {}
+    for turn in memory.store.select_turns(tree):
+        by_scope.setdefault((turn.user_id, turn.agent_id, turn.run_id), []).append(turn)
+    digest = _selection_digest(memory.store.location, tree, model, prompt)
+    checkpoint = Checkpoint(memory.path, digest, name="reextract-checkpoints.json")
     skip = checkpoint.done if resume else 0
     for number, key in enumerate(sorted(by_scope, key=lambda k: tuple(v or "" for v in k))):
         turns = by_scope[key]
-        scope = dict(zip(("user_id", "agent_id", "run_id"), key))
+        scope = dict(zip(flt.SCOPE_KEYS, key))
         if number < skip or not _needs_work(memory, key, model, prompt):
             summary.skipped_scopes += 1
         else:
@@ -118,24 +115,26 @@ def reextract(
     return summary
 
 
-def _live_facts(memory: Memory, key: tuple[str | None, str | None, str | None]) -> list[dict[str, Any]]:
-    return memory.facts.select(f"{_SCOPE_SQL} AND superseded_by IS NULL AND kind = 'fact'", list(key),
-                               order="created_at, id")
+def _live_facts(memory: Memory, key: ScopeKey) -> list[MemoryRecord]:
+    """The current facts of exactly this scope that a model wrote, oldest first."""
+    exact = flt.And((*(flt.Cond(k, "eq", v) for k, v in zip(flt.SCOPE_KEYS, key)),
+                     flt.Cond("memory_type", "eq", "fact")))
+    return [r for r in memory.store.select(exact, oldest_first=True) if r.superseded_by is None and r.model]
 
 
-def _needs_work(memory: Memory, key: tuple[str | None, str | None, str | None], model: str, prompt: str) -> bool:
+def _needs_work(memory: Memory, key: ScopeKey, model: str, prompt: str) -> bool:
     """A scope is current when it holds facts by this model and prompt and none a person did not
     edit by another; a scope without facts is always read again."""
-    facts = [r for r in _live_facts(memory, key) if r["model"]]
+    facts = _live_facts(memory, key)
     if not facts:
         return True
-    edited = _edited(memory, [r["id"] for r in facts])
-    return any((r["model"], r["prompt_version"]) != (model, prompt) and r["id"] not in edited for r in facts)
+    edited = _edited(memory, [r.id for r in facts])
+    return any((r.model, r.prompt_version) != (model, prompt) and r.id not in edited for r in facts)
 
 
 def _edited(memory: Memory, ids: list[str]) -> set[str]:
-    history = memory.facts.history_of(ids)
-    return {i for i, events in history.items() if any(e["event"] == "UPDATE" and e["actor"] == EDIT_ACTOR
+    history = memory.store.history(ids)
+    return {i for i, events in history.items() if any(e.event == "UPDATE" and e.actor == EDIT_ACTOR
                                                       for e in events)}
 
 
@@ -157,48 +156,50 @@ def _pairs(old: list[list[float]], new: list[list[float]]) -> dict[int, int]:
     return out
 
 
-def _reextract_scope(memory: Memory, scope: dict[str, str | None], turns: list[dict[str, Any]],
+def _reextract_scope(memory: Memory, scope: dict[str, str | None], turns: list[TurnRecord],
                      summary: ReextractSummary) -> None:
-    extractor = memory.extractor
-    messages = [Message(t["role"], t["content"], t["name"], t["pk"], t["said_at"]) for t in turns]
+    extractor, store, embedder = memory.extractor, memory.store, memory.embedder
+    messages = [Message(t.role, t.content, t.name, t.pk, t.said_at) for t in turns]
     found = extractor.extract(messages, default_name=scope["user_id"] or scope["agent_id"]).facts
     key = (scope["user_id"], scope["agent_id"], scope["run_id"])
     model, prompt = extractor.model_id, extractor.prompt_version
-    live = [r for r in _live_facts(memory, key) if r["model"]]
-    edited = _edited(memory, [r["id"] for r in live])
+    live = _live_facts(memory, key)
+    edited = _edited(memory, [r.id for r in live])
     summary.kept_edited += len(edited)
-    old = [r for r in live if r["id"] not in edited and (r["model"], r["prompt_version"]) != (model, prompt)]
-    kept = [r for r in live if r["id"] in edited]  # a person's version wins over the new model's
-    vectors = memory.embedder.embed_documents([r["memory"] for r in old + kept] + [f.text for f in found])
+    old = [r for r in live if r.id not in edited and (r.model, r.prompt_version) != (model, prompt)]
+    kept = [r for r in live if r.id in edited]  # a person's version wins over the new model's
+    vectors = embedder.embed_documents([r.memory for r in old + kept] + [f.text for f in found])
     old_vectors, new_vectors = vectors[: len(old) + len(kept)], vectors[len(old) + len(kept):]
     pairs = _pairs(old_vectors, new_vectors)
     summary.unchanged += sum(1 for i in pairs if i >= len(old))
-    metadata = {t["pk"]: t["metadata"] or {} for t in turns}
-    with memory.write_lock():
-        memory.repair_index()
-        vector_store = memory.vectors
+    metadata = {t.pk: t.metadata or {} for t in turns}
+    with store.write_lock():
+        store.check_model(embedder.model_id, record=True)
+        memory.repair()
         at = now_iso()
         touched: dict[str, list[float]] = {}
-        with memory.facts.transaction():
+        with store.transaction():
+            checker = FactChecker(store, memory.settings.update_policy == "prefer-latest")
             for i, row in enumerate(old):
                 if i in pairs:
-                    touched[row["id"]] = new_vectors[pairs[i]]
-                    _replace(memory, row, found[pairs[i]], model, prompt, at)
+                    touched[row.id] = new_vectors[pairs[i]]
+                    checker.remember(row.id, new_vectors[pairs[i]])  # its vector in the index is the old text's
+                    _replace(store, row, found[pairs[i]], model, prompt, at)
                     summary.replaced += 1
             gone = [row for i, row in enumerate(old) if i not in pairs]
-            _remove(memory, gone, model, prompt, at)
+            _remove(store, gone, model, prompt, at)
             summary.removed += len(gone)
             rest = [j for j in range(len(found)) if j not in set(pairs.values())]
             for meta, group in _by_metadata(rest, found, metadata).items():
-                results, written = memory._store_facts(
-                    [found[j] for j in group], [new_vectors[j] for j in group], scope, json.loads(meta), at,
-                    {t["pk"]: t["pk"] for t in turns}, True,
+                results, written = writing.store_facts(
+                    store, checker, extractor, [found[j] for j in group], [new_vectors[j] for j in group],
+                    scope, json.loads(meta), at, {t.pk: t.pk for t in turns},
                 )
                 touched.update(written)
                 summary.added += sum(r["event"] != "NONE" for r in results)
                 summary.unchanged += sum(r["event"] == "NONE" for r in results)
-        memory.index_vectors(touched, vector_store)
-        memory.repair_index()  # the removed facts' vectors leave LanceDB
+        store.index(touched, embedder.dimensions)
+        memory.repair()  # the removed facts' vectors leave the index
 
 
 def _by_metadata(indices: list[int], facts: list[Fact], metadata: dict[str, dict[str, Any]]) -> dict[str, list[int]]:
@@ -210,27 +211,27 @@ def _by_metadata(indices: list[int], facts: list[Fact], metadata: dict[str, dict
     return groups
 
 
-def _replace(memory: Memory, row: dict[str, Any], fact: Fact, model: str, prompt: str, at: str) -> None:
+def _replace(store: Store, row: MemoryRecord, fact: Fact, model: str, prompt: str, at: str) -> None:
     text = fact.text.strip()
-    memory.facts.update_memory(
-        row["id"], memory=text, hash=fact_hash(text), model=model, prompt_version=prompt,
-        said_at=fact.said_at or row["said_at"], speaker=fact.speaker or row["speaker"], updated_at=at, indexed=0,
-    )
-    memory.facts.reindex_text(row["id"], search_text(text, fact.said_at or row["said_at"]))
+    said_at = fact.said_at or row.said_at
+    store.set_memory_text(row.id, text, fact_hash(text), search_text(text, said_at), at)
+    store.update_memory(row.id, model=model, prompt_version=prompt, said_at=said_at,
+                        speaker=fact.speaker or row.speaker)
     for pk in fact.source_ids:
-        memory.facts.link_source(row["id"], pk)
-    memory.facts.add_history(row["id"], "UPDATE", row["memory"], text, at, actor="reextract",
-                             reason=f"re-extracted with {model} {prompt}",
-                             scope={k: row[k] for k in ("user_id", "agent_id", "run_id")})
+        store.link(row.id, pk)
+    store.add_history(HistoryEvent(
+        memory_id=row.id, event="UPDATE", old_memory=row.memory, new_memory=text, actor="reextract",
+        created_at=at, reason=f"re-extracted with {model} {prompt}", **row.scope(),
+    ))
 
 
-def _remove(memory: Memory, rows: list[dict[str, Any]], model: str, prompt: str, at: str) -> None:
+def _remove(store: Store, rows: list[MemoryRecord], model: str, prompt: str, at: str) -> None:
     """Old facts the new model does not state again: rows go (their turns stay), history says why."""
     if not rows:
         return
-    memory.facts.delete_memory_rows([r["id"] for r in rows])
+    store.delete_memories([r.id for r in rows])
     for row in rows:
-        memory.facts.add_history(row["id"], "DELETE", row["memory"], None, at, actor="reextract",
-                                 reason=f"not found again when re-extracted with {model} {prompt}",
-                                 scope={k: row[k] for k in ("user_id", "agent_id", "run_id")})
-    memory.facts.queue_vector_deletes([r["id"] for r in rows])
+        store.add_history(HistoryEvent(
+            memory_id=row.id, event="DELETE", old_memory=row.memory, actor="reextract", created_at=at,
+            reason=f"not found again when re-extracted with {model} {prompt}", **row.scope(),
+        ))

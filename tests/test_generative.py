@@ -95,9 +95,9 @@ def test_written_facts_pass_the_same_checks_as_the_default_path(isolated_home):
     assert len(shots) >= 2 and all(isinstance(json.loads(m["content"])["facts"], list) for m in shots)
     assert "Facts about: Alex" in chat[-1]["content"] and "Assistant: Nice to meet you!" in chat[-1]["content"]
     # the model and prompt version are recorded on each fact, and its source turns
-    rows = memory.facts.get_rows([r["id"] for r in added["results"]])
-    assert {r["model"] for r in rows.values()} == {"scripted-instruct.gguf@scripted"}
-    assert {r["prompt_version"] for r in rows.values()} == {GENERATIVE_PROMPT_VERSION}
+    rows = memory.store.rows([r["id"] for r in added["results"]])
+    assert {r.model for r in rows.values()} == {"scripted-instruct.gguf@scripted"}
+    assert {r.prompt_version for r in rows.values()} == {GENERATIVE_PROMPT_VERSION}
     sources = {item["memory"]: item["sources"] for item in memory.get_all(user_id="alex")["results"]}
     assert sources["Alex lives in Seattle"] == ["u1"] and sources["Alex loves basketball"] == ["u2"]
     memory.close()
@@ -142,13 +142,13 @@ def test_a_failing_model_is_a_clear_error_and_leaves_the_store_unchanged(isolate
     good, _ = scripted([json.dumps({"facts": ["Alex lives in Seattle"]})])
     memory = open_memory(isolated_home, good)
     memory.add("I live in Seattle.", user_id="alex")
-    before = (facts_of(memory, "alex"), len(memory.facts.select_messages()))
+    before = (facts_of(memory, "alex"), len(memory.store.select_turns(None)))
     memory.close()
     bad, _ = scripted([reply])
     memory = open_memory(isolated_home, bad)
     with pytest.raises(ModelError, match="model"):
         memory.add(ALEX, user_id="alex")
-    assert (facts_of(memory, "alex"), len(memory.facts.select_messages())) == before
+    assert (facts_of(memory, "alex"), len(memory.store.select_turns(None))) == before
     memory.close()
 
 
@@ -241,8 +241,8 @@ def test_an_endpoint_is_asked_for_the_schema_and_its_facts_are_stored(isolated_h
     assert body["response_format"]["type"] == "json_schema"
     assert body["response_format"]["json_schema"]["schema"] == FACTS_SCHEMA
     assert body["messages"][0]["role"] == "system" and "Alex: Hi, I'm Alex" in body["messages"][-1]["content"]
-    row = next(iter(memory.facts.get_rows([memory.get_all(user_id="alex")["results"][0]["id"]]).values()))
-    assert (row["model"], row["prompt_version"]) == ("qwen2.5:1.5b@endpoint", GENERATIVE_PROMPT_VERSION)
+    row = next(iter(memory.store.rows([memory.get_all(user_id="alex")["results"][0]["id"]]).values()))
+    assert (row.model, row.prompt_version) == ("qwen2.5:1.5b@endpoint", GENERATIVE_PROMPT_VERSION)
     memory.close()
 
 
@@ -257,7 +257,7 @@ def test_an_endpoint_failure_is_a_clear_error_and_stores_nothing(isolated_home, 
     memory = Memory(settings=Settings(home=isolated_home, llm_url=url), embedder=FakeEmbedder())
     with pytest.raises(ModelError, match=message):
         memory.add("I live in Seattle.", user_id="alex")
-    assert memory.get_all(user_id="alex")["results"] == [] and memory.facts.select_messages() == []
+    assert memory.get_all(user_id="alex")["results"] == [] and memory.store.select_turns(None) == []
     memory.close()
 
 
@@ -326,7 +326,7 @@ def test_the_cli_refuses_a_remote_endpoint_in_one_line(tmp_path):
     assert result.returncode == 2 and len(stderr.strip().splitlines()) == 1, stderr
     assert "MEM0CLI_LLM_ALLOW_REMOTE" in stderr
     memory = Memory(path=tmp_path / "store", embedder=FakeEmbedder())
-    assert memory.get_all(user_id="alice")["results"] == [] and memory.facts.select_messages() == []
+    assert memory.get_all(user_id="alice")["results"] == [] and memory.store.select_turns(None) == []
     memory.close()
 
 
@@ -411,7 +411,7 @@ def test_the_real_smollm2_writes_grounded_well_formed_facts_through_its_grammar(
         assert fact["event"] == "ADD" and fact["memory"].startswith("Sam")
         assert problems(fact["memory"], {"Sam"}) == [] and is_grounded(fact["memory"], said, {"Sam"})
     memory = Memory(path=store, embedder=FakeEmbedder())  # the facts table only: no vectors are read
-    rows = memory.facts.get_rows([f["id"] for f in added]).values()
-    assert {r["model"].split("@")[0] for r in rows} == {"SmolLM2-135M-Instruct.Q4_1.gguf"}
-    assert {r["prompt_version"] for r in rows} == {GENERATIVE_PROMPT_VERSION}
+    rows = memory.store.rows([f["id"] for f in added]).values()
+    assert {r.model.split("@")[0] for r in rows} == {"SmolLM2-135M-Instruct.Q4_1.gguf"}
+    assert {r.prompt_version for r in rows} == {GENERATIVE_PROMPT_VERSION}
     memory.close()

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from mem0cli import Memory
+from mem0cli import filters as flt
 from mem0cli.models import ExtractionResult
 from mem0cli.reextract import reextract
 from tests.fakes import FakeEmbedder, ScriptedExtractor
@@ -39,23 +40,35 @@ def stored(memory: Memory, user_id: str) -> dict[str, dict]:
 
 
 @pytest.fixture
-def old_store(isolated_home):
+def where(isolated_home, store_backend, request) -> dict[str, object]:
+    """Where the store is, as Memory takes it: the directory, or a PostgreSQL database."""
+    if store_backend == "postgres":
+        return {"url": request.getfixturevalue("pg_url")}
+    return {"path": isolated_home}
+
+
+BOTH = pytest.mark.parametrize("store_backend", ["local", "postgres"], indirect=True)
+
+
+@pytest.fixture
+def old_store(where):
     """Alex's three facts from the old model, one of them edited by a person afterwards."""
     old = ScriptedExtractor(['["Alex lives in Seattle", "Alex likes tea", "Alex owns a cat"]'])
-    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=old)
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=old)
     memory.add([{"role": "user", "content": "I live in Seattle, like tea and have a cat.", "id": "u1"},
                 {"role": "user", "content": "Oh and I play chess.", "id": "u2"}], user_id="alex")
     ids = {text: item["id"] for text, item in stored(memory, "alex").items()}
     memory.update(ids["Alex owns a cat"], "Alex owns two cats")
     memory.close()
-    return isolated_home, ids
+    return where, ids
 
 
+@BOTH
 def test_facts_of_an_older_model_are_replaced_and_edited_ones_kept(old_store):
-    home, ids = old_store
+    where, ids = old_store
     better = BetterExtractor(['["Alex lives in Seattle, Washington", "Alex plays chess", "Alex owns a cat"]'])
-    memory = Memory(path=home, embedder=FakeEmbedder(), extractor=better)
-    turns_before = memory.facts.select_messages()
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=better)
+    turns_before = memory.store.select_turns(None)
     summary = reextract(memory, user_id="alex")
     now = stored(memory, "alex")
     assert sorted(now) == ["Alex lives in Seattle, Washington", "Alex owns two cats", "Alex plays chess"]
@@ -66,17 +79,19 @@ def test_facts_of_an_older_model_are_replaced_and_edited_ones_kept(old_store):
         ("ADD", None, "Alex lives in Seattle", "alex"),
         ("UPDATE", "Alex lives in Seattle", "Alex lives in Seattle, Washington", "reextract"),
     ]
-    rows = memory.facts.get_rows(list(ids.values()))
-    assert (rows[ids["Alex lives in Seattle"]]["model"], rows[ids["Alex lives in Seattle"]]["prompt_version"]) == (
+    rows = memory.store.rows(list(ids.values()))
+    assert (rows[ids["Alex lives in Seattle"]].model, rows[ids["Alex lives in Seattle"]].prompt_version) == (
         "better@000000000002", "better-2")
     # what the new model does not say again goes, its history says why; the turns stay
     assert ids["Alex likes tea"] not in rows
     gone = memory.history(ids["Alex likes tea"])[-1]
     assert gone["event"] == "DELETE" and gone["old_memory"] == "Alex likes tea" and "better-2" in gone["reason"]
-    assert memory.facts.select_messages() == turns_before
+    assert [(e["event"], e["old_memory"], e["new_memory"]) for e in memory.history(ids["Alex likes tea"])] == [
+        ("ADD", None, "Alex likes tea"), ("DELETE", "Alex likes tea", None)]  # not an erasure: the texts stay
+    assert memory.store.select_turns(None) == turns_before
     # the person's edit stands, and the new model's "owns a cat" gives way to it
     edited = now["Alex owns two cats"]
-    assert edited["id"] == ids["Alex owns a cat"] and rows[edited["id"]]["model"] == "scripted@000000000000"
+    assert edited["id"] == ids["Alex owns a cat"] and rows[edited["id"]].model == "scripted@000000000000"
     assert (summary.replaced, summary.removed, summary.kept_edited, summary.unchanged, summary.added) == (1, 1, 1, 1, 1)
     assert sorted(now["Alex plays chess"]["sources"]) == ["u1", "u2"]
     # search finds the rewritten text (its vector was replaced too)
@@ -88,10 +103,11 @@ def test_facts_of_an_older_model_are_replaced_and_edited_ones_kept(old_store):
     memory.close()
 
 
+@BOTH
 def test_a_dry_run_changes_nothing(old_store):
-    home, _ = old_store
+    where, _ = old_store
     better = BetterExtractor(['["Alex plays chess"]'])
-    memory = Memory(path=home, embedder=FakeEmbedder(), extractor=better)
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=better)
     before = stored(memory, "alex")
     plan = reextract(memory, dry_run=True)
     assert (plan.scopes, plan.turns, plan.scope_list) == (1, 2, [{"user_id": "alex", "agent_id": None, "run_id": None}])
@@ -99,9 +115,10 @@ def test_a_dry_run_changes_nothing(old_store):
     memory.close()
 
 
-def test_a_failure_inside_a_scope_leaves_it_untouched_and_a_resume_skips_finished_scopes(isolated_home):
+@BOTH
+def test_a_failure_inside_a_scope_leaves_it_untouched_and_a_resume_skips_finished_scopes(isolated_home, where):
     old = ScriptedExtractor(['["Alex lives in Seattle"]', '["Sam lives in Oslo"]'])
-    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=old)
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=old)
     memory.add("I live in Seattle.", user_id="alex")
     memory.add("I live in Oslo.", user_id="sam")
     memory.close()
@@ -113,14 +130,14 @@ def test_a_failure_inside_a_scope_leaves_it_untouched_and_a_resume_skips_finishe
             return super().extract(messages, default_name=default_name)
 
     first = FailsOnSam(['["Alex lives in Seattle, Washington"]'])
-    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=first)
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=first)
     with pytest.raises(RuntimeError):
         reextract(memory)
     assert list(stored(memory, "alex")) == ["Alex lives in Seattle, Washington"]
     assert list(stored(memory, "sam")) == ["Sam lives in Oslo"]  # untouched
     memory.close()
     second = BetterExtractor(['["Sam lives in Oslo, Norway"]'])
-    memory = Memory(path=isolated_home, embedder=FakeEmbedder(), extractor=second)
+    memory = Memory(**where, embedder=FakeEmbedder(), extractor=second)
     summary = reextract(memory, resume=True)
     assert [m[0].content for m in second.calls] == ["I live in Oslo."]  # alex was not read again
     assert list(stored(memory, "sam")) == ["Sam lives in Oslo, Norway"]
@@ -153,7 +170,7 @@ def test_reextract_resumes_after_a_kill(tmp_path):
     running.send_signal(signal.SIGKILL)
     running.wait()
     memory = Memory(path=store, embedder=StandInMiniLM(), extractor=ScriptedExtractor())
-    models = {p: {r["model"] for r in memory.facts.select("user_id = ?", [p])} for p in people}
+    models = {p: {r.model for r in memory.store.select(flt.Cond("user_id", "eq", p))} for p in people}
     done = [p for p in people if models[p] == {"better@000000000002"}]
     assert len(done) >= 2 and all(models[p] in ({"better@000000000002"}, {"scripted@000000000000"}) for p in people)
     memory.close()

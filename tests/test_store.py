@@ -152,3 +152,24 @@ def test_the_keyword_index_follows_every_kind_of_write(memory, extractor):
     hits = {c.key for c in memory.store.keyword_candidates("Trondheim", None, 10)}
     assert moved in hits
     assert not {c.key for c in memory.store.keyword_candidates("Bergen", None, 10)} & {moved}
+
+
+@pytest.mark.parametrize("store_backend", ["local", "postgres"], indirect=True)
+def test_delete_memories_removes_rows_links_and_vectors_and_keeps_turns_and_history(memory, extractor):
+    extractor.outputs = ['["Ann likes green tea", "Ann owns a black cat"]']
+    tea, cat = (r["id"] for r in memory.add("I like green tea and have a black cat.", user_id="ann")["results"])
+    store = memory.store
+    turns = store.select_turns(None)
+    with pytest.raises(RuntimeError), store.write_lock(), store.transaction():
+        store.delete_memories([tea])
+        raise RuntimeError("killed")  # inside the transaction: nothing changes
+    assert set(store.rows([tea, cat])) == {tea, cat}
+    with store.write_lock(), store.transaction():
+        store.delete_memories([tea])
+    memory.repair()  # a store whose vectors live apart drops them now
+    assert set(store.rows([tea, cat])) == {cat} and set(store.vectors_of([tea, cat])) == {cat}
+    assert store.select_turns(None) == turns and store.source_pks([tea]).get(tea, []) == []
+    assert [(e.event, e.new_memory) for e in store.history([tea])[tea]] == [("ADD", "Ann likes green tea")]
+    assert store.deletions() == [] and not store.needs_repair()
+    assert [h["memory"] for h in memory.search("green tea", user_id="ann")["results"] if h["memory_type"] == "fact"] \
+        == ["Ann owns a black cat"]

@@ -155,6 +155,12 @@ class Store(ABC):
         """Store many memories at once (bulk imports, benchmarks), marked indexed."""
 
     @abstractmethod
+    def delete_memories(self, memory_ids: Sequence[str]) -> None:
+        """Remove memories and their links, not as an erasure: their turns stay, their history
+        keeps its texts (the caller adds the DELETE event) and no `Deletion` is recorded.
+        Their vectors go with them, or, where rows and vectors are apart, at the next `repair`."""
+
+    @abstractmethod
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         """Change fields of a memory (MemoryRecord names) other than its text."""
 

@@ -222,8 +222,9 @@ class FactStore:
             f"UPDATE memories SET {sets} WHERE id = ?", [*fields.values(), memory_id]
         )
 
-    def delete_memory_rows(self, ids: Sequence[str]) -> list[str]:
-        """Delete memories and their links; return the pks of evidence nothing else uses."""
+    def delete_memory_rows(self, ids: Sequence[str], *, erase_history: bool = True) -> list[str]:
+        """Delete memories and their links; return the pks of evidence nothing else uses.
+        With `erase_history` (an erasure) their history keeps the events, not the texts."""
         orphans: list[str] = []
         for chunk in _chunks(ids):
             marks = ", ".join("?" * len(chunk))
@@ -235,9 +236,10 @@ class FactStore:
                 )
             ]
             self.conn.execute(f"DELETE FROM memory_sources WHERE memory_id IN ({marks})", chunk)
-            self.conn.execute(  # erasure: history keeps the events, not the text
-                f"UPDATE history SET old_memory = NULL, new_memory = NULL WHERE memory_id IN ({marks})", chunk
-            )
+            if erase_history:
+                self.conn.execute(
+                    f"UPDATE history SET old_memory = NULL, new_memory = NULL WHERE memory_id IN ({marks})", chunk
+                )
             self._unindex_text("memories", "id", chunk)
             self.conn.execute(f"DELETE FROM memories WHERE id IN ({marks})", chunk)
             for pk in pks:

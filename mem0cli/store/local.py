@@ -308,6 +308,10 @@ class LocalStore(Store):
     def insert_memories(self, memories: Sequence[MemoryRecord], search_texts: Sequence[str]) -> None:
         self.facts.insert_memories([{**m.as_row(), "indexed": 1} for m in memories], search_texts)
 
+    def delete_memories(self, memory_ids: Sequence[str]) -> None:
+        self.facts.delete_memory_rows(memory_ids, erase_history=False)
+        self.facts.queue_vector_deletes(memory_ids)  # LanceDB cannot roll back: `repair` drains it
+
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         self.facts.update_memory(memory_id, **{"kind" if k == "memory_type" else k: v for k, v in fields.items()})
 

@@ -352,6 +352,12 @@ class PostgresStore(PostgresSearch, Store):
     def _insert(self, table: str, row: dict[str, Any]) -> None:
         self._run(insert_sql(table, list(row)), list(row.values()))
 
+    def delete_memories(self, memory_ids: Sequence[str]) -> None:
+        ids = list(memory_ids)
+        with self.transaction():
+            self._run("DELETE FROM memory_sources WHERE memory_id = ANY(%s)", [ids])
+            self._run("DELETE FROM memories WHERE id = ANY(%s)", [ids])
+
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         unknown = set(fields) - set(MEMORY_FIELDS)
         if unknown or {"memory", "hash"} & set(fields):
