@@ -113,6 +113,15 @@ def m003_expires_at(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE messages ADD COLUMN expires_at TEXT")
 
 
+@migration
+def m004_graph(conn: sqlite3.Connection) -> None:
+    """Graph memory: entities, aliases, relations and their sources (`store.graph_tables`)."""
+    from .graph_tables import create_statements
+
+    for statement in create_statements():
+        conn.execute(statement)
+
+
 def _set_wal(conn: sqlite3.Connection) -> None:
     """WAL mode; switching needs a lock SQLite does not wait for, so retry while another opener has it."""
     for _ in range(600):
@@ -721,6 +730,7 @@ class FactStore:
             for table in (
                 "memory_sources", "memories", "messages", "history", "deletions",
                 "memories_fts", "messages_fts",
+                "graph_relation_sources", "graph_relations", "graph_aliases", "graph_entities",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
 

@@ -20,6 +20,7 @@ from .. import filters as flt
 from ..errors import StoreError
 from .base import Embed, Scope, Store, Vector
 from .facts import FactStore
+from .graph_tables import GraphTables
 from .records import (
     Candidate,
     Deletion,
@@ -248,6 +249,7 @@ class LocalStore(Store):
                 hashes = [rows[i]["hash"] for i in memory_ids if i in rows] + [t["hash"] for t in turns.values()]
                 self.add_deletion(Deletion(scope=scope, count=len(hashes), hashes=hashes, created_at=at, reason=reason))
                 facts.queue_vector_deletes([*memory_ids, *orphans, *followers])
+                self.graph.prune()
             self._drain_vector_deletes()
             self.compact()  # first: the forgotten text leaves the disk whatever happens next
 
@@ -454,6 +456,10 @@ class LocalStore(Store):
         return {} if table is None else table.vectors_of(keys)
 
     # -- search ---------------------------------------------------------------------------
+    @property
+    def graph(self) -> GraphTables:
+        return GraphTables(self.facts.conn.execute)
+
     def refresh(self) -> None:
         table = self._open_vectors()
         if table is not None:

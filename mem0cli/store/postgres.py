@@ -21,6 +21,7 @@ from ..errors import InputError, StoreError
 from ..filters import Filter
 from . import pg_schema
 from .base import Embed, Scope, Store, Vector
+from .graph_tables import GraphTables
 from .pg_filters import to_pg_sql
 from .records import (
     MEMORY_FIELDS,
@@ -269,6 +270,7 @@ class PostgresStore(Store):
             )
             hashes = [rows[i].hash for i in ids if i in rows] + [t.hash for t in given.values()]
             self.add_deletion(Deletion(scope=scope, count=len(hashes), hashes=hashes, created_at=at, reason=reason))
+            self.graph.prune()
         self.compact()
 
     def compact(self) -> None:
@@ -283,7 +285,10 @@ class PostgresStore(Store):
 
     def reset(self) -> None:
         with self.write_lock(), self.transaction():
-            self._run("TRUNCATE memory_sources, memories, messages, history, deletions")
+            self._run(
+                "TRUNCATE memory_sources, memories, messages, history, deletions, "
+                "graph_relation_sources, graph_relations, graph_aliases, graph_entities"
+            )
 
     # -- health -------------------------------------------------------------------------
     def check(self, model_id: str, dimensions: Callable[[], int]) -> HealthReport:
@@ -610,6 +615,10 @@ class PostgresStore(Store):
         return out
 
     # -- search -----------------------------------------------------------------------------
+    @property
+    def graph(self) -> GraphTables:
+        return GraphTables(self._run, paramstyle="format")
+
     def refresh(self) -> None:
         """Nothing to do: every statement outside a snapshot sees the latest commits."""
 
