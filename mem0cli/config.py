@@ -60,6 +60,7 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
     store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
+    graph: bool = True  # search blends the graph in (bench/longmem.py measured it best)
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:

@@ -26,6 +26,8 @@ from .config import Settings, is_store_url, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
+from .graph.build import GraphBuilder, StoredFact
+from .graph.search import graph_hits
 from .items import memory_item, message_digest, message_item, metadata_key, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
@@ -369,6 +371,7 @@ class Memory:
         touched: dict[str, list[float]] = {}
         checker = FactChecker(self.store, self.settings.update_policy == "prefer-latest")
         extractor = self._extractor if infer else None
+        drawn: list[StoredFact] = []  # what the graph is drawn from
         for fact, vector in zip(facts, vectors):
             text = fact.text.strip()
             source_pks = [pks[s] for s in fact.source_ids if s in pks]
@@ -396,6 +399,7 @@ class Memory:
             )
             touched[memory_id] = vector
             checker.remember(memory_id, vector)
+            drawn.append(StoredFact(memory_id, text, fact.speaker, fact.said_at, tuple(source_pks)))
             older = verdict.older
             if older is None:
                 results.append({"id": memory_id, "memory": text, "event": "ADD"})
@@ -409,6 +413,7 @@ class Memory:
                 {"id": memory_id, "memory": text, "event": "UPDATE",
                  "previous_memory": older.memory, "superseded_id": older.id}
             )
+        GraphBuilder(self.store.graph, scope).add(drawn)
         return results, touched
 
     # -- search and read ----------------------------------------------------
@@ -428,6 +433,7 @@ class Memory:
         top_k: int | None = None,
         rerank: bool = False,
         show_expired: bool = False,
+        graph: bool | None = None,
     ) -> dict[str, list[MemoryItem]]:
         """Facts and conversation turns most relevant to `query`, best first.
 
@@ -435,7 +441,9 @@ class Memory:
         score); `threshold` drops results whose cosine similarity to the query is below
         it; `memory_type` is "fact" or "message" to return only one of them; `explain`
         adds the parts of each score. `limit` defaults to 10; `top_k` is Mem0 2.x's name for
-        it, and `rerank=True` is refused (no reranker is configured).
+        it, and `rerank=True` is refused (no reranker is configured). `graph`: blend in the
+        graph (entities the query names pull in the memories behind their relations, see
+        `mem0cli.graph.search`); None: the settings' default (`Settings.graph`).
         """
         if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
@@ -466,8 +474,11 @@ class Memory:
         keyword = worker.submit(store.keyword_candidates, query, tree, search_mod.candidates_wanted(limit))
         vector = self.embedder.embed_query(query)
         prefetch.result()  # its rows, or its error
+        blend = self.settings.graph if graph is None else bool(graph)
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        hits = graph_hits(store.graph, query, scope) if blend else None
         ranked, rows, sources = search_mod.rank(
-            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
+            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword, hits
         )
         fact_keys = [r.key for r in ranked if r.kind == "fact"]
         evidence = store.sources_of(fact_keys)

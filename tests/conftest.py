@@ -51,7 +51,7 @@ def extractor() -> ScriptedExtractor:
 
 
 #: Modules whose tests run on both backends: the embedded store and PostgreSQL.
-BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared")
+BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared", "test_graph_store")
 
 
 #: Tests of those modules that look inside the embedded store's files (LanceDB, SQLite); their

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from ..store.base import Store
 from ..store.graph_tables import EntityRow, GraphTables, RelationRow
 from .parse import Mention, Triple, entity_key, parse_fact
 
@@ -85,3 +86,23 @@ class GraphBuilder:
         for key in keys:
             self._known[key] = entity
         return entity
+
+
+def rebuild(store: Store) -> int:
+    """Draw the whole graph again from the stored facts (import, `doctor --repair`,
+    `reextract`): cleared, then each scope's memories in the order they were said, so a
+    later relation closes an earlier one as it did when they were added. Inside the
+    caller's transaction; returns the relations written or confirmed."""
+    store.graph.clear()
+    memories = store.select(None, oldest_first=True)
+    sources = store.source_pks([m.id for m in memories])
+    by_scope: dict[tuple[str | None, str | None, str | None], list[StoredFact]] = {}
+    for m in sorted(memories, key=lambda m: (m.said_at or m.created_at or "", m.created_at or "")):
+        by_scope.setdefault((m.user_id, m.agent_id, m.run_id), []).append(
+            StoredFact(m.id, m.memory, m.speaker, m.said_at, tuple(sources.get(m.id, [])))
+        )
+    written = 0
+    for (user_id, agent_id, run_id), facts in by_scope.items():
+        scope = {"user_id": user_id, "agent_id": agent_id, "run_id": run_id}
+        written += GraphBuilder(store.graph, scope).add(facts)
+    return written

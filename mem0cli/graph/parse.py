@@ -170,7 +170,7 @@ def parse_fact(text: str, speaker: str | None = None) -> list[Triple]:
     subject: Mention | None = None
     for sentence in split_sentences(re.sub(r"\s*\[shares a photo:[^\]]*\]", "", text)):
         for clause in split_clauses(sentence):
-            clause = re.sub(r"\s*\([^()]*\)", "", clause).strip(" ,;:-\"'")
+            clause = re.sub(r"\s*\([^()]*\)", "", clause).strip(" ,;:-\"'.!?")
             if speaker and re.search(r"\b(?:I|I'm|I've|(?i:me|my|we|our))\b", clause):
                 clause = rewrite_first_person(clause, speaker)
             found, subject = parse_clause(clause, subject, speaker)
@@ -248,7 +248,7 @@ def noun_phrase(
     while start < len(words) and (words[start].lower() in _DETERMINERS or words[start].isdigit() or _is_adverb(words[start])):
         start += 1
     words = words[start:]
-    if not words or len(words) > 4 or any(w.lower() in _AUX or w.lower() in _PRONOUNS for w in words):
+    if not words or len(words) > 4 or any(w.lower() in _AUX or w.lower() in _PRONOUNS or w in _MONTHS for w in words):
         return None
     if words[-1].lower() in _NOT_NOUNS or not re.match(r"^[A-Za-z]", words[-1]):
         return None

@@ -251,26 +251,33 @@ class GraphTables:
                 out.setdefault(rid, []).append((memory_id, pk))
         return out
 
-    def neighbourhood(self, entity_ids: Sequence[str], depth: int) -> list[RelationRow]:
+    def neighbourhood(self, entity_ids: Sequence[str], depth: int, through_max: int | None = None) -> list[RelationRow]:
         """The relations within `depth` hops of the entities (either direction), each with
-        the fewest hops it is reached in (1: touches a start entity) and its sources."""
+        the fewest hops it is reached in (1: touches a start entity) and its sources.
+        `through_max`: a walk goes on only through entities with at most that many
+        relations (a hub, such as the speaker of every fact, would reach everything)."""
         if not entity_ids or depth < 1:
             return []
         marks = ", ".join("?" * len(entity_ids))
+        through, limit = "1=1", []
+        if through_max is not None:
+            through = (
+                "(w.hops = 0 OR (SELECT count(*) FROM graph_relations x WHERE x.subject_id = w.entity_id "
+                "OR x.object_id = w.entity_id) <= ?)"
+            )
+            limit = [through_max]
         rows = self._all(
             f"""WITH RECURSIVE walk(entity_id, hops) AS (
                 SELECT id, 0 FROM graph_entities WHERE id IN ({marks})
                 UNION
-                SELECT r.object_id, w.hops + 1 FROM walk w JOIN graph_relations r ON r.subject_id = w.entity_id
-                WHERE w.hops < ? - 1
-                UNION
-                SELECT r.subject_id, w.hops + 1 FROM walk w JOIN graph_relations r ON r.object_id = w.entity_id
-                WHERE w.hops < ? - 1
+                SELECT CASE WHEN r.subject_id = w.entity_id THEN r.object_id ELSE r.subject_id END, w.hops + 1
+                FROM walk w JOIN graph_relations r ON r.subject_id = w.entity_id OR r.object_id = w.entity_id
+                WHERE w.hops < ? - 1 AND {through}
             ), near AS (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id)
             SELECT {_RELATION_COLUMNS}, min(n.hops) + 1 FROM graph_relations r
             JOIN near n ON n.entity_id = r.subject_id OR n.entity_id = r.object_id
             GROUP BY {_RELATION_COLUMNS} ORDER BY min(n.hops), r.id""",
-            [*entity_ids, depth, depth],
+            [*entity_ids, depth, *limit],
         )
         return self._with_sources([RelationRow(*row) for row in rows])
 
