@@ -24,10 +24,11 @@ from . import search as search_mod
 from .checks import FactChecker, Verdict, fact_hash
 from .config import Settings, is_store_url, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import InputError, ModelError, NotFoundError, StoreError
+from .errors import EntityNotFoundError, InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
 from .graph.build import GraphBuilder, StoredFact
 from .graph.search import graph_hits
+from .graph.view import graph_view
 from .items import memory_item, message_digest, message_item, metadata_key, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
@@ -496,6 +497,28 @@ class Memory:
                 item["explain"] = result.explain()
             items.append(item)
         return {"results": items}
+
+    def graph(
+        self,
+        entity: str | None = None,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        depth: int = 1,
+    ) -> dict[str, Any]:
+        """The relations within `depth` hops (1-3) of the entity named `entity` (a name or
+        alias, any case), or every relation of the scope: {"entities", "relations"}, each
+        relation with its valid_from / valid_until and the facts and turns it came from.
+        An unknown entity raises EntityNotFoundError ("no entity named ...")."""
+        if entity is not None:
+            check_text(entity, "entity")
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        if not self.store.exists():
+            if entity is not None:
+                raise EntityNotFoundError(f"no entity named {entity!r}")
+            return {"entities": [], "relations": []}
+        return graph_view(self.store.graph, entity, scope, depth)
 
     def get(self, memory_id: str) -> MemoryItem | None:
         """One memory with its source messages (text and time), or None."""

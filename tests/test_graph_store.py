@@ -3,7 +3,6 @@ adds, a relation closed by a later one, traversal in SQL, erasure, export/import
 
 from __future__ import annotations
 
-
 from mem0cli import doctor
 from mem0cli.backup import apply_import, export_records, read_import, write_export
 from mem0cli.graph.build import rebuild

@@ -168,7 +168,9 @@ def parse_fact(text: str, speaker: str | None = None) -> list[Triple]:
     """The relations a fact states (see the module docstring)."""
     triples: list[Triple] = []
     subject: Mention | None = None
-    for sentence in split_sentences(re.sub(r"\s*\[shares a photo:[^\]]*\]", "", text)):
+    text = re.sub(r"\s*\[shares a photo:[^\]]*\]", "", text)
+    text = re.sub(r"[\"\u201c\u201d]", "", text)  # a quoted name is still a name
+    for sentence in split_sentences(text):
         for clause in split_clauses(sentence):
             clause = re.sub(r"\s*\([^()]*\)", "", clause).strip(" ,;:-\"'.!?")
             if speaker and re.search(r"\b(?:I|I'm|I've|(?i:me|my|we|our))\b", clause):

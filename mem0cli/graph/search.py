@@ -17,8 +17,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from ..store.graph_tables import EntityRow, GraphTables, RelationRow
 from ..stopwords import STOP_WORDS
+from ..store.graph_tables import EntityRow, GraphTables, RelationRow
 from .parse import entity_key
 
 #: How much a second hop counts against a first.
