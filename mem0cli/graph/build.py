@@ -77,9 +77,14 @@ class GraphBuilder:
             entity = EntityRow(id=str(uuid.uuid4()), name=mention.name, kind=mention.kind, **self.scope)
             self.tables.insert_entity(entity)
             self.tables.add_alias(entity.id, mention.name)
-        elif _KIND_RANK.get(entity.kind, 2) < _KIND_RANK.get(mention.kind, 2):
-            self.tables.set_kind(entity.id, mention.kind)
-            entity.kind = mention.kind
+        else:
+            if _KIND_RANK.get(entity.kind, 2) < _KIND_RANK.get(mention.kind, 2):
+                self.tables.set_kind(entity.id, mention.kind)
+                entity.kind = mention.kind
+            if "'s " in entity.name and "'s " not in mention.name and mention.name[:1].isupper():
+                # "User's brother" learns his name: "User's brother is Declan"
+                self.tables.rename(entity.id, mention.name)
+                entity.name = mention.name
         for alias in (mention.name, *mention.aliases):
             if entity_key(alias) not in self._known:
                 self.tables.add_alias(entity.id, alias)

@@ -33,8 +33,8 @@ KINSHIP = frozenset(
     teammate classmate bestie""".split()
 )
 PET_NOUNS = frozenset(
-    "dog dogs cat cats puppy kitten pup hamster parrot horse rabbit bunny fish bird turtle snake tortoise"
-    " gecko lizard pony guinea pig pet pets".split()
+    "dog dogs cat cats puppy kitten pup hamster parrot horse rabbit bunny turtle snake tortoise"
+    " gecko lizard pony pet pets".split()
 )
 EVENT_NOUNS = frozenset(
     """festival conference wedding party concert parade marathon race workshop meetup ceremony funeral
@@ -72,13 +72,28 @@ _AUX = frozenset(
 _DETERMINERS = frozenset(
     """a an the some any this that these those his her their its my our your every each many several
     few lots lot of much more most another other such no one two three four five six seven eight nine
-    ten couple bunch new own""".split()
+    ten couple bunch new own first second third fourth fifth""".split()
 )
 _PRONOUNS = frozenset("it them they he she him her this that those these something anything everything nothing one".split())
 _NOT_NOUNS = frozenset(
     """yesterday today tomorrow tonight week weekend month year day time times ago last next recently
     lately now then there here way ways thing things stuff lot bit kind sort""".split()
 ) | _PRONOUNS
+#: Measures: "of 87 km", "for ten years" name no entity.
+_UNITS = frozenset(
+    """km kms kilometres kilometers mile miles m metres meters kg kgs kilos pounds lbs g grams hour hours
+    minute minutes min mins second seconds day days week weeks month months year years decade decades
+    percent times time am pm dollars euros bucks k season""".split()
+)
+#: Verbs of motion: "to X" after one of them is a place.
+_MOTION = frozenset(
+    "move go travel fly drive relocate return head walk run sail commute emigrate come visit ride bike hike".split()
+)
+_QUANTITY = re.compile(
+    r"\b(?:(?:about|around|nearly|almost|over|under|roughly)\s+)?\d[\d,.]*\s*(?:" + "|".join(sorted(_UNITS))
+    + r")\b(?:\s+(?:a|an|per|each)\s+\w+)?(?:\s+of\b)?", re.I
+)
+_ADJECTIVE_ENDINGS = ("ous", "ful", "less", "ish", "est")
 _STOP_TAIL = re.compile(
     r"\s+(?:that|which|who|whom|whose|where|when|while|because|since|so|but|and then|if|than|"
     r"to (?=[a-z]+\b)|(?:last|next|this|every) (?:week|month|year|weekend|summer|winter|spring|fall|autumn)|"
@@ -87,7 +102,8 @@ _STOP_TAIL = re.compile(
 _WORD = r"[A-Za-z][\w'&.-]*"
 _NOUN = r"[A-Za-z][\w&.-]*"
 _PROPER_WORD = r"(?:[A-Z][\w'&-]*[A-Za-z0-9]|[A-Z])"
-_PROPER = rf"{_PROPER_WORD}(?:\s+(?:(?:of|de|da|del|van|von|the|and|&)\s+)?{_PROPER_WORD})*"
+_PROPER = rf"{_PROPER_WORD}(?:\s+(?:(?:of|de|da|del|van|von|the|&)\s+)?{_PROPER_WORD})*"
+_CONNECTIVES = frozenset("and or but so than then because while when where which who whom whose that if".split())
 _SUBJECT_PRONOUN = re.compile(r"^(?:she|he|they)\b\s*", re.I)
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:her|his|their)\s+(?=[a-z])", re.I)
 _SENTENCE_STARTERS = frozenset(
@@ -142,6 +158,9 @@ def base_verb(word: str) -> str:
         "flew": "fly", "wrote": "write", "read": "read", "sold": "sell", "spent": "spend", "told": "tell",
         "does": "do", "did": "do", "said": "say", "thought": "think", "brought": "bring", "joined": "join",
         "grew": "grow", "sang": "sing", "swam": "swim", "drew": "draw", "painted": "paint",
+        "eaten": "eat", "written": "write", "driven": "drive", "given": "give", "done": "do", "been": "be",
+        "known": "know", "grown": "grow", "flown": "fly", "worn": "wear", "chosen": "choose", "begun": "begin",
+        "being": "be", "having": "have", "doing": "do", "going": "go", "dying": "die", "lying": "lie",
     }
     if low in irregular:
         return irregular[low]
@@ -151,8 +170,9 @@ def base_verb(word: str) -> str:
         return low[:-3] + "y"
     if low.endswith(("sses", "shes", "ches", "xes", "zes")):
         return low[:-2]
-    if low.endswith("ed") and len(low) > 4:
-        stem = low[:-2]
+    ending = "ed" if low.endswith("ed") else "ing" if low.endswith("ing") else ""
+    if ending and len(low) > len(ending) + 2:
+        stem = low[: -len(ending)]
         if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
             return stem[:-1]  # "stopped" -> "stop"
         if stem.endswith(("at", "iv", "ov", "ur", "dg", "ag", "ak", "ar", "rs", "ik", "ys", "as", "os", "us", "ic", "uc", "ag", "ng", "rv", "id", "ud", "ir", "ok")) \
@@ -185,11 +205,20 @@ def parse_clause(
 ) -> tuple[list[Triple], Mention | None]:
     """The relations of one third-person clause, and its subject (for the next clause's
     "she"/"he"/"they"). `previous`: the last clause's subject; `speaker`: the person
-    speaking, a person whatever the clause says."""
+    speaking, a person whatever the clause says. "Jelena and Nikola hiked ..." is a
+    relation of each of them."""
     clause = clause.strip()
     pronoun = _SUBJECT_PRONOUN.match(clause)
     if pronoun and previous is not None:
         clause = previous.name + " " + clause[pronoun.end():]
+    pair = re.match(rf"({_PROPER}) and ({_PROPER})(?:'s?)?\s+", clause)
+    if pair and pair.group(1) not in _SENTENCE_STARTERS:
+        rest = clause[pair.start(2):]  # "Jelena and Nikola hiked": each of them hiked
+        first, _, _ = subject_phrase(pair.group(1) + " " + clause[pair.end():], speaker)
+        found, subject = parse_clause(rest, previous, speaker)
+        if first is not None and subject is not None and subject.name == pair.group(2):
+            found += parse_clause(pair.group(1) + " " + rest[len(pair.group(2)):], previous, speaker)[0]
+        return found, subject
     subject, rest, triples = subject_phrase(clause, speaker)
     if subject is None:
         return [], previous
@@ -218,76 +247,156 @@ def noun_phrase(
     """The noun phrase at the start of `text`: (mention, where it ends, relations it states).
 
     `hint`: the preposition or verb in front of it ("in", "work at"), which types a name.
+    In subject position a possessed noun is one word ("Mei's team runs ..."); elsewhere
+    it runs to the next function word ("on her left knee").
     """
-    poss = re.match(
-        rf"({_PROPER})'s?\s+((?:{_NOUN}\s+){{0,2}}?)({_NOUN}(?:'s\s+{_NOUN})*)(?:,?\s+({_PROPER})(?!'))?", text
-    )
-    if poss and poss.group(1) not in _SENTENCE_STARTERS:
-        owner_name, noun = poss.group(1), poss.group(3).lower().split()[-1]
-        owner = Mention(owner_name, "person" if noun in KINSHIP or noun in PET_NOUNS or owner_name == speaker else _kind_of(owner_name, None))
-        role = (poss.group(2) + poss.group(3)).strip().lower()
-        if noun in _NOT_NOUNS or noun in _AUX or noun in _PREPOSITIONS:
-            return None
-        named = poss.group(4)
-        if named and named not in _MONTHS and named not in _SENTENCE_STARTERS:
-            kind = "person" if noun in KINSHIP else "pet" if noun in PET_NOUNS else _kind_of(named, None)
-            held = Mention(named, kind, (f"{possessive(owner_name)} {role}",))
-            return held, poss.end(), [Triple(owner, role, held)]
-        held = Mention(f"{possessive(owner_name)} {role}", "person" if noun in KINSHIP else "pet" if noun in PET_NOUNS else _common_kind(noun))
-        end = poss.end() if not named else poss.start(4) - 1
-        return held, end, [Triple(owner, "has", held)] if noun not in KINSHIP else [Triple(owner, role, held)]
+    lead = re.match(r"(?:(?:the|a|an)\s+)", text, re.I)
+    offset = lead.end() if lead and re.match(_PROPER_WORD, text[lead.end():]) else 0
+    body = text[offset:]
+    found = _possessed(body, speaker, at_start) or _named(body, speaker, hint, at_start, offset > 0) \
+        or _common(body, hint)
+    if found is None:
+        return None
+    mention, end, triples = found
+    return mention, offset + end, triples
+
+
+def _possessed(text: str, speaker: str | None, at_start: bool) -> tuple[Mention, int, list[Triple]] | None:
+    """"Caroline's sister Ana", "Melanie's kids", "Mateus's family's farm"."""
+    poss = re.match(rf"({_PROPER})'s?\s+({_NOUN}(?:'s\s+{_NOUN})*)", text)
+    if not poss or poss.group(1) in _SENTENCE_STARTERS:
+        return None
+    owner_name = poss.group(1)
+    words = [poss.group(2)]
+    end = poss.end()
+    while True:  # modifiers: "longest race", "left knee"; in subject position one noun
+        last = words[-1].lower()
+        more = re.match(rf"\s+({_NOUN})", text[end:])
+        if not more or _is_function_word(more.group(1)):
+            break
+        if at_start and not (last.endswith(_ADJECTIVE_ENDINGS) or last in _DETERMINERS):
+            break
+        words.append(more.group(1))
+        end += more.end()
+        if len(words) >= 3:
+            break
+    role = " ".join(words).lower()
+    noun = role.split()[-1].split("'")[0]
+    if noun in _NOT_NOUNS or noun in _AUX or noun in _PREPOSITIONS or noun in _UNITS or noun.endswith(_ADJECTIVE_ENDINGS[:4]):
+        return None
+    owner = Mention(owner_name, "person" if noun in KINSHIP or noun in PET_NOUNS or owner_name == speaker else _kind_of(owner_name, None))
+    named = re.match(rf",?\s+({_PROPER})(?!')", text[end:])
+    if named and named.group(1) not in _MONTHS and named.group(1) not in _SENTENCE_STARTERS \
+            and (noun in KINSHIP or noun in PET_NOUNS or not at_start):
+        kind = "person" if noun in KINSHIP else "pet" if noun in PET_NOUNS else _kind_of(named.group(1), None)
+        held = Mention(named.group(1), kind, (f"{possessive(owner_name)} {role}",))
+        return held, end + named.end(), [Triple(owner, role, held)]
+    kind = "person" if noun in KINSHIP else "pet" if noun in PET_NOUNS else _common_kind(noun)
+    held = Mention(f"{possessive(owner_name)} {role}", kind)
+    return held, end, [Triple(owner, role if noun in KINSHIP or noun in PET_NOUNS else "has", held)]
+
+
+def _named(
+    text: str, speaker: str | None, hint: str | None, at_start: bool, article: bool = False
+) -> tuple[Mention, int, list[Triple]] | None:
+    """A proper name; one followed by a common noun modifies it ("Africanized bees")."""
     proper = re.match(_PROPER, text)
-    if proper and not (at_start and proper.group(0).split()[0] in _SENTENCE_STARTERS) \
-            and proper.group(0) not in _MONTHS and proper.group(0) not in _SENTENCE_STARTERS:
-        name = _trim_proper(proper.group(0))
-        kind = "person" if name == speaker else _kind_of(name, hint)
-        return Mention(name, kind), proper.start() + len(name), []
-    common = re.match(rf"((?:{_WORD}\s+){{0,5}}?{_WORD})(?=\s*(?:[,;.!?]|$|\s+(?:{'|'.join(_PREPOSITIONS)}|and|or|that|which|who|because|since|so|but|when|while|if|than|every|last|next|yesterday|today|recently)\b))", text)
-    if not common:
+    if not proper:
         return None
-    words = common.group(1).split()
-    start = 0
-    while start < len(words) and (words[start].lower() in _DETERMINERS or words[start].isdigit() or _is_adverb(words[start])):
-        start += 1
-    words = words[start:]
-    if not words or len(words) > 4 or any(w.lower() in _AUX or w.lower() in _PRONOUNS or w in _MONTHS for w in words):
+    name = _trim_proper(proper.group(0))
+    if (at_start and name.split()[0] in _SENTENCE_STARTERS) or name in _MONTHS or name in _SENTENCE_STARTERS:
         return None
-    if words[-1].lower() in _NOT_NOUNS or not re.match(r"^[A-Za-z]", words[-1]):
+    after = re.match(rf"\s+([a-z][\w-]*)(?:\s+([a-z]+))?", text[len(name):])
+    if after and not _is_function_word(after.group(1)) and not after.group(1).endswith(("ed", "ing")) and (
+        not at_start or article or (after.group(2) or "") in _AUX
+    ):  # "Africanized bees"; as a subject, "The Snowflake migration targets ..."
+        return _common(text, hint)
+    kind = "person" if name == speaker else _kind_of(name, hint)
+    return Mention(name, kind), len(name), []
+
+
+def _common(text: str, hint: str | None) -> tuple[Mention, int, list[Triple]] | None:
+    """A determiner phrase up to the next function word: "the LGBTQ support group" -> "LGBTQ support group"."""
+    words: list[str] = []
+    pos = 0
+    for match in re.finditer(r"\s*([A-Za-z0-9][\w'&.-]*)", text):
+        if match.start() != pos:
+            break
+        word = match.group(1).rstrip(".")
+        low = word.lower()
+        if words and (_is_function_word(word) or low in _DETERMINERS):
+            break
+        if words and re.match(r"\s+(?:the|a|an|his|her|their|my|our|its)\b", text[match.end():]):
+            break  # a word followed by an article is a verb: "migration targets the end"
+        if not words and ((low in _DETERMINERS and word.islower()) or word.isdigit() or _is_adverb(word)):
+            pos = match.end()
+            continue
+        if low in _AUX or low in _PRONOUNS or low in _PREPOSITIONS or word in _MONTHS or low in _CONNECTIVES:
+            break
+        words.append(word)
+        pos = match.end()
+        if len(words) == 4:
+            break
+    if not words:
         return None
-    name = " ".join(w.lower() if not w[:1].isupper() or w.lower() in _DETERMINERS else w for w in words)
-    return Mention(name, _common_kind(words[-1].lower())), common.end(), []
+    last = words[-1].lower()
+    if last in _NOT_NOUNS or last in _UNITS or last.endswith(_ADJECTIVE_ENDINGS[:4]) or not re.match(r"^[A-Za-z]", words[-1]):
+        return None
+    if len(words) > 1 and words[-1].endswith("ed"):
+        return None
+    name = " ".join(words)
+    return Mention(name, _common_kind(last, hint)), pos, []
+
+
+def _is_function_word(word: str) -> bool:
+    low = word.lower()
+    return low in _PREPOSITIONS or low in _AUX or low in _CONNECTIVES or low in _PRONOUNS or low in _NOT_NOUNS
 
 
 def verb_phrase(subject: Mention, rest: str, speaker: str | None = None) -> list[Triple]:
     """The relations of the subject with the objects of the verb group in `rest`."""
     words = rest.split()
     i = 0
-    negated = False
-    auxiliaries = []
+    auxiliaries: list[str] = []
     while i < len(words) and (words[i].lower().strip(",") in _AUX or _is_adverb(words[i])):
-        negated = negated or words[i].lower() in {"not", "never", "n't"}
-        auxiliaries.append(words[i].lower())
+        low = words[i].lower().strip(",")
+        if low in {"has", "have", "had"} and i + 1 < len(words) and not _is_participle(words[i + 1]):
+            break  # "has a dog": the verb is "have"
+        auxiliaries.append(low)
         i += 1
-    if negated:
+    if any(a in {"not", "never", "n't"} for a in auxiliaries) or i >= len(words):
         return []  # "Ana does not live in Porto" states no relation
-    if i >= len(words):
-        return []
-    copula = bool(auxiliaries) and auxiliaries[0] in {"is", "are", "was", "were", "am"} and (
-        i == len(auxiliaries) and (words[i].lower() in _DETERMINERS or words[i].lower() in _PREPOSITIONS
-                                   or re.match(r"^[A-Z]", words[i]) or not words[i].lower().endswith(("ing", "ed")))
+    head = words[i].strip(",.")
+    copula = bool(auxiliaries) and auxiliaries[-1] in {"is", "are", "was", "were", "am", "been", "be"} and not (
+        head.lower().endswith(("ing", "ed")) or _is_participle(head)
     )
     if copula:
         verb, after = "be", " ".join(words[i:])
-        if words[i].lower() == "based" and len(words) > i + 1:
+        if head.lower() == "based" and len(words) > i + 1:
             verb, after = "be based", " ".join(words[i + 1:])
     else:
-        verb, after = base_verb(words[i].strip(",.")), " ".join(words[i + 1:])
-        if verb in _PREPOSITIONS or not re.match(r"^[a-z]+$", verb):
+        if not re.fullmatch(r"[a-z]+", head):  # a verb is a lower-case word
             return []
-        if len(auxiliaries) and auxiliaries[-1] in {"was", "were", "is", "are", "been", "be"} and words[i].lower().endswith("ed"):
-            verb = f"be {words[i].lower()}"  # "was hired by"
+        verb, after = base_verb(head), " ".join(words[i + 1:])
+        if verb in _PREPOSITIONS:
+            return []
+        if auxiliaries and auxiliaries[-1] in {"was", "were", "is", "are", "been", "be"} and _is_participle(head) \
+                and not head.lower().endswith("ing"):
+            verb = f"be {head.lower()}"  # "was hired by", "is engaged to"
+        particle = re.match(r"(up|out|off|back|down|away)\b\s*", after)
+        if particle:
+            verb, after = f"{verb} {particle.group(1)}", after[particle.end():]
     after = _STOP_TAIL.sub("", after)
+    after = _QUANTITY.sub(" ", after).strip()
     return _objects(subject, verb, after, speaker)
+
+
+def _is_participle(word: str) -> bool:
+    low = word.lower().strip(",.")
+    return low.endswith("ed") or low in {"been", "got", "gotten", "eaten", "written", "driven", "given", "done",
+                                         "known", "grown", "flown", "worn", "chosen", "begun", "taken", "seen",
+                                         "gone", "made", "kept", "met", "lost", "won", "taught", "built", "sold",
+                                         "spent", "told", "found", "bought", "brought", "left", "engaged", "married"}
 
 
 def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> list[Triple]:
@@ -295,10 +404,10 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
     triples: list[Triple] = []
     pos = 0
     prep = ""
+    listed: Triple | None = None  # "named Smilla and Nisse": the next name is one more
     gerund = re.match(r"([a-z]+ing)\b\s*", text)
     if gerund and verb not in {"be"}:  # "goes camping with her kids": the activity is the object
-        activity = Mention(gerund.group(1), "thing")
-        triples.append(Triple(subject, verb, activity))
+        triples.append(Triple(subject, verb, Mention(gerund.group(1), "thing")))
         verb = f"{verb} {gerund.group(1)}"
         pos = gerund.end()
     while pos < len(text):
@@ -312,8 +421,20 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
             pos += p.end()
             chunk = text[pos:]
         label = f"{verb} {prep}".strip() if prep else verb
-        hint = label if prep else verb
-        np = noun_phrase(chunk, speaker, hint=hint)
+        called = re.match(rf"(?:(?:a|an|the|one|two|three|\d+)\s+)?(?:[a-z]+\s+)?([a-z]+)\s+(?:named|called)\s+({_PROPER})", chunk)
+        if called and subject.kind == "person":  # "has a dog named Tass": Björn -dog-> Tass
+            noun = called.group(1).rstrip("s") if called.group(1).rstrip("s") in PET_NOUNS | KINSHIP else called.group(1)
+            kind = "pet" if noun in PET_NOUNS else "person" if noun in KINSHIP else _kind_of(called.group(2), None)
+            listed = Triple(subject, noun, Mention(called.group(2), kind, (f"{possessive(subject.name)} {noun}",)))
+            triples.append(listed)
+            pos += called.end()
+            continue
+        more = re.match(rf"({_PROPER})\b", chunk) if listed and not p else None
+        if listed and more:
+            triples.append(Triple(subject, listed.relation, Mention(more.group(1), listed.object.kind)))
+            pos += more.end()
+            continue
+        np = noun_phrase(chunk, speaker, hint=label)
         if np is None:
             skip = re.match(r"\S+\s*", chunk)
             if not skip:
@@ -328,10 +449,16 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
                 triples.append(Triple(owner, role, Mention(subject.name, "person", (mention.name,))))
                 pos += end
                 continue
+            kin = re.fullmatch(rf"({_PROPER})'s? (\w+)", subject.name)
+            if kin and kin.group(2).lower() in KINSHIP and re.fullmatch(_PROPER, mention.name):
+                # "User's brother is Declan": User -brother-> Declan, alias "User's brother"
+                triples.append(Triple(Mention(kin.group(1), "person"), kin.group(2).lower(),
+                                      Mention(mention.name, "person", (subject.name,))))
+                pos += end
+                continue
             label = "is"
         if mention.key != subject.key:
-            slot = SLOTS.get(label)
-            triples.append(Triple(subject, label, mention, slot))
+            triples.append(Triple(subject, label, mention, SLOTS.get(label)))
         triples.extend(own)
         pos += end
     return triples
@@ -350,6 +477,8 @@ def _trim_proper(name: str) -> str:
 def _kind_of(name: str, hint: str | None) -> str:
     """The type of a proper name from its last word and the word in front of it."""
     last = name.split()[-1].lower()
+    if any(c.isdigit() for c in name):
+        return "name"  # an identifier: "DATA-219"
     if last in ORG_SUFFIX:
         return "organisation"
     if last in PLACE_SUFFIX:
@@ -361,8 +490,11 @@ def _kind_of(name: str, hint: str | None) -> str:
         prep, verb = (words[-1] if len(words) > 1 else ""), words[0]
         if verb in ORG_VERBS and prep in {"at", "for", ""}:
             return "organisation"
-        if prep in {"in", "to", "from", "near", "around", "across", "through", "inside", "outside"}:
+        if prep in {"in", "from", "near", "around", "across", "through", "inside", "outside"} \
+                or (prep == "to" and verb in _MOTION):
             return "place"
+        if verb in {"marry", "date"} or hint in {"be engaged to", "be married to"}:
+            return "person"
         if verb in PRODUCT_VERBS and not prep:
             return "product"
         if prep in {"with"} or verb in {"meet", "marry", "date", "visit", "call", "text", "help"}:
@@ -370,7 +502,9 @@ def _kind_of(name: str, hint: str | None) -> str:
     return "name"
 
 
-def _common_kind(noun: str) -> str:
+def _common_kind(noun: str, hint: str | None = None) -> str:
+    if hint and hint.split()[0] in ORG_VERBS and hint.split()[-1] in {"at", "for"}:
+        return "organisation"
     if noun in KINSHIP:
         return "person"
     if noun in PET_NOUNS:

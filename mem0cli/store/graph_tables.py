@@ -109,6 +109,9 @@ class GraphTables:
             [entity_id, entity_key(alias), alias],
         )
 
+    def rename(self, entity_id: str, name: str) -> None:
+        self._run("UPDATE graph_entities SET name = ? WHERE id = ?", [name, entity_id])
+
     def set_kind(self, entity_id: str, kind: str) -> None:
         self._run("UPDATE graph_entities SET kind = ? WHERE id = ?", [kind, entity_id])
 
