@@ -156,8 +156,10 @@ def _writer(where: dict, writer: int, start, out) -> None:
     start.wait()
     acknowledged = []
     for i in range(ADDS_PER_WRITER):
-        user = f"user-{(writer * 7 + i) % 50:04d}"
-        text = f"writer {writer} note {i}" if i % 4 else f"shared note {i}"  # a quarter added by every writer
+        if i % 4:
+            user, text = f"user-{(writer * 7 + i) % 50:04d}", f"writer {writer} note {i}"
+        else:  # a quarter added by every writer, to the same user: stored once
+            user, text = f"user-{i % 50:04d}", f"shared note {i}"
         acknowledged += [(r["id"], text, user) for r in memory.add(text, user_id=user, infer=False)["results"]]
     memory.close()
     out.put(acknowledged)
@@ -186,8 +188,10 @@ def ingest(where: dict, writers: int) -> dict:
     by_id = {m["id"]: (m["memory"], m["user_id"]) for m in stored}
     lost = sum(1 for mid, text, user in acks if by_id.get(mid) != (text, user))
     duplicated = sum(n - 1 for n in Counter((m["memory"], m["user_id"]) for m in stored).values())
+    shared = ADDS_PER_WRITER // 4
     return {"adds": writers * ADDS_PER_WRITER, "adds_per_s": round(writers * ADDS_PER_WRITER / elapsed, 1),
-            "acknowledged": len(acks), "lost": lost, "duplicated": duplicated}
+            "acknowledged": len(acks), "expected": writers * (ADDS_PER_WRITER - shared) + shared,
+            "lost": lost, "duplicated": duplicated}
 
 
 def run(args: argparse.Namespace) -> dict:

@@ -375,10 +375,10 @@ def measure(path: Path, pairs: list[tuple[str, str]], matrix: Any, qs: list[tupl
 
     from mem0cli import Memory
     from mem0cli import filters as flt
-    from mem0cli import search as search_mod
+    from mem0cli.store import local as search_mod  # the embedded store's vector and keyword parts
 
     memory = Memory(path, embedder=embedder)
-    facts, vectors = memory.facts, memory.vectors
+    facts, vectors = memory.store.facts, memory.store.vectors
     row_of = {r[0]: i for i, r in enumerate(facts.conn.execute("SELECT id FROM memories ORDER BY rowid"))}
     norms = np.linalg.norm(matrix, axis=1, keepdims=True)
     unit = (matrix / np.where(norms == 0, 1, norms)).astype(np.float32)

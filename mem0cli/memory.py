@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import logging
-import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
@@ -21,21 +20,21 @@ from typing import Any
 
 from . import filters as flt
 from . import search as search_mod
-from .checks import FactChecker, Verdict, fact_hash
+from . import writing
+from .checks import FactChecker, fact_hash
 from .config import Settings, is_store_url, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EntityNotFoundError, InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
-from .graph.build import GraphBuilder, StoredFact
 from .graph.search import graph_hits
 from .graph.view import graph_view
-from .items import memory_item, message_digest, message_item, metadata_key, turn_item
+from .items import memory_item, message_digest, message_item, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
 from .redact import describe, placeholder_only, redact, redact_facts, redact_messages
 from .search import search_text
 from .store.base import Store
-from .store.records import HistoryEvent, MemoryRecord, TurnRecord
+from .store.records import HistoryEvent, MemoryRecord
 from .transcripts import messages_from_api, timed_by_neighbours
 from .validate import (
     build_filter,
@@ -137,6 +136,11 @@ class Memory:
 
             self._extractor = LlamaCppExtractor(self.settings.llm_model)
         return self._extractor
+
+    def sibling(self) -> Memory:
+        """A Memory over the same store with the same models and settings, with handles of its
+        own (the server gives one to each reader thread); the models are shared, loaded once."""
+        return Memory(settings=self.settings, embedder=self.embedder, extractor=self._extractor)
 
     def repair(self, wait: bool = True) -> int:
         """Index what a killed writer left unindexed and finish its vector deletes (under the
@@ -242,7 +246,7 @@ class Memory:
         legacy = [message_digest(scope, m) for m in keyed] if metadata else digests
         keyed = timed_by_neighbours(keyed, *times_around)
         first_of = {d: i for i, d in reversed(list(enumerate(digests)))}  # an exact repeat counts once
-        stored = [self._stored_message(d, old, metadata) for d, old in zip(digests, legacy)]
+        stored = [writing.stored_turn(self.store, d, old, metadata) for d, old in zip(digests, legacy)]
         new = [i for i, d in enumerate(digests) if first_of[d] == i and stored[i] is None]
         redacted = sum((found[i] for i in new), Counter())
         summary: dict[str, Any] = {
@@ -268,7 +272,7 @@ class Memory:
                 for m in fresh
                 if m.id
             ]
-        turn_texts = self._turn_texts_before_storing(fresh, scope)
+        turn_texts = writing.turn_texts_before_storing(self.store, fresh, scope)
         vectors = self.embedder.embed_documents([f.text for f in facts] + turn_texts)
         fact_vectors = vectors[: len(facts)]
         turn_vectors = dict(zip(new, zip(turn_texts, vectors[len(facts) :])))
@@ -277,145 +281,24 @@ class Memory:
             self.repair()
             at = now_iso()
             with self.store.transaction():
-                pks, touched = self._store_messages(keyed, digests, legacy, turn_vectors, scope, metadata or {}, at)
+                pks, touched = writing.store_turns(
+                    self.store, self.embedder.embed_documents, keyed, digests, legacy, turn_vectors, scope,
+                    metadata or {}, at,
+                )
                 if not infer:  # one memory per message stored now (another writer may have stored it first),
                     # unless it said nothing but a secret (its turn is kept, redacted)
                     kept = [i for i, f in enumerate(facts) if pks[f.source_ids[0]] in touched and not placeholder_only(f.text)]
                     facts, fact_vectors = [facts[i] for i in kept], [fact_vectors[i] for i in kept]
-                results, fact_touched = self._store_facts(
-                    facts, fact_vectors, scope, metadata or {}, at, pks, infer
+                checker = FactChecker(self.store, self.settings.update_policy == "prefer-latest") if infer else None
+                results, fact_touched = writing.store_facts(
+                    self.store, checker, self._extractor if infer else None,
+                    facts, fact_vectors, scope, metadata or {}, at, pks,
                 )
                 if redacted:
                     self.store.count_redacted(redacted)
             self.store.index({**touched, **fact_touched}, self.embedder.dimensions)
         summary["results"], summary["redacted"] = results, dict(redacted)
         return summary
-
-    def _stored_message(self, digest: str, legacy: str, metadata: dict[str, Any] | None) -> str | None:
-        """The pk of a message already stored with this digest; or, for a store written before
-        metadata counted in a message's identity, with its digest without metadata and the
-        same metadata."""
-        wanted = metadata_key(metadata)
-        for key in dict.fromkeys((digest, legacy)):
-            for turn in self.store.turns_with_hash(key):
-                if metadata_key(turn.metadata) == wanted:
-                    return turn.pk
-        return None
-
-    def _turn_texts_before_storing(self, fresh: list[Message], scope: dict[str, str | None]) -> list[str]:
-        """The texts new turns will be indexed with (`search.turn_texts`), known before they
-        are stored, so they can be embedded outside the write lock: each follows the one
-        before it, the first follows the scope's last stored turn."""
-        last = self.store.last_turn(scope)
-        previous = self.store.turns([last])[last].content if last else None
-        texts = []
-        for m in fresh:
-            texts.append(search_text(m.content, m.created_at, m.name or m.role, context=previous))
-            previous = m.content
-        return texts
-
-    def _store_messages(
-        self,
-        messages: list[Message],
-        digests: list[str],
-        legacy: list[str],
-        embedded: dict[int, tuple[str, list[float]]],
-        scope: dict[str, str | None],
-        metadata: dict[str, Any],
-        at: str,
-    ) -> tuple[dict[str, str], dict[str, list[float]]]:
-        """Store each message once (evidence); map message key -> pk, and new pks -> vectors.
-
-        `embedded` holds the (text, vector) each new message was embedded with beforehand;
-        one whose stored neighbour turned out otherwise (another writer came between) is
-        embedded again with the text `search.turn_texts` gives it now.
-        """
-        pks: dict[str, str] = {}
-        planned: dict[str, tuple[str, list[float]] | None] = {}
-        for i, (m, digest) in enumerate(zip(messages, digests)):
-            pk = self._stored_message(digest, legacy[i], metadata)
-            if pk is None:
-                pk = uuid.uuid4().hex
-                real_id = None if (m.id or "").startswith("#") else m.id
-                turn = TurnRecord(
-                    pk=pk, message_id=real_id, **scope, role=m.role, name=m.name, content=m.content,
-                    said_at=m.created_at, hash=digest, added_at=at, created_at=at, updated_at=at, metadata=metadata,
-                )
-                self.store.insert_turn(turn, search_text(m.content, m.created_at, m.name or m.role))
-                planned[pk] = embedded.get(i)
-            pks[m.id or ""] = pk
-        texts = search_mod.turn_texts(self.store, list(planned))
-        touched = {pk: p[1] for pk, p in planned.items() if p is not None and p[0] == texts[pk]}
-        again = [pk for pk in planned if pk not in touched]
-        if again:
-            touched.update(zip(again, self.embedder.embed_documents([texts[pk] for pk in again])))
-        return pks, touched
-
-    def _store_facts(
-        self,
-        facts: list[Fact],
-        vectors: list[list[float]],
-        scope: dict[str, str | None],
-        metadata: dict[str, Any],
-        at: str,
-        pks: dict[str, str],
-        infer: bool,
-    ) -> tuple[list[dict[str, Any]], dict[str, list[float]]]:
-        """Write each fact; returns results and vectors to index.
-
-        Extracted facts (`infer`) are checked against the scope first (`checks.FactChecker`):
-        a duplicate with the same metadata confirms the older fact (event NONE, naming it),
-        a contradiction supersedes it. Messages given with `infer=False` are stored as given:
-        only an exact repeat is skipped, earlier, as a message already stored.
-        """
-        results: list[dict[str, Any]] = []
-        touched: dict[str, list[float]] = {}
-        checker = FactChecker(self.store, self.settings.update_policy == "prefer-latest")
-        extractor = self._extractor if infer else None
-        drawn: list[StoredFact] = []  # what the graph is drawn from
-        for fact, vector in zip(facts, vectors):
-            text = fact.text.strip()
-            source_pks = [pks[s] for s in fact.source_ids if s in pks]
-            verdict = checker.check(text, vector, scope, metadata) if infer else Verdict("ADD")
-            if verdict.same is not None:
-                same = verdict.same
-                self.store.update_memory(same.id, updated_at=at, confirmations=same.confirmations + 1)
-                for pk in source_pks:
-                    self.store.link(same.id, pk)
-                results.append(
-                    {"id": same.id, "memory": same.memory, "event": "NONE", "candidate": text, "match": verdict.match}
-                )
-                continue
-            memory_id = str(uuid.uuid4())
-            row = MemoryRecord(
-                id=memory_id, memory=text, hash=fact_hash(text), memory_type="fact", **scope,
-                metadata=metadata, created_at=at, updated_at=at, said_at=fact.said_at, speaker=fact.speaker,
-                model=getattr(extractor, "model_id", None), prompt_version=getattr(extractor, "prompt_version", None),
-            )
-            self.store.insert_memory(row, search_text(text, fact.said_at))
-            for pk in source_pks:
-                self.store.link(memory_id, pk)
-            self.store.add_history(
-                HistoryEvent(memory_id=memory_id, event="ADD", new_memory=text, actor=fact.speaker, created_at=at, **scope)
-            )
-            touched[memory_id] = vector
-            checker.remember(memory_id, vector)
-            drawn.append(StoredFact(memory_id, text, fact.speaker, fact.said_at, tuple(source_pks)))
-            older = verdict.older
-            if older is None:
-                results.append({"id": memory_id, "memory": text, "event": "ADD"})
-                continue
-            self.store.update_memory(older.id, superseded_by=memory_id, valid_until=fact.said_at or at, updated_at=at)
-            self.store.add_history(HistoryEvent(
-                memory_id=older.id, event="UPDATE", old_memory=older.memory, new_memory=older.memory,
-                created_at=at, reason=f"superseded by {memory_id}",
-            ))
-            results.append(
-                {"id": memory_id, "memory": text, "event": "UPDATE",
-                 "previous_memory": older.memory, "superseded_id": older.id}
-            )
-        GraphBuilder(self.store.graph, scope).add(drawn)
-        return results, touched
 
     # -- search and read ----------------------------------------------------
     def search(

@@ -99,6 +99,9 @@ def test_help_does_not_import_heavy_libraries(tmp_path):
         "heavy = [m for m in ('torch', 'sentence_transformers', 'lancedb', 'llama_cpp') if m in sys.modules];"
         "print(r.exit_code, heavy)"
     )
+    from mem0cli.store.local import LocalStore
+
+    LocalStore(tmp_path / "s").create()  # reads of a missing store exit 1: this one exists
     for args in (["--help"], ["list"], ["stats"]):
         env = {**os.environ, "MEM0CLI_HOME": str(tmp_path / "s")}
         out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env)

@@ -194,16 +194,21 @@ def open_store(store: Path) -> Memory:
 
 
 def memory_texts(m: Memory, where: str = "1", params: tuple = ()) -> dict[str, str]:
+    if not m.store.exists():  # killed before it made the store: nothing there
+        return {}
     return dict(m.store.facts.conn.execute(f"SELECT id, memory FROM memories WHERE {where}", params).fetchall())
 
 
 def message_pks(m: Memory, where: str = "1", params: tuple = ()) -> set[str]:
+    if not m.store.exists():
+        return set()
     return {r[0] for r in m.store.facts.conn.execute(f"SELECT pk FROM messages WHERE {where}", params)}
 
 
 def automatic_repair(m: Memory) -> None:
-    """What the next command does on its own: Memory repairs the index under its write lock."""
-    m.search("lantern harbor", user_id="u0")
+    """What the next write does on its own: it repairs the index under its write lock first
+    (a search never writes)."""
+    m.add("lantern harbor", user_id="repair-probe", infer=False)
 
 
 def all_or_nothing(found: set, expected: set, what: str) -> bool:
@@ -596,28 +601,36 @@ def _final_export(store: Path) -> Path:
     return target
 
 
+EMPTY_EXPORT = b'{"format": "mem0cli-export", "version": 3}\n'
+
+
 def initialised_store(path: Path) -> Path:
     """A store that exists (schema created): the writer tests are about the writes.
 
     Several processes creating a new store at once is test_first_use_by_several_processes_at_once.
+    (Made by a write, an import of an empty export: a read creates nothing.)
     """
-    result = run_cli(path, "stats")
+    empty = path.parent / "empty-export.jsonl"
+    empty.write_text(EMPTY_EXPORT.decode())
+    result = run_cli(path, "import", "-", stdin=empty)
     assert result.returncode == 0, result.stderr.decode(errors="replace")
     return path
 
 
 def test_first_use_by_several_processes_at_once(tmp_path):
-    """Parallel jobs on a new machine: every process finds the store missing and creates it."""
+    """Parallel jobs on a new machine: every process finds the store missing and creates it.
+    (A write does: an import of an empty export, which needs no model; reads create nothing.)"""
     store = tmp_path / "store"
     start = time.time() + 4.0  # every process has imported mem0cli by then, even on a busy machine
-    command = [sys.executable, "-m", "tests.helpers.start_together", str(start), "stats"]
+    command = [sys.executable, "-m", "tests.helpers.start_together", str(start), "import", "-"]
     procs = [
         subprocess.Popen(
-            command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT, env=cli_env(store)
+            command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=ROOT,
+            env=cli_env(store),
         )
         for _ in range(6)
     ]
-    errors = [p.communicate(timeout=300)[1].decode(errors="replace") for p in procs]
+    errors = [p.communicate(EMPTY_EXPORT, timeout=300)[1].decode(errors="replace") for p in procs]
     failed = [e.strip() for p, e in zip(procs, errors) if p.returncode != 0]
     assert not failed, f"{len(failed)} of {len(procs)} processes failed: {failed[0]}"
     m = open_store(store)
@@ -642,7 +655,7 @@ def test_first_use_by_many_connections_at_once(tmp_path):
             m = Memory(path=store, embedder=StandInMiniLM(), extractor=ScriptedExtractor())
             barrier.wait()
             try:
-                m.store.facts  # noqa: B018 - creates the directory, the database and its tables
+                m.store.create()  # the directory, the database and its tables
             except Exception as exc:  # noqa: BLE001 - every failure is counted
                 errors[f"{type(exc).__name__}: {str(exc).replace(str(store), 'STORE')}"] += 1
             finally:
@@ -745,9 +758,11 @@ def test_many_short_writers_interleave_without_loss(tmp_path, record_testsuite_p
     record_testsuite_property("short_writer_exports_during_writes", sum(running for _p, running in exports))
 
 
-def test_a_search_does_not_wait_for_a_writer_and_repairs_once_it_is_gone(memory):
-    """Rows a killed writer left without vectors are indexed by the next search, but a
-    search while another process holds the write lock neither blocks nor repairs."""
+def test_a_search_never_waits_or_writes_and_the_next_write_repairs(memory):
+    """Rows a killed writer left without vectors are still found by keyword search; a search
+    neither blocks on a writer nor repairs (it writes nothing, lock or no lock); the next
+    write repairs them, and so does `Memory.repair(wait=False)` (the server's idle time)
+    once no other writer holds the lock."""
     import fcntl
 
     memory.add("I keep bees on the roof in Lisbon", user_id="ana", infer=False)
@@ -762,12 +777,18 @@ def test_a_search_does_not_wait_for_a_writer_and_repairs_once_it_is_gone(memory)
         assert time.monotonic() - began < 5
         assert found and "bees" in found[0]["memory"]  # keyword search still finds it
         assert memory.store.facts.needs_repair()  # left to the writer
+        assert memory.repair(wait=False) == 0  # busy: the idle repair does not wait either
     finally:
         fcntl.flock(other_writer, fcntl.LOCK_UN)
         os.close(other_writer)
     memory.search("bees roof", user_id="ana")
-    assert not memory.store.facts.needs_repair()
+    assert memory.store.facts.needs_repair()  # a search never writes
+    assert memory.repair(wait=False) == 1
     assert memory.store.facts.unindexed() == ([], [])
+    with memory.store.facts.transaction():
+        memory.store.facts.conn.execute("UPDATE memories SET indexed = 0")
+    memory.add("I also grow figs", user_id="ana", infer=False)  # a write repairs first
+    assert not memory.store.facts.needs_repair()
 
 
 # -- privacy ------------------------------------------------------------------------

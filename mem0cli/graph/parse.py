@@ -306,7 +306,7 @@ def _named(
     name = _trim_proper(proper.group(0))
     if (at_start and name.split()[0] in _SENTENCE_STARTERS) or name in _MONTHS or name in _SENTENCE_STARTERS:
         return None
-    after = re.match(rf"\s+([a-z][\w-]*)(?:\s+([a-z]+))?", text[len(name):])
+    after = re.match(r"\s+([a-z][\w-]*)(?:\s+([a-z]+))?", text[len(name):])
     if after and not _is_function_word(after.group(1)) and not after.group(1).endswith(("ed", "ing")) and (
         not at_start or article or (after.group(2) or "") in _AUX
     ):  # "Africanized bees"; as a subject, "The Snowflake migration targets ..."

@@ -75,10 +75,7 @@ class Engine:
         self.memory = make_memory(store)  # the writer's; its parts are shared by the readers
         self.path = self.memory.path
         self._writer = _Workers([self.memory], "mem0cli-writer")
-        self._reader_memories = [
-            Memory(settings=self.memory.settings, embedder=self.memory.embedder, extractor=self.memory._extractor)
-            for _ in range(READER_THREADS)
-        ]
+        self._reader_memories = [self.memory.sibling() for _ in range(READER_THREADS)]
         self._readers = _Workers(self._reader_memories, "mem0cli-reader")
         self.writes_in_flight = 0
         self._last_write = time.monotonic()
@@ -96,6 +93,10 @@ class Engine:
                 self._writer.submit(lambda m: m.repair(wait=False)).result()
             except Exception:  # noqa: BLE001 - a failed repair is retried next time; writes repair too
                 pass
+
+    def create_store(self) -> None:
+        """Make (or migrate) the store, on the writer thread that owns its connection."""
+        self._writer.submit(lambda m: m.store.create()).result()
 
     def warm_up(self, extractor: bool = True) -> None:
         """Open the stores and load the models now, so the first request is fast."""

@@ -126,7 +126,7 @@ def serve(
 
     engine = Engine(make_memory, store)
     home = engine.path
-    engine.memory.store.create()
+    engine.create_store()
     running = read_state(home)
     if running:
         raise StoreError(f"a server is already running for {home} (pid {running['pid']})")

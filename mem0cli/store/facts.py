@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 import sqlite_utils
 
 from ..errors import StoreError
+from .migrations import MIGRATIONS
 
 #: The turn before a turn: the message stored last before it (rowid order) in the same scope.
 _NEIGHBOUR_TURN = (  # the message stored just before (<, DESC) or after (>, ASC) one in its scope
@@ -29,97 +30,6 @@ MEMORY_COLUMNS = (
     "created_at", "updated_at", "said_at", "speaker", "superseded_by", "valid_until",
     "confirmations", "model", "prompt_version", "indexed", "expires_at",
 )  # fmt: skip
-
-
-#: Named migrations, applied in the order they are registered and recorded by name in
-#: the `migrations` table (PRAGMA user_version counts them too, for older mem0cli versions).
-MIGRATIONS: dict[str, Callable[[sqlite3.Connection], None]] = {}
-
-
-def migration(function: Callable[[sqlite3.Connection], None]) -> Callable[[sqlite3.Connection], None]:
-    MIGRATIONS[function.__name__] = function
-    return function
-
-
-@migration
-def m001_create_tables(conn: sqlite3.Connection) -> None:
-    """Memories, the messages they came from, the links, history, erasure records."""
-    for statement in (
-        """CREATE TABLE memories (
-            id TEXT PRIMARY KEY, memory TEXT NOT NULL, hash TEXT NOT NULL,
-            kind TEXT NOT NULL DEFAULT 'fact',
-            user_id TEXT, agent_id TEXT, run_id TEXT,
-            metadata TEXT NOT NULL DEFAULT '{}',
-            created_at TEXT NOT NULL, updated_at TEXT NOT NULL,
-            said_at TEXT, speaker TEXT, superseded_by TEXT, valid_until TEXT,
-            confirmations INTEGER NOT NULL DEFAULT 1,
-            model TEXT, prompt_version TEXT,
-            indexed INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX memories_user ON memories(user_id)",
-        "CREATE INDEX memories_agent ON memories(agent_id)",
-        "CREATE INDEX memories_run ON memories(run_id)",
-        "CREATE INDEX memories_hash ON memories(hash)",
-        "CREATE INDEX memories_unindexed ON memories(indexed) WHERE indexed = 0",
-        """CREATE TABLE messages (
-            pk TEXT PRIMARY KEY, message_id TEXT,
-            kind TEXT NOT NULL DEFAULT 'message',
-            user_id TEXT, agent_id TEXT, run_id TEXT,
-            role TEXT NOT NULL, name TEXT, content TEXT NOT NULL,
-            said_at TEXT, hash TEXT NOT NULL, added_at TEXT NOT NULL,
-            created_at TEXT, updated_at TEXT,
-            metadata TEXT NOT NULL DEFAULT '{}',
-            indexed INTEGER NOT NULL DEFAULT 0
-        )""",
-        "CREATE INDEX messages_unindexed ON messages(indexed) WHERE indexed = 0",
-        "CREATE VIRTUAL TABLE memories_fts USING fts5(body, tokenize = 'porter unicode61')",
-        "CREATE VIRTUAL TABLE messages_fts USING fts5(body, tokenize = 'porter unicode61')",
-        "CREATE INDEX messages_user ON messages(user_id)",
-        "CREATE INDEX messages_hash ON messages(hash)",
-        """CREATE TABLE memory_sources (
-            memory_id TEXT NOT NULL, message_pk TEXT NOT NULL,
-            PRIMARY KEY (memory_id, message_pk)
-        )""",
-        "CREATE INDEX memory_sources_message ON memory_sources(message_pk)",
-        """CREATE TABLE history (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, memory_id TEXT NOT NULL,
-            event TEXT NOT NULL, old_memory TEXT, new_memory TEXT,
-            actor TEXT, created_at TEXT NOT NULL, reason TEXT,
-            user_id TEXT, agent_id TEXT, run_id TEXT
-        )""",
-        "CREATE INDEX history_event_time ON history(event, created_at)",
-        "CREATE INDEX history_memory ON history(memory_id)",
-        """CREATE TABLE deletions (
-            id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL,
-            count INTEGER NOT NULL, hashes TEXT NOT NULL,
-            created_at TEXT NOT NULL, reason TEXT
-        )""",
-        "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)",
-    ):
-        conn.execute(statement)
-
-
-@migration
-def m002_vector_deletes(conn: sqlite3.Connection) -> None:
-    """Ids whose vectors must leave LanceDB: written with the deletion, drained after it."""
-    conn.execute("CREATE TABLE vector_deletes (id TEXT PRIMARY KEY)")
-
-
-@migration
-def m003_expires_at(conn: sqlite3.Connection) -> None:
-    """Mem0 2.x's expiration_date: after `expires_at`, a memory and its messages leave search,
-    get_all and exports (NULL: never). Not in LanceDB: filtered in SQLite only."""
-    conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")
-    conn.execute("ALTER TABLE messages ADD COLUMN expires_at TEXT")
-
-
-@migration
-def m004_graph(conn: sqlite3.Connection) -> None:
-    """Graph memory: entities, aliases, relations and their sources (`store.graph_tables`)."""
-    from .graph_tables import create_statements
-
-    for statement in create_statements():
-        conn.execute(statement)
 
 
 def _set_wal(conn: sqlite3.Connection) -> None:
@@ -460,15 +370,6 @@ class FactStore:
             self.conn.execute(f"INSERT INTO {table}({table}) VALUES ('optimize')")
 
     # -- messages (evidence) -------------------------------------------------
-    def find_message(self, hash_: str) -> str | None:
-        row = self.conn.execute("SELECT pk FROM messages WHERE hash = ?", [hash_]).fetchone()
-        return row[0] if row else None
-
-    def messages_with_hash(self, hash_: str) -> list[tuple[str, Any]]:
-        """(pk, metadata) of every stored message with this digest."""
-        rows = self.conn.execute("SELECT pk, metadata FROM messages WHERE hash = ?", [hash_]).fetchall()
-        return [(pk, json.loads(meta)) for pk, meta in rows]
-
     def insert_message(self, row: dict[str, Any], search_text: str) -> None:
         """Insert a message (evidence) and index `search_text` for keyword search."""
         row = {**row, "metadata": json.dumps(row.get("metadata") or {}, ensure_ascii=False)}
@@ -557,17 +458,6 @@ class FactStore:
     def message_ids_where(self, where: str, params: Sequence[Any], pks: Sequence[str]) -> set[str]:
         """The subset of message `pks` whose rows match the WHERE fragment."""
         return self._keys_where("messages", "pk", where, params, pks)
-
-    def facts_from(self, pks: Sequence[str]) -> dict[str, list[str]]:
-        """For each message pk, the ids of the memories drawn from it."""
-        out: dict[str, list[str]] = {}
-        for chunk in _chunks(pks):
-            marks = ", ".join("?" * len(chunk))
-            for memory_id, pk in self.conn.execute(
-                f"SELECT memory_id, message_pk FROM memory_sources WHERE message_pk IN ({marks})", chunk
-            ):
-                out.setdefault(pk, []).append(memory_id)
-        return out
 
     def set_expiry(self, memory_ids: Sequence[str], expires_at: str) -> None:
         """Memories, and the messages they came from, leave reads after `expires_at`."""

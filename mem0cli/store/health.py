@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..errors import Mem0cliError, StoreError
 from . import vectors as vector_store
-from .facts import MIGRATIONS
+from .migrations import MIGRATIONS
 from .records import HealthReport
 
 if TYPE_CHECKING:

@@ -326,6 +326,10 @@ class LanceVectorStore:
     def count(self) -> int:
         return int(self._table.count_rows())
 
+    def version(self) -> int:
+        """The table's version: each write makes a new one."""
+        return int(self._table.version)
+
     def compact(self) -> None:
         """Rewrite data files and drop old versions, so deleted rows leave the disk."""
         with warnings.catch_warnings():  # we hold the store's write lock: no other writer
