@@ -203,9 +203,10 @@ def result_text(item: dict[str, Any]) -> str:
 
 def run_mem0cli(
     conversations: list[Conversation], infer: bool, store: Path | None, verbose: bool,
-    graph_modes: tuple[bool, ...] = (True, False),
+    graph_modes: tuple[bool, ...] = (True, False), redraw_graph: bool = False,
 ) -> dict[bool, tuple[Score, list[dict[str, Any]]]]:
-    """Ingest once, then ask every question once per graph mode (with, without the graph)."""
+    """Ingest once, then ask every question once per graph mode (with, without the graph).
+    `redraw_graph`: with a reused store, draw the graph again from its facts first (timed)."""
     from mem0cli import Memory
     from mem0cli.embed import NUMPY_BATCH
 
@@ -236,6 +237,15 @@ def run_mem0cli(
                     turns += len(messages)
                 log(f"  ingested {conv.name} ({'infer' if infer else 'no infer'}): {turns} turns, {elapsed:.0f} s")
             ingest_rate = turns / elapsed if elapsed else None
+        elif redraw_graph:
+            from mem0cli.graph.build import rebuild
+
+            start = time.perf_counter()
+            with memory.store.write_lock(), memory.store.transaction():
+                written = rebuild(memory.store)
+            took = time.perf_counter() - start
+            turns = sum(len(c.turns) for c in conversations)
+            log(f"  graph drawn again: {written} relations in {took:.1f} s ({turns / took:.0f} turns/s)")
         out = {}
         for graph in graph_modes:
             out[graph] = _ask(memory, conversations, graph, verbose)
@@ -388,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-references", action="store_true", help="skip the two reference retrievers")
     parser.add_argument("--graph", choices=["both", "on", "off"], default="both",
                         help="search with the graph blended in, without it, or both (the graph column; default)")
+    parser.add_argument("--redraw-graph", action="store_true",
+                        help="with --store reusing stores: draw the graph again from their facts first (timed)")
     parser.add_argument("--misses", type=Path, default=None, help="write per-question results here (JSON)")
     args = parser.parse_args(argv)
 
@@ -404,7 +416,10 @@ def main(argv: list[str] | None = None) -> int:
     modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.graph]
     for infer in ([False] if args.no_infer_only else [True, False]):
         log(f"mem0cli (infer={infer}) ...")
-        for graph, found in run_mem0cli(conversations, infer, args.store, args.misses is not None, modes).items():
+        found_by_mode = run_mem0cli(
+            conversations, infer, args.store, args.misses is not None, modes, args.redraw_graph
+        )
+        for graph, found in found_by_mode.items():
             name = f"mem0cli (infer={infer}{', graph' if graph else ''})"
             retrievers[name], details[name] = found
     if not args.no_references:

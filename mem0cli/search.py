@@ -151,7 +151,12 @@ def rank(
         outside = [k for k, _kind, _s in graph.hits if k not in items and k not in known]
         passing = store.similarities(vector, outside, tree) if outside else {}
         known.update(passing)
-        hits = [h for h in graph.hits if h[0] in items or h[0] in known]
+        # equal graph scores in the order of the vector search
+        nearness = {key: i for i, (key, _kind, _sim) in enumerate(wide)}
+        hits = sorted(
+            (h for h in graph.hits if h[0] in items or h[0] in known),
+            key=lambda h: (-h[2], nearness.get(h[0], len(nearness))),
+        )
         ranking.fuse_graph(items, hits, graph.paths, settings)
 
     def fill_similarities(chosen: list[ranking.Scored]) -> None:

@@ -23,7 +23,8 @@ from .parse import entity_key
 
 #: How much a second hop counts against a first.
 HOP_DECAY = 0.5
-#: A walk's second hop goes only through entities with at most this many relations.
+#: A walk's second hop goes only through entities with at most this many relations; an
+#: entity with more (the speaker of every fact) is a hub: what only a hub reaches is left out.
 THROUGH_MAX = 40
 _QUESTION_WORDS = STOP_WORDS | frozenset("ever like likely would kind sort".split())
 
@@ -93,9 +94,13 @@ def graph_hits(
                     kinds[key] = kind
                     if best.get((key, seed), (0.0, ""))[0] < weight:
                         best[(key, seed)] = (weight, text)
+    hubs = {s for s in seeds if degree.get(s, 0) > THROUGH_MAX}
+    telling = {key for key, seed in best if seed not in hubs}
     scores: dict[str, float] = {}
     paths: dict[str, tuple[float, str]] = {}
     for (key, _seed), (weight, text) in best.items():
+        if key not in telling:
+            continue
         scores[key] = scores.get(key, 0.0) + weight
         if paths.get(key, (0.0, ""))[0] < weight:
             paths[key] = (weight, text)
