@@ -545,7 +545,7 @@ class Memory:
             "path": store.location, **asdict(store.counts()),
             "secrets_redacted": store.redacted_counts(),
             "embed_model": store.get_meta("embed_model"),
-            "schema_version": store.schema_version,
+            "schema_version": store.schema_version, "graph": store.graph.counts(),
         }
 
 
