@@ -103,12 +103,24 @@ _WORD = r"[A-Za-z][\w'&.-]*"
 _NOUN = r"[A-Za-z][\w&.-]*"
 _PROPER_WORD = r"(?:[A-Z][\w'&-]*[A-Za-z0-9]|[A-Z])"
 _PROPER = rf"{_PROPER_WORD}(?:\s+(?:(?:of|de|da|del|van|von|the|&)\s+)?{_PROPER_WORD})*"
+_NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten".split())
+_QUESTION = re.compile(
+    r"^(?:what|what's|how|why|when|where|which|who|whom|whose|do|does|did|is|are|was|were|can|could|would|"
+    r"should|will|have|has|had|shall|may|might|any|anything)\b", re.I
+)
+_SECOND_PERSON = re.compile(r"^(?:you|your|you're|you've|you'll|you'd|yours)\b", re.I)
+_NOT_VERBS = frozenset(
+    "how what why who whom whose which where when there here very so too also really just such".split()
+)
 _CONNECTIVES = frozenset("and or but so than then because while when where which who whom whose that if".split())
 _SUBJECT_PRONOUN = re.compile(r"^(?:she|he|they)\b\s*", re.I)
 _POSSESSIVE_PRONOUN = re.compile(r"\b(?:her|his|their)\s+(?=[a-z])", re.I)
 _SENTENCE_STARTERS = frozenset(
     "The A An This That These Those It He She They We You I What When Where Why How Who Which Also But And So"
-    " Then There Here Yes No Oh My Our Your His Her Their Its Wow Hey Hi Thanks Thank Great Cool Nice Awesome Lately Today Yesterday".split()
+    " Then There Here Yes No Oh My Our Your His Her Their Its Do Does Did Have Has Had Is Are Was Were Can Could"
+    " Would Should Will Shall May Might Must Let Please Here's There's That's It's What's Let's Any Anything Some Maybe"
+    " Now Both One By Each Every All Most Many Much More Such Being Because Since While Though Although If Unless"
+    " Just Really Not Never Ever Sure Well Okay Ok Yeah Yep Nope Hmm Haha Lol Omg Aww Ah Oh Hope Glad Sorry Congrats Wow Hey Hi Thanks Thank Great Cool Nice Awesome Lately Today Yesterday".split()
 )
 _MONTHS = frozenset(
     "January February March April May June July August September October November December Monday Tuesday"
@@ -209,7 +221,11 @@ def parse_fact(text: str, speaker: str | None = None) -> list[Triple]:
     text = re.sub(r"\s*\[shares a photo:[^\]]*\]", "", text)
     text = re.sub(r"[\"\u201c\u201d]", "", text)  # a quoted name is still a name
     for sentence in split_sentences(text):
+        if sentence.rstrip().endswith("?") or _QUESTION.match(sentence.strip()):
+            continue  # a question states nothing
         for clause in split_clauses(sentence):
+            if _SECOND_PERSON.match(clause.strip()) or _QUESTION.match(clause.strip()):
+                continue  # said to the other person, or asked: not a fact about anyone named
             clause = re.sub(r"\s*\([^()]*\)", "", clause).strip(" ,;:-\"'.!?")
             if speaker and re.search(r"\b(?:I|I'm|I've|(?i:me|my|we|our))\b", clause):
                 clause = rewrite_first_person(clause, speaker)
@@ -240,9 +256,9 @@ def parse_clause(
     subject, rest, triples = subject_phrase(clause, speaker)
     if subject is None:
         return [], previous
-    if subject.kind == "name":  # a named agent of a clause in a personal fact: a person
-        subject = Mention(subject.name, "person", subject.aliases)
-    owner = subject.name if subject.kind == "person" else None
+    if subject.kind == "name" and _looks_like_a_person(subject.name):
+        subject = Mention(subject.name, "person", subject.aliases)  # the named agent of a personal fact
+    owner = subject.name if subject.kind in ("person", "name") else None
     if owner:
         rest = _POSSESSIVE_PRONOUN.sub(possessive(owner) + " ", rest)
     triples += verb_phrase(subject, rest, speaker)
@@ -321,9 +337,11 @@ def _named(
     proper = re.match(_PROPER, text)
     if not proper:
         return None
-    name = _trim_proper(proper.group(0))
+    name = re.sub(r"'s?$", "", _trim_proper(proper.group(0)))  # "for Caroline's": Caroline
     if (at_start and name.split()[0] in _SENTENCE_STARTERS) or name in _MONTHS or name in _SENTENCE_STARTERS:
         return None
+    if at_start and name.split()[0].lower().endswith(("ing", "ly")):
+        return None  # "Seeing Caroline ...", "Honestly ...": not a name
     after = re.match(r"\s+([a-z][\w-]*)(?:\s+([a-z]+))?", text[len(name):])
     if after and not _is_function_word(after.group(1)) and not after.group(1).endswith(("ed", "ing")) and (
         not at_start or article or (after.group(2) or "") in _AUX
@@ -342,11 +360,12 @@ def _common(text: str, hint: str | None) -> tuple[Mention, int, list[Triple]] | 
             break
         word = match.group(1).rstrip(".")
         low = word.lower()
-        if words and (_is_function_word(word) or low in _DETERMINERS):
+        if words and (_is_function_word(word) or low in _DETERMINERS or _is_adverb(word)):
             break
         if words and re.match(r"\s+(?:the|a|an|his|her|their|my|our|its)\b", text[match.end():]):
             break  # a word followed by an article is a verb: "migration targets the end"
-        if not words and ((low in _DETERMINERS and word.islower()) or word.isdigit() or _is_adverb(word)):
+        if not words and ((low in _DETERMINERS and (word.islower() or low not in _NUMBER_WORDS))
+                          or word.isdigit() or _is_adverb(word)):
             pos = match.end()
             continue
         if low in _AUX or low in _PRONOUNS or low in _PREPOSITIONS or word in _MONTHS or low in _CONNECTIVES:
@@ -355,7 +374,7 @@ def _common(text: str, hint: str | None) -> tuple[Mention, int, list[Triple]] | 
         pos = match.end()
         if len(words) == 4:
             break
-    if not words:
+    if not words or words[0].lower() in {"last", "next", "this", "every"}:
         return None
     last = words[-1].lower()
     if last in _NOT_NOUNS or last in _UNITS or last.endswith(_ADJECTIVE_ENDINGS[:4]) or not re.match(r"^[A-Za-z]", words[-1]):
@@ -393,10 +412,11 @@ def verb_phrase(subject: Mention, rest: str, speaker: str | None = None) -> list
         if head.lower() == "based" and len(words) > i + 1:
             verb, after = "be based", " ".join(words[i + 1:])
     else:
-        if not re.fullmatch(r"[a-z]+", head):  # a verb is a lower-case word
-            return []
+        if not re.fullmatch(r"[a-z]+", head) or head in _NOT_VERBS or head in _PRONOUNS or head in _DETERMINERS \
+                or head in _CONNECTIVES or head.endswith(_ADJECTIVE_ENDINGS):
+            return []  # a verb is a lower-case word, and not one of these
         verb, after = base_verb(head), " ".join(words[i + 1:])
-        if verb in _PREPOSITIONS:
+        if verb in _PREPOSITIONS or verb in _DETERMINERS or verb in _PRONOUNS or verb in _CONNECTIVES:
             return []
         if auxiliaries and auxiliaries[-1] in {"was", "were", "is", "are", "been", "be"} and _is_participle(head) \
                 and not head.lower().endswith("ing"):
@@ -440,7 +460,7 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
             chunk = text[pos:]
         label = f"{verb} {prep}".strip() if prep else verb
         called = re.match(rf"(?:(?:a|an|the|one|two|three|\d+)\s+)?(?:[a-z]+\s+)?([a-z]+)\s+(?:named|called)\s+({_PROPER})", chunk)
-        if called and subject.kind == "person":  # "has a dog named Tass": Björn -dog-> Tass
+        if called and subject.kind in ("person", "name"):  # "has a dog named Tass": Björn -dog-> Tass
             noun = called.group(1).rstrip("s") if called.group(1).rstrip("s") in PET_NOUNS | KINSHIP else called.group(1)
             kind = "pet" if noun in PET_NOUNS else "person" if noun in KINSHIP else _kind_of(called.group(2), None)
             listed = Triple(subject, noun, Mention(called.group(2), kind, (f"{possessive(subject.name)} {noun}",)))
@@ -453,6 +473,8 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
             pos += more.end()
             continue
         np = noun_phrase(chunk, speaker, hint=label)
+        if np is not None and prep == "to" and re.fullmatch(r"[a-z]+", chunk[: np[1]].strip()):
+            np = None  # "thrilled to make": an infinitive, not a place or thing
         if np is None:
             skip = re.match(r"\S+\s*", chunk)
             if not skip:
@@ -480,6 +502,16 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
         triples.extend(own)
         pos += end
     return triples
+
+
+def _looks_like_a_person(name: str) -> bool:
+    """A name that agents a clause, unless its form says it is a common word capitalised
+    at the start ("Books", "Painting", "Happiness") or it carries digits."""
+    words = name.split()
+    last = words[-1].lower()
+    plural = len(last) > 3 and last.endswith("s") and last[-2] not in "aeiousy"  # "Books", not "Mateus"
+    return not any(c.isdigit() for c in name) and (len(words) > 1 or not (plural or last.endswith(
+        ("ing", "ly", "tion", "sion", "ness", "ment", "ity", "ism", "ship", "ance", "ence"))))
 
 
 def _is_adverb(word: str) -> bool:

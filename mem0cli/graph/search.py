@@ -70,15 +70,14 @@ def graph_hits(
     """The graph's ranked list for `query` in `scope` (see the module docstring)."""
     named = tables.entities_named(query_keys(query), scope)
     seeds = {e.id: e for found in named.values() for e in found}
+    seed_degree = tables.degrees(list(seeds))
+    seeds = {i: e for i, e in seeds.items() if seed_degree[i] <= THROUGH_MAX}  # what a hub reaches says little
     if not seeds:
         return GraphHits()
     relations = tables.neighbourhood(list(seeds), depth, through_max=THROUGH_MAX)
     if not relations:
         return GraphHits(entities=list(seeds.values()))
-    degree: dict[str, int] = {}
-    for r in relations:
-        for end in (r.subject_id, r.object_id):
-            degree[end] = degree.get(end, 0) + 1
+    degree = seed_degree
     names = tables.entities(sorted({e for r in relations for e in (r.subject_id, r.object_id)}))
     reach = _reach(seeds, relations)
     best: dict[tuple[str, str], tuple[float, str]] = {}  # (key, seed) -> (score, path)
@@ -94,13 +93,9 @@ def graph_hits(
                     kinds[key] = kind
                     if best.get((key, seed), (0.0, ""))[0] < weight:
                         best[(key, seed)] = (weight, text)
-    hubs = {s for s in seeds if degree.get(s, 0) > THROUGH_MAX}
-    telling = {key for key, seed in best if seed not in hubs}
     scores: dict[str, float] = {}
     paths: dict[str, tuple[float, str]] = {}
     for (key, _seed), (weight, text) in best.items():
-        if key not in telling:
-            continue
         scores[key] = scores.get(key, 0.0) + weight
         if paths.get(key, (0.0, ""))[0] < weight:
             paths[key] = (weight, text)

@@ -284,6 +284,18 @@ class GraphTables:
         )
         return self._with_sources([RelationRow(*row) for row in rows])
 
+    def degrees(self, entity_ids: Sequence[str]) -> dict[str, int]:
+        """How many relations each entity takes part in."""
+        if not entity_ids:
+            return {}
+        marks = ", ".join("?" * len(entity_ids))
+        rows = self._all(
+            f"SELECT e, count(*) FROM (SELECT subject_id AS e FROM graph_relations WHERE subject_id IN ({marks}) "
+            f"UNION ALL SELECT object_id FROM graph_relations WHERE object_id IN ({marks})) AS ends GROUP BY e",
+            [*entity_ids, *entity_ids],
+        )
+        return {entity_id: 0 for entity_id in entity_ids} | {e: n for e, n in rows}
+
     def counts(self) -> dict[str, int]:
         return {
             "entities": self._all("SELECT count(*) FROM graph_entities")[0][0],
