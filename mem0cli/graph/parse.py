@@ -96,13 +96,17 @@ _QUANTITY = re.compile(
 _ADJECTIVE_ENDINGS = ("ous", "ful", "less", "ish", "est")
 _STOP_TAIL = re.compile(
     r"\s+(?:that|which|who|whom|whose|where|when|while|because|since|so|but|and then|if|than|"
-    r"to (?=[a-z]+\b)|(?:last|next|this|every) (?:week|month|year|weekend|summer|winter|spring|fall|autumn)|"
+    r"(?:last|next|this|every) (?:week|month|year|weekend|summer|winter|spring|fall|autumn)|"
     r"yesterday|today|tomorrow|recently|ago)\b.*$"
 )
 _WORD = r"[A-Za-z][\w'&.-]*"
 _NOUN = r"[A-Za-z][\w&.-]*"
 _PROPER_WORD = r"(?:[A-Z][\w'&-]*[A-Za-z0-9]|[A-Z])"
 _PROPER = rf"{_PROPER_WORD}(?:\s+(?:(?:of|de|da|del|van|von|the|&)\s+)?{_PROPER_WORD})*"
+_THE_KIN = re.compile(r"\b[Tt]he (" + "|".join(sorted(KINSHIP - {"friend", "friends", "boss", "mentor"}, key=len, reverse=True)) + r")\b")
+_TIME_WORDS = frozenset(
+    "Yesterday Today Tomorrow Tonight Lately Recently Finally Eventually Sometimes Usually Often Last Next".split()
+)
 _NUMBER_WORDS = frozenset("one two three four five six seven eight nine ten".split())
 _QUESTION = re.compile(
     r"^(?:what|what's|how|why|when|where|which|who|whom|whose|do|does|did|is|are|was|were|can|could|would|"
@@ -229,6 +233,8 @@ def parse_fact(text: str, speaker: str | None = None) -> list[Triple]:
             clause = re.sub(r"\s*\([^()]*\)", "", clause).strip(" ,;:-\"'.!?")
             if speaker and re.search(r"\b(?:I|I'm|I've|(?i:me|my|we|our))\b", clause):
                 clause = rewrite_first_person(clause, speaker)
+            if speaker:  # "the kids", said by Melanie: Melanie's kids
+                clause = _THE_KIN.sub(lambda m: f"{possessive(speaker)} {m.group(1).lower()}", clause)
             found, subject = parse_clause(clause, subject, speaker)
             triples.extend(found)
     return _unique(triples)
@@ -242,6 +248,11 @@ def parse_clause(
     speaking, a person whatever the clause says. "Jelena and Nikola hiked ..." is a
     relation of each of them."""
     clause = clause.strip()
+    while True:  # "Yesterday Melanie took ...", "So Ana moved ...": the subject follows
+        opener = re.match(r"([A-Z][a-z']*),?\s+(?=[A-Z])", clause)
+        if not opener or opener.group(1) not in (_SENTENCE_STARTERS | _TIME_WORDS) - {"The", "A", "An"}:
+            break
+        clause = clause[opener.end():]
     pronoun = _SUBJECT_PRONOUN.match(clause)
     if pronoun and previous is not None:
         clause = previous.name + " " + clause[pronoun.end():]
