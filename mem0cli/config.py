@@ -60,7 +60,7 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
     store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
-    graph: bool = True  # search blends the graph in (bench/longmem.py measured it best)
+    graph: bool = False  # search blends the graph in: off, since bench/longmem.py measured no gain (README)
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:
@@ -94,4 +94,18 @@ class Settings:
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,
             secrets=secrets,
+            graph=_flag("MEM0CLI_GRAPH", False),
         )
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 1/true/on/yes or 0/false/off/no (InputError otherwise)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in ("0", "false", "off", "no"):
+        return False
+    raise InputError(f"{name} must be on or off, not {raw!r}")

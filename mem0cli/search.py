@@ -20,8 +20,6 @@ if TYPE_CHECKING:  # the CLI's client path renders snippets without loading the 
     from .store.base import Store
 
 
-#: Whether the graph's list may bring in memories neither vector nor keyword search found.
-GRAPH_ADDS = True
 #: How much of the previous turn a turn's indexed text carries.
 CONTEXT_CHARS = 300
 _MONTH_NAMES = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -150,13 +148,13 @@ def rank(
     items = ranking.fuse(by_vector, by_keyword, settings)
     known = {key: sim for key, _kind, sim in wide}
     if graph is not None and graph.hits:
-        outside = [k for k, _kind, _s in graph.hits if k not in items and k not in known] if GRAPH_ADDS else []
+        outside = [k for k, _kind, _s in graph.hits if k not in items and k not in known]
         passing = store.similarities(vector, outside, tree) if outside else {}
         known.update(passing)
         # equal graph scores in the order of the vector search
         nearness = {key: i for i, (key, _kind, _sim) in enumerate(wide)}
         hits = sorted(
-            (h for h in graph.hits if h[0] in items or (GRAPH_ADDS and h[0] in known)),
+            (h for h in graph.hits if h[0] in items or h[0] in known),
             key=lambda h: (-h[2], nearness.get(h[0], len(nearness))),
         )
         ranking.fuse_graph(items, hits, graph.paths, settings)

@@ -40,7 +40,7 @@ SHARED = _shared_data()
 def isolated_home(tmp_path, monkeypatch) -> Path:
     home = tmp_path / "home"
     monkeypatch.setenv("MEM0CLI_HOME", str(home))
-    for var in ("MEM0CLI_STORE_URL", "MEM0CLI_LLM_MODEL", "MEM0CLI_EMBED_MODEL", "MEM0CLI_UPDATE_POLICY", "MEM0CLI_SECRETS", "NO_COLOR"):
+    for var in ("MEM0CLI_STORE_URL", "MEM0CLI_LLM_MODEL", "MEM0CLI_EMBED_MODEL", "MEM0CLI_UPDATE_POLICY", "MEM0CLI_SECRETS", "MEM0CLI_GRAPH", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return home
 

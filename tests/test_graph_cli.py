@@ -73,12 +73,25 @@ def test_graph_dot_is_parsed_by_graphviz(stored) -> None:
 
 
 def test_search_explain_shows_the_path_and_no_graph_leaves_it_out(stored) -> None:
-    lifted = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--explain", "--json").stdout)
+    lifted = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--graph", "--explain",
+                            "--json").stdout)
     paths = [r["explain"].get("graph_path") for r in lifted["results"]]
     assert any(p and "Ana -move to-> Braga" in p for p in paths)
     plain = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--no-graph", "--explain",
                            "--json").stdout)
     assert not any("graph_path" in r["explain"] for r in plain["results"])
+    default = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--explain", "--json").stdout)
+    assert [r["id"] for r in default["results"]] == [r["id"] for r in plain["results"]]  # off unless asked for
+    assert not any("graph_path" in r["explain"] for r in default["results"])
+
+
+def test_mem0cli_graph_on_makes_the_graph_the_default(stored, monkeypatch) -> None:
+    monkeypatch.setenv("MEM0CLI_GRAPH", "on")
+    found = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--explain", "--json").stdout)
+    assert any("graph_path" in r["explain"] for r in found["results"])
+    monkeypatch.setenv("MEM0CLI_GRAPH", "maybe")
+    bad = run("search", "x", "-u", "caroline")
+    assert bad.exit_code == 2 and "MEM0CLI_GRAPH must be on or off" in bad.stderr
 
 
 def test_dot_quotes_names_graphviz_would_misread() -> None:

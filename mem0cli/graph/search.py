@@ -26,8 +26,6 @@ HOP_DECAY = 0.5
 #: A walk's second hop goes only through entities with at most this many relations; an
 #: entity with more (the speaker of every fact) is a hub: what only a hub reaches is left out.
 THROUGH_MAX = 40
-#: The kinds of entity a query's names may seed the walk with (None: any).
-SEED_KINDS: frozenset[str] | None = None
 _QUESTION_WORDS = STOP_WORDS | frozenset("ever like likely would kind sort".split())
 
 
@@ -71,7 +69,7 @@ def graph_hits(
 ) -> GraphHits:
     """The graph's ranked list for `query` in `scope` (see the module docstring)."""
     named = tables.entities_named(query_keys(query), scope)
-    seeds = {e.id: e for found in named.values() for e in found if SEED_KINDS is None or e.kind in SEED_KINDS}
+    seeds = {e.id: e for found in named.values() for e in found}
     seed_degree = tables.degrees(list(seeds))
     seeds = {i: e for i, e in seeds.items() if seed_degree[i] <= THROUGH_MAX}  # what a hub reaches says little
     if not seeds:
