@@ -111,6 +111,6 @@ def test_a_query_is_lifted_by_a_two_hop_path(memory) -> None:
     query = "what is new with Caroline's family"
     plain = memory.search(query, user_id="u", limit=3, graph=False)["results"]
     assert not any("Braga" in r["memory"] for r in plain)
-    lifted = memory.search(query, user_id="u", limit=3, graph=True, explain=True)["results"]
+    lifted = memory.search(query, user_id="u", limit=3, graph=True, explain=True, rank={"graph_weight": 1.0})["results"]
     braga = next(r for r in lifted if "Braga" in r["memory"])
     assert braga["explain"]["graph_path"] == "Caroline -sister-> Ana ; Ana -move to-> Braga"

@@ -77,34 +77,39 @@ def graph_hits(
     relations = tables.neighbourhood(list(seeds), depth, through_max=THROUGH_MAX)
     if not relations:
         return GraphHits(entities=list(seeds.values()))
-    degree = seed_degree
-    names = tables.entities(sorted({e for r in relations for e in (r.subject_id, r.object_id)}))
     reach = _reach(seeds, relations)
-    best: dict[tuple[str, str], tuple[float, str]] = {}  # (key, seed) -> (score, path)
+    best: dict[tuple[str, str], tuple[float, list[RelationRow]]] = {}  # (key, seed) -> (score, path)
     kinds: dict[str, str] = {}
     for r in relations:
         for seed, (hops, path) in reach.get(r.id, {}).items():
-            weight = HOP_DECAY ** (hops - 1) / math.log2(2 + degree.get(seed, 0))
-            text = " ; ".join(_describe(p, names) for p in path)
+            weight = HOP_DECAY ** (hops - 1) / math.log2(2 + seed_degree.get(seed, 0))
             for memory_id, pk in r.sources:
                 for key, kind in ((memory_id, "fact"), (pk, "message")):
                     if not key:
                         continue
                     kinds[key] = kind
-                    if best.get((key, seed), (0.0, ""))[0] < weight:
-                        best[(key, seed)] = (weight, text)
+                    if key_seed_weight(best, key, seed) < weight:
+                        best[(key, seed)] = (weight, path)
     scores: dict[str, float] = {}
-    paths: dict[str, tuple[float, str]] = {}
-    for (key, _seed), (weight, text) in best.items():
+    paths: dict[str, tuple[float, list[RelationRow]]] = {}
+    for (key, _seed), (weight, path) in best.items():
         scores[key] = scores.get(key, 0.0) + weight
-        if paths.get(key, (0.0, ""))[0] < weight:
-            paths[key] = (weight, text)
+        if key not in paths or paths[key][0] < weight:
+            paths[key] = (weight, path)
     ranked = sorted(scores, key=lambda k: (-scores[k], k))[:want]
+    # names only for the paths shown
+    names = tables.entities(sorted({e for k in ranked for r in paths[k][1] for e in (r.subject_id, r.object_id)}))
     return GraphHits(
         hits=[(k, kinds[k], scores[k]) for k in ranked],
-        paths={k: paths[k][1] for k in ranked},
+        paths={k: " ; ".join(_describe(r, names) for r in paths[k][1]) for k in ranked},
         entities=list(seeds.values()),
     )
+
+
+def key_seed_weight(best: Mapping[tuple[str, str], tuple[float, list[RelationRow]]], key: str, seed: str) -> float:
+    """The best weight found so far for a memory reached from a seed (0 when none)."""
+    found = best.get((key, seed))
+    return found[0] if found else 0.0
 
 
 def _reach(

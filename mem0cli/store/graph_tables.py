@@ -180,8 +180,9 @@ class GraphTables:
             return {}
         where, params = self._scope_sql(scope, "e", exact)
         rows = self._all(
+            # CROSS JOIN: the aliases first (SQLite would otherwise walk the scope's every entity)
             "SELECT a.alias_key, e.id, e.name, e.kind, e.user_id, e.agent_id, e.run_id FROM graph_aliases a "
-            f"JOIN graph_entities e ON e.id = a.entity_id WHERE a.alias_key IN ({', '.join('?' * len(keys))}) "
+            f"CROSS JOIN graph_entities e WHERE e.id = a.entity_id AND a.alias_key IN ({', '.join('?' * len(keys))}) "
             f"AND {where} ORDER BY e.id",
             [*keys, *params],
         )
@@ -277,12 +278,20 @@ class GraphTables:
                 FROM walk w JOIN graph_relations r ON r.subject_id = w.entity_id OR r.object_id = w.entity_id
                 WHERE w.hops < ? - 1 AND {through}
             ), near AS (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id)
-            SELECT {_RELATION_COLUMNS}, min(n.hops) + 1 FROM graph_relations r
-            JOIN near n ON n.entity_id = r.subject_id OR n.entity_id = r.object_id
-            GROUP BY {_RELATION_COLUMNS} ORDER BY min(n.hops), r.id""",
+            SELECT {_RELATION_COLUMNS}, n.hops + 1 FROM near n CROSS JOIN graph_relations r
+            WHERE r.subject_id = n.entity_id
+            UNION ALL
+            SELECT {_RELATION_COLUMNS}, n.hops + 1 FROM near n CROSS JOIN graph_relations r
+            WHERE r.object_id = n.entity_id""",
             [*entity_ids, depth, *limit],
         )
-        return self._with_sources([RelationRow(*row) for row in rows])
+        fewest: dict[str, RelationRow] = {}  # a relation between two near entities: its fewest hops
+        for row in rows:
+            relation = RelationRow(*row)
+            if relation.id not in fewest or relation.hops < fewest[relation.id].hops:
+                fewest[relation.id] = relation
+        ordered = sorted(fewest.values(), key=lambda r: (r.hops, r.id))
+        return self._with_sources(ordered)
 
     def degrees(self, entity_ids: Sequence[str]) -> dict[str, int]:
         """How many relations each entity takes part in."""
