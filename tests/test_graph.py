@@ -91,3 +91,11 @@ def test_query_keys_name_entities_aliases_and_possessive_pronouns() -> None:
     assert "what" not in keys and "does" not in keys
     keys = query_keys("Where does Caroline's sister live?")
     assert "caroline's sister" in keys and "caroline" in keys
+
+
+def test_a_name_given_later_names_the_same_entity() -> None:
+    from bench.graph_relations import graph_of
+
+    lines = graph_of([("User's brother's name is Declan", "User", None), ("Declan met Aoife at university", "User", None)])
+    assert lines == ["Declan (person) -meet at-> university (thing)", "Declan (person) -meet-> Aoife (person)",
+                     "User (person) -brother-> Declan (person)"]

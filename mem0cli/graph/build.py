@@ -51,6 +51,8 @@ class GraphBuilder:
     def _add_triple(self, triple: Triple, fact: StoredFact) -> None:
         subject = self.resolve(triple.subject)
         obj = self.resolve(triple.object)
+        if subject.id == obj.id:  # "X's name is Y": an alias, not a relation
+            return
         sources = [(fact.memory_id, pk) for pk in fact.source_pks] or [(fact.memory_id, "")]
         same = self.tables.same_relation(subject.id, triple.relation, obj.id)
         if same is not None:

@@ -338,6 +338,8 @@ def _possessed(text: str, speaker: str | None, at_start: bool) -> tuple[Mention,
         return held, end + named.end(), [Triple(owner, role, held)]
     kind = "person" if noun in KINSHIP else "pet" if noun in PET_NOUNS else _common_kind(noun)
     held = Mention(f"{possessive(owner_name)} {role}", kind)
+    if noun == "name":  # "Ana's name is ...": read by the copula, no thing Ana has
+        return held, end, []
     return held, end, [Triple(owner, role if noun in KINSHIP or noun in PET_NOUNS else "has", held)]
 
 
@@ -500,11 +502,23 @@ def _objects(subject: Mention, verb: str, text: str, speaker: str | None) -> lis
                 triples.append(Triple(owner, role, Mention(subject.name, "person", (mention.name,))))
                 pos += end
                 continue
-            kin = re.fullmatch(rf"({_PROPER})'s? (\w+)", subject.name)
-            if kin and kin.group(2).lower() in KINSHIP and re.fullmatch(_PROPER, mention.name):
-                # "User's brother is Declan": User -brother-> Declan, alias "User's brother"
-                triples.append(Triple(Mention(kin.group(1), "person"), kin.group(2).lower(),
-                                      Mention(mention.name, "person", (subject.name,))))
+            kin = re.fullmatch(rf"({_PROPER}(?:'s \w+)*)'s? (\w+)", subject.name)
+            if kin and re.fullmatch(_PROPER, mention.name) and kin.group(2).lower() in KINSHIP | PET_NOUNS | {"name"}:
+                # "User's brother is Declan": User -brother-> Declan, alias "User's brother";
+                # "User's brother's name is Declan": the brother is Declan
+                owner, role = kin.group(1), kin.group(2).lower()
+                if role == "name":
+                    whose = re.fullmatch(rf"({_PROPER})'s? (\w+)", owner)
+                    if whose and whose.group(2).lower() in KINSHIP:  # "User's brother's name is Declan"
+                        owner, role = whose.group(1), whose.group(2).lower()
+                        triples.append(Triple(Mention(owner, "person"), role,
+                                              Mention(mention.name, "person", (subject.name.rsplit("'s ", 1)[0],))))
+                    else:
+                        triples.append(Triple(Mention(owner, "person"), "is called",
+                                              Mention(mention.name, "person", (owner,))))
+                else:
+                    kind = "pet" if role in PET_NOUNS else "person"
+                    triples.append(Triple(Mention(owner, "person"), role, Mention(mention.name, kind, (subject.name,))))
                 pos += end
                 continue
             label = "is"
