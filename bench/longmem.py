@@ -20,6 +20,11 @@ Figures (definitions from the data set's README, shared by every retriever):
   turns. The text of a reference result is the text it indexed;
 - ingest turns/s (models loaded beforehand), search p50/p95 in ms.
 
+The graph column: each ingested store is searched twice, with the graph blended in
+(`graph=True`: "mem0cli (infer=..., graph)") and without it (`graph=False`); the graph is
+drawn while adding, so the ingest rate is the same for both. `--redraw-graph` draws the
+graph of reused stores (`--store`) again from their facts and prints how fast that goes.
+
 References, computed in the same run on the same turns: dense MiniLM cosine over
 raw turns ("Speaker: text"), and BM25 (k1 1.2, b 0.75, the stop words) over dated
 turns ("[8 May 2023] Speaker: text"). mem0cli runs with the default settings
