@@ -218,8 +218,13 @@ def base_verb(word: str) -> str:
     return low
 
 
+#: A fact is read up to this many characters (a pasted file is no fact; its start may hold one).
+MAX_FACT_CHARS = 4000
+
+
 def parse_fact(text: str, speaker: str | None = None) -> list[Triple]:
     """The relations a fact states (see the module docstring)."""
+    text = text[:MAX_FACT_CHARS]
     triples: list[Triple] = []
     subject: Mention | None = None
     text = re.sub(r"\s*\[shares a photo:[^\]]*\]", "", text)
