@@ -26,6 +26,7 @@ from .config import Settings, is_store_url, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EntityNotFoundError, InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
+from .graph.build import GraphBuilder, StoredFact
 from .graph.search import graph_hits
 from .graph.view import graph_view
 from .items import memory_item, message_digest, message_item, turn_item
@@ -472,6 +473,12 @@ class Memory:
             at = now_iso()
             with store.transaction():
                 store.set_memory_text(memory_id, text, fact_hash(text), search_text(text, row.said_at), at)
+                store.graph.drop_sources([memory_id])  # the graph follows the new text
+                store.graph.prune()
+                sources = tuple(store.source_pks([memory_id]).get(memory_id, []))
+                GraphBuilder(store.graph, {"user_id": row.user_id, "agent_id": row.agent_id, "run_id": row.run_id}).add(
+                    [StoredFact(memory_id, text, row.speaker, row.said_at, sources)]
+                )
                 store.add_history(HistoryEvent(
                     memory_id=memory_id, event="UPDATE", old_memory=row.memory, new_memory=text,
                     actor="api", created_at=at,

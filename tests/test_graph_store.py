@@ -114,3 +114,12 @@ def test_a_query_is_lifted_by_a_two_hop_path(memory) -> None:
     lifted = memory.search(query, user_id="u", limit=3, graph=True, explain=True, rank={"graph_weight": 1.0})["results"]
     braga = next(r for r in lifted if "Braga" in r["memory"])
     assert braga["explain"]["graph_path"] == "Caroline -sister-> Ana ; Ana -move to-> Braga"
+
+
+def test_updating_a_fact_redraws_its_relations(memory) -> None:
+    seed(memory)
+    moved = next(m for m in memory.get_all(user_id="u")["results"] if "Braga" in m["memory"])
+    memory.update(moved["id"], "Ana moved to Faro in June.")
+    assert ("Ana", "move to", "Faro", None) in relations(memory)
+    assert not any(o == "Braga" for _s, _r, o, _u in relations(memory))
+    assert doctor.check(memory).ok

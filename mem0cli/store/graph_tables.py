@@ -135,6 +135,11 @@ class GraphTables:
             [relation_id, memory_id, pk or ""],
         )
 
+    def drop_sources(self, memory_ids: Sequence[str]) -> None:
+        """The memories no longer support any relation (their text changed); `prune` next."""
+        for memory_id in memory_ids:
+            self._run("DELETE FROM graph_relation_sources WHERE memory_id = ?", [memory_id])
+
     def prune(self) -> tuple[int, int]:
         """Drop the sources whose memory is gone, the relations left with no source and the
         entities left with no relation; returns (relations, entities) removed."""
