@@ -56,6 +56,7 @@ def test_urls_choose_postgres_and_passwords_stay_out_of_messages() -> None:
 def test_a_missing_store_reads_as_empty_and_creates_nothing(store) -> None:
     assert not store.exists() and store.is_empty() and store.select(None) == [] and store.counts().memories == 0
     assert store.vector_candidates(EMBED.embed_query("x"), None, 5) == []
+    store.reset()
     assert not store.exists()
     store.create()
     store.create()  # again: nothing to migrate

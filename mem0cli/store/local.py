@@ -265,6 +265,8 @@ class LocalStore(Store):
             table.compact()
 
     def reset(self) -> None:
+        if not self.exists():  # nothing to delete, nothing made
+            return
         with self.write_lock():
             self.facts.reset()
             table = self._open_vectors()

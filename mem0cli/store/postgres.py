@@ -17,16 +17,17 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from ..errors import InputError, StoreError
+from ..errors import StoreError
 from ..filters import Filter
 from . import pg_schema
 from .base import Embed, Scope, Store, Vector
 from .graph_tables import GraphTables
 from .pg_filters import to_pg_sql
+from .pg_rows import insert_sql, json_row, without_nul
+from .pg_search import TABLES, PostgresSearch, vector_text
 from .records import (
     MEMORY_FIELDS,
     STORED_AS,
-    Candidate,
     Deletion,
     HealthReport,
     HistoryEvent,
@@ -44,7 +45,6 @@ _TURN_COLUMNS = (
     "created_at, updated_at, metadata, expires_at"
 )
 _HISTORY_COLUMNS = "memory_id, event, old_memory, new_memory, actor, created_at, reason, user_id, agent_id, run_id"
-_TABLES = {"fact": ("memories", "id"), "message": ("messages", "pk")}
 
 
 def redacted(url: str) -> str:
@@ -52,7 +52,7 @@ def redacted(url: str) -> str:
     return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
-class PostgresStore(Store):
+class PostgresStore(PostgresSearch, Store):
     """Memories, turns, history and vectors in one PostgreSQL database."""
 
     def __init__(self, url: str) -> None:
@@ -82,7 +82,7 @@ class PostgresStore(Store):
         """Execute one statement. PostgreSQL text cannot hold NUL: a key list drops keys with
         one (nothing stored has one), and a text to write with one is refused, so the
         transaction rolls back and the store is unchanged."""
-        return self.conn.execute(sql, [_without_nul(p) for p in params])
+        return self.conn.execute(sql, [without_nul(p) for p in params])
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> Any:
         row = self._run(sql, list(params)).fetchone()
@@ -183,8 +183,8 @@ class PostgresStore(Store):
             with self.conn.cursor() as cur, cur.copy("COPY new_vectors (key, embedding) FROM STDIN") as copy:
                 for key, vector in vectors.items():
                     if "\0" not in key:
-                        copy.write_row((key, _vector_text(vector)))
-            for table, key in _TABLES.values():
+                        copy.write_row((key, vector_text(vector)))
+            for table, key in TABLES.values():
                 self._run(
                     f"UPDATE {table} t SET embedding = n.embedding::vector, indexed = true "
                     f"FROM new_vectors n WHERE t.{key} = n.key"
@@ -284,6 +284,8 @@ class PostgresStore(Store):
             self._run(f"VACUUM {table}")
 
     def reset(self) -> None:
+        if not self.exists():  # nothing to empty, and nothing is created
+            return
         with self.write_lock(), self.transaction():
             self._run(
                 "TRUNCATE memory_sources, memories, messages, history, deletions, "
@@ -301,7 +303,7 @@ class PostgresStore(Store):
             "memories": int(self._one("SELECT count(*) FROM memories")),
             "messages": int(self._one("SELECT count(*) FROM messages")),
         }
-        for table, key in _TABLES.values():
+        for table, key in TABLES.values():
             report.missing += [r[0] for r in self._all(
                 f"SELECT {key} FROM {table} WHERE indexed AND embedding IS NULL"
             )]
@@ -337,23 +339,23 @@ class PostgresStore(Store):
 
     # -- writes ---------------------------------------------------------------------------
     def insert_turn(self, turn: TurnRecord, search_text: str) -> None:
-        self._insert("messages", {**_json_row(turn), "search_text": search_text})
+        self._insert("messages", {**json_row(turn), "search_text": search_text})
 
     def insert_memory(self, memory: MemoryRecord, search_text: str, *, indexed: bool = False) -> None:
-        self._insert("memories", {**_json_row(memory), "search_text": search_text, "indexed": indexed})
+        self._insert("memories", {**json_row(memory), "search_text": search_text, "indexed": indexed})
 
     def insert_memories(self, memories: Sequence[MemoryRecord], search_texts: Sequence[str]) -> None:
         if len(memories) != len(search_texts):
             raise ValueError("one search text per row is needed")
         if not memories:
             return
-        rows = [{**_json_row(m), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
+        rows = [{**json_row(m), "search_text": t, "indexed": True} for m, t in zip(memories, search_texts)]
         cols = list(rows[0])
         with self.transaction(), self.conn.cursor() as cur:
-            cur.executemany(_insert_sql("memories", cols), [[_without_nul(r[c]) for c in cols] for r in rows])
+            cur.executemany(insert_sql("memories", cols), [[without_nul(r[c]) for c in cols] for r in rows])
 
     def _insert(self, table: str, row: dict[str, Any]) -> None:
-        self._run(_insert_sql(table, list(row)), list(row.values()))
+        self._run(insert_sql(table, list(row)), list(row.values()))
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         unknown = set(fields) - set(MEMORY_FIELDS)
@@ -384,7 +386,7 @@ class PostgresStore(Store):
         self._run(f"UPDATE history SET {column} = %s WHERE id = %s", [text, int(event_id)])
 
     def mark_unindexed(self, keys: Sequence[str]) -> None:
-        for table, key in _TABLES.values():
+        for table, key in TABLES.values():
             self._run(f"UPDATE {table} SET indexed = false WHERE {key} = ANY(%s)", [list(keys)])
 
     def link(self, memory_id: str, pk: str) -> None:
@@ -605,7 +607,7 @@ class PostgresStore(Store):
         out: dict[str, list[float]] = {}
         if not self.exists():
             return out
-        for table, key in _TABLES.values():
+        for table, key in TABLES.values():
             for k, text in self._all(
                 f"SELECT {key}, embedding::text FROM {table} WHERE {key} = ANY(%s) AND embedding IS NOT NULL",
                 [list(keys)],
@@ -614,129 +616,7 @@ class PostgresStore(Store):
                 out[k] = array("f", (float(x) for x in text.strip("[]").split(","))).tolist()
         return out
 
-    # -- search -----------------------------------------------------------------------------
+    # -- graph ------------------------------------------------------------------------------
     @property
     def graph(self) -> GraphTables:
         return GraphTables(self._run, paramstyle="format")
-
-    def refresh(self) -> None:
-        """Nothing to do: every statement outside a snapshot sees the latest commits."""
-
-    def vector_candidates(self, vector: Vector, tree: Filter | None, want: int) -> list[Candidate]:
-        if not self.exists() or self.get_meta("dimensions") is None:
-            return []
-        where, params = to_pg_sql(tree)
-        q = _vector_text(vector)
-        hits: list[Candidate] = []
-        with self._search_settings(want):
-            for kind, (table, key) in _TABLES.items():
-                rows = self._all(
-                    f"SELECT {key}, 1 - (embedding <=> %s::vector) FROM {table} "
-                    f"WHERE embedding IS NOT NULL AND ({where}) ORDER BY embedding <=> %s::vector LIMIT %s",
-                    [q, *params, q, want],
-                )
-                hits += [Candidate(k, kind, float(s)) for k, s in rows]
-        hits.sort(key=lambda c: -c.score)
-        return hits[:want]
-
-    @contextmanager
-    def _search_settings(self, want: int) -> Iterator[None]:
-        """HNSW settings for one search: look at enough neighbours for `want`, and keep
-        scanning the index until `want` rows pass the filter (pgvector's iterative scan)."""
-        with self.transaction():
-            self._run("SELECT set_config('hnsw.ef_search', %s, true)", [str(min(max(want, 40), 1000))])
-            self._run("SELECT set_config('hnsw.iterative_scan', 'strict_order', true)")
-            yield
-
-    def keyword_candidates(self, query: str, tree: Filter | None, want: int) -> list[Candidate]:
-        from ..search import keyword_words
-
-        words = keyword_words(query)
-        if not words or not self.exists():
-            return []
-        where, params = to_pg_sql(tree)
-        tsquery = f"to_tsquery('{pg_schema.TS_CONFIG}', %s)"
-        text = " | ".join("'" + w.replace("'", "''").replace("\\", "\\\\") + "'" for w in words)
-        hits: list[Candidate] = []
-        for kind, (table, key) in _TABLES.items():
-            rows = self._all(
-                f"SELECT {key}, -ts_rank_cd(tsv, q) AS score FROM {table}, {tsquery} AS q "
-                f"WHERE tsv @@ q AND ({where}) ORDER BY score, {key} LIMIT %s",
-                [text, *params, want],
-            )
-            hits += [Candidate(k, kind, float(s)) for k, s in rows]
-        hits.sort(key=lambda c: c.score)
-        return hits[:want]
-
-    def nearest_facts(self, vector: Vector, scope: Scope, limit: int) -> list[tuple[str, float]]:
-        if not self.exists() or self.get_meta("dimensions") is None:
-            return []
-        q = _vector_text(vector)
-        with self._search_settings(limit):
-            rows = self._all(
-                "SELECT id, 1 - (embedding <=> %s::vector) FROM memories WHERE embedding IS NOT NULL "
-                "AND kind = 'fact' AND user_id IS NOT DISTINCT FROM %s AND agent_id IS NOT DISTINCT FROM %s "
-                "AND run_id IS NOT DISTINCT FROM %s ORDER BY embedding <=> %s::vector LIMIT %s",
-                [q, scope.get("user_id"), scope.get("agent_id"), scope.get("run_id"), q, limit],
-            )
-        return [(k, float(s)) for k, s in rows]
-
-    def similarities(self, vector: Vector, keys: Sequence[str], tree: Filter | None) -> dict[str, float]:
-        out: dict[str, float] = {}
-        if not self.exists() or self.get_meta("dimensions") is None:
-            return out
-        where, params = to_pg_sql(tree)
-        for table, key in _TABLES.values():
-            for k, s in self._all(
-                f"SELECT {key}, 1 - (embedding <=> %s::vector) FROM {table} "
-                f"WHERE {key} = ANY(%s) AND embedding IS NOT NULL AND ({where})",
-                [_vector_text(vector), list(keys), *params],
-            ):
-                out[k] = float(s)
-        return out
-
-    def newest_said_at(self, tree: Filter | None) -> str | None:
-        if not self.exists():
-            return None
-        where, params = to_pg_sql(tree)
-        return self._one(
-            f"SELECT max(s) FROM (SELECT max(said_at) AS s FROM memories WHERE {where} "
-            f"UNION ALL SELECT max(said_at) FROM messages WHERE {where}) t",
-            [*params, *params],
-        )
-
-
-def _without_nul(param: Any) -> Any:
-    if isinstance(param, str) and "\0" in param:
-        raise InputError("the text contains a NUL character, which a PostgreSQL store cannot hold")
-    if isinstance(param, list):
-        return [p for p in param if not (isinstance(p, str) and "\0" in p)]
-    return param
-
-
-def _json_row(record: MemoryRecord | TurnRecord) -> dict[str, Any]:
-    """The record's columns, its metadata as JSON text for a ``::jsonb`` parameter (jsonb
-    cannot hold ``\\u0000`` either)."""
-    if _has_nul(record.metadata):
-        raise InputError("metadata contains a NUL character, which a PostgreSQL store cannot hold")
-    return {**record.as_row(), "metadata": json.dumps(record.metadata or {}, ensure_ascii=False)}
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\0" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
-
-
-def _insert_sql(table: str, cols: list[str]) -> str:
-    marks = ", ".join("%s::jsonb" if c == "metadata" else "%s" for c in cols)
-    return f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({marks})"
-
-
-def _vector_text(vector: Vector) -> str:
-    return "[" + ",".join(repr(float(x)) for x in vector) + "]"
-
