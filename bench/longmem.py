@@ -20,6 +20,11 @@ Figures (definitions from the data set's README, shared by every retriever):
   turns. The text of a reference result is the text it indexed;
 - ingest turns/s (models loaded beforehand), search p50/p95 in ms.
 
+The graph column: each ingested store is searched twice, with the graph blended in
+(`graph=True`: "mem0cli (infer=..., graph)") and without it (`graph=False`); the graph is
+drawn while adding, so the ingest rate is the same for both. `--redraw-graph` draws the
+graph of reused stores (`--store`) again from their facts and prints how fast that goes.
+
 References, computed in the same run on the same turns: dense MiniLM cosine over
 raw turns ("Speaker: text"), and BM25 (k1 1.2, b 0.75, the stop words) over dated
 turns ("[8 May 2023] Speaker: text"). mem0cli runs with the default settings
@@ -202,8 +207,11 @@ def result_text(item: dict[str, Any]) -> str:
 
 
 def run_mem0cli(
-    conversations: list[Conversation], infer: bool, store: Path | None, verbose: bool
-) -> tuple[Score, list[dict[str, Any]]]:
+    conversations: list[Conversation], infer: bool, store: Path | None, verbose: bool,
+    graph_modes: tuple[bool, ...] = (True, False), redraw_graph: bool = False,
+) -> dict[bool, tuple[Score, list[dict[str, Any]]]]:
+    """Ingest once, then ask every question once per graph mode (with, without the graph).
+    `redraw_graph`: with a reused store, draw the graph again from its facts first (timed)."""
     from mem0cli import Memory
     from mem0cli.embed import NUMPY_BATCH
 
@@ -218,7 +226,7 @@ def run_mem0cli(
         if infer and not reuse:
             model = getattr(memory.extractor, "model", None)  # loads the judge, where there is one
             del model
-        score = Score()
+        ingest_rate = None
         if not reuse:
             turns, elapsed = 0, 0.0
             for conv in conversations:
@@ -233,25 +241,44 @@ def run_mem0cli(
                     elapsed += time.perf_counter() - start
                     turns += len(messages)
                 log(f"  ingested {conv.name} ({'infer' if infer else 'no infer'}): {turns} turns, {elapsed:.0f} s")
-            score.ingest_turns_per_s = turns / elapsed if elapsed else None
-        memory.search("warm-up", user_id=conversations[0].scope, limit=LIMIT)
-        misses = []
-        for conv in conversations:
-            for q in conv.questions:
-                start = time.perf_counter()
-                results = memory.search(q.text, user_id=conv.scope, limit=LIMIT)["results"]
-                ms = (time.perf_counter() - start) * 1000
-                sources = {s for r in results for s in r.get("sources") or []}
-                text = "\n".join(result_text(r) for r in results)
-                score.record(q, sources, text, ms)
-                if verbose:
-                    misses.append({
-                        "conversation": conv.name, "question": q.text, "answer": q.answer,
-                        "category": q.category, "evidence": q.evidence,
-                        "found": [e for e in q.evidence if e in sources],
-                        "results": [(r["memory_type"], r.get("sources"), r["memory"][:120]) for r in results],
-                    })
+            ingest_rate = turns / elapsed if elapsed else None
+        elif redraw_graph:
+            from mem0cli.graph.build import rebuild
+
+            start = time.perf_counter()
+            with memory.store.write_lock(), memory.store.transaction():
+                written = rebuild(memory.store)
+            took = time.perf_counter() - start
+            turns = sum(len(c.turns) for c in conversations)
+            log(f"  graph drawn again: {written} relations in {took:.1f} s ({turns / took:.0f} turns/s)")
+        out = {}
+        for graph in graph_modes:
+            out[graph] = _ask(memory, conversations, graph, verbose)
+            out[graph][0].ingest_turns_per_s = ingest_rate
         memory.close()
+    return out
+
+
+def _ask(memory: Any, conversations: list[Conversation], graph: bool, verbose: bool) -> tuple[Score, list[dict[str, Any]]]:
+    """Every question, scored, with the graph blended in or not."""
+    score = Score()
+    memory.search("warm-up", user_id=conversations[0].scope, limit=LIMIT, graph=graph)
+    misses = []
+    for conv in conversations:
+        for q in conv.questions:
+            start = time.perf_counter()
+            results = memory.search(q.text, user_id=conv.scope, limit=LIMIT, graph=graph)["results"]
+            ms = (time.perf_counter() - start) * 1000
+            sources = {s for r in results for s in r.get("sources") or []}
+            text = "\n".join(result_text(r) for r in results)
+            score.record(q, sources, text, ms)
+            if verbose:
+                misses.append({
+                    "conversation": conv.name, "question": q.text, "answer": q.answer,
+                    "category": q.category, "evidence": q.evidence,
+                    "found": [e for e in q.evidence if e in sources],
+                    "results": [(r["memory_type"], r.get("sources"), r["memory"][:120]) for r in results],
+                })
     return score, misses
 
 
@@ -340,15 +367,15 @@ def render(report: dict[str, Any]) -> str:
         "",
     ]
     cats = list(CATEGORIES.values())
-    head = f"{'retriever':<30} {'evidence':>8} {'answer':>7}  " + "  ".join(f"{c:>13}" for c in cats)
+    head = f"{'retriever':<36} {'evidence':>8} {'answer':>7}  " + "  ".join(f"{c:>13}" for c in cats)
     head += f"  {'p50 ms':>7} {'p95 ms':>7} {'turns/s':>8}"
-    lines += [head, f"{'':<30} {'':>8} {'':>7}  " + "  ".join(f"{'ev / ans':>13}" for _ in cats)]
+    lines += [head, f"{'':<36} {'':>8} {'':>7}  " + "  ".join(f"{'ev / ans':>13}" for _ in cats)]
 
     def fmt(x: float | None, width: int = 5) -> str:
         return f"{x:>{width}.3f}" if x is not None else f"{'-':>{width}}"
 
     for name, s in report["retrievers"].items():
-        row = f"{name:<30} {fmt(s['evidence_recall'], 8)} {fmt(s['answer_recall'], 7)}  "
+        row = f"{name:<36} {fmt(s['evidence_recall'], 8)} {fmt(s['answer_recall'], 7)}  "
         row += "  ".join(
             f"{fmt(s['by_category'][c]['evidence_recall'])} / {fmt(s['by_category'][c]['answer_recall'])}"
             for c in cats
@@ -358,7 +385,7 @@ def render(report: dict[str, Any]) -> str:
         lines.append(row)
     lines += ["", "ratios vs BM25 over dated turns:"]
     for name, r in report["ratios_vs_bm25"].items():
-        row = f"{name:<30} {r['evidence_recall']:>8} {r['answer_recall']:>7}  "
+        row = f"{name:<36} {r['evidence_recall']:>8} {r['answer_recall']:>7}  "
         row += "  ".join(f"{r[c]['evidence_recall']!s:>5} / {r[c]['answer_recall']!s:>5}" for c in cats)
         lines.append(row)
     return "\n".join(lines)
@@ -374,6 +401,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--store", type=Path, default=None,
                         help="ingest into (or reuse the stores already in) this directory instead of a temp one")
     parser.add_argument("--no-references", action="store_true", help="skip the two reference retrievers")
+    parser.add_argument("--graph", choices=["both", "on", "off"], default="both",
+                        help="search with the graph blended in, without it, or both (the graph column; default)")
+    parser.add_argument("--redraw-graph", action="store_true",
+                        help="with --store reusing stores: draw the graph again from their facts first (timed)")
     parser.add_argument("--misses", type=Path, default=None, help="write per-question results here (JSON)")
     args = parser.parse_args(argv)
 
@@ -387,10 +418,15 @@ def main(argv: list[str] | None = None) -> int:
 
     retrievers: dict[str, Score] = {}
     details: dict[str, list] = {}
+    modes = {"both": (True, False), "on": (True,), "off": (False,)}[args.graph]
     for infer in ([False] if args.no_infer_only else [True, False]):
-        name = f"mem0cli (infer={infer})"
-        log(f"{name} ...")
-        retrievers[name], details[name] = run_mem0cli(conversations, infer, args.store, args.misses is not None)
+        log(f"mem0cli (infer={infer}) ...")
+        found_by_mode = run_mem0cli(
+            conversations, infer, args.store, args.misses is not None, modes, args.redraw_graph
+        )
+        for graph, found in found_by_mode.items():
+            name = f"mem0cli (infer={infer}{', graph' if graph else ''})"
+            retrievers[name], details[name] = found
     if not args.no_references:
         log("references ...")
         retrievers.update(run_references(conversations))

@@ -35,6 +35,7 @@ from . import __version__
 from . import filters as flt
 from .checks import fact_hash
 from .errors import InputError
+from .graph.build import rebuild as rebuild_graph
 from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import redact
@@ -275,7 +276,8 @@ def _check_message(record: dict[str, Any], number: int) -> dict[str, Any]:
 
 
 def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
-    """Write a validated plan: new messages and memories keep their ids; known ones are skipped."""
+    """Write a validated plan: new messages and memories keep their ids; known ones are skipped.
+    The graph is not in the export: it is drawn again from the facts (`graph.build.rebuild`)."""
     store = memory.store
     added = skipped = 0
     to_index: dict[str, list[float] | None] = {}
@@ -326,6 +328,8 @@ def apply_import(memory: Memory, plan: ImportPlan) -> dict[str, int]:
                 added += 1
             if redacted:
                 store.count_redacted(redacted)
+            if added:  # the graph is drawn again from the facts, the imported ones among them
+                rebuild_graph(store)
             existing = {(json.dumps(d.scope, sort_keys=True), d.created_at) for d in store.deletions()}
             for d in plan.deletions:
                 key = (json.dumps(d.get("scope"), sort_keys=True), d.get("created_at"))

@@ -379,6 +379,7 @@ def search(
     half_life: Annotated[float, typer.Option(help="Days after which the freshness boost halves.")] = 90.0,
     confirmation_weight: Annotated[float, typer.Option(help="Boost per doubling of a fact's confirmations.")] = 0.05,
     keyword_weight: Annotated[float, typer.Option(help="Weight of keyword (BM25) ranks in the fusion.")] = 1.0,
+    graph: Annotated[Optional[bool], typer.Option("--graph/--no-graph", help="Blend in the graph: entities the query names pull in their related memories (default: on).")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the facts and conversation turns most relevant to a query.
@@ -394,6 +395,7 @@ def search(
     result = memory.search(
         query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters,
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
+        **({} if graph is None else {"graph": graph}),
     )
     if as_json:
         _print_json(result)
@@ -402,6 +404,54 @@ def search(
             result["results"], title=f"search: {query}", show_score=True, explain=explain, query=query
         )
     _fail_if_missing(memory)
+
+
+@app.command("graph")
+@handled
+def graph_(
+    entity: Annotated[Optional[str], typer.Argument(help="A name or alias (any case); none: the whole graph.")] = None,
+    user_id: UserOpt = None,
+    agent_id: AgentOpt = None,
+    run_id: RunOpt = None,
+    depth: Annotated[int, typer.Option("--depth", "-d", help="Hops from the entity (1-3).")] = 1,
+    as_json: JsonOpt = False,
+    dot: Annotated[bool, typer.Option("--dot", help="Print Graphviz DOT (e.g. | dot -Tsvg > memory.svg).")] = False,
+) -> None:
+    """Show the people, places and things memory knows, and how they relate.
+
+    Example: mem0cli graph Ana -u caroline --depth 2 --dot | dot -Tsvg > ana.svg
+    """
+    if as_json and dot:
+        raise InputError("give --json or --dot, not both")
+    memory = _memory(local=True, existing=True)
+    view = memory.graph(entity, user_id=user_id, agent_id=agent_id, run_id=run_id, depth=depth)
+    if as_json:
+        _print_json(view)
+    elif dot:
+        from .graph.view import to_dot
+
+        sys.stdout.write(to_dot(view))
+    else:
+        _render_relations(view, entity)
+
+
+def _render_relations(view: dict[str, Any], entity: str | None) -> None:
+    from rich.markup import escape
+    from rich.table import Table
+
+    console = _console()
+    if not view["relations"]:
+        console.print("No relations found.", style="dim")
+        return
+    table = Table(title=escape(f"graph: {entity}" if entity else "graph"))
+    for column in ("subject", "relation", "object", "from", "until", "facts"):
+        table.add_column(column, overflow="fold")
+    for r in view["relations"]:
+        table.add_row(
+            escape(r["subject"]), escape(r["relation"]), escape(r["object"]), (r["valid_from"] or "")[:10],
+            (r["valid_until"] or "")[:10], ", ".join(s["memory_id"][:8] for s in r["sources"]),
+        )
+    console.print(table)
 
 
 @app.command("list")

@@ -69,6 +69,7 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
     store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
+    graph: bool = False  # search blends the graph in: off, since bench/longmem.py measured no gain (README)
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:
@@ -122,6 +123,7 @@ class Settings:
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,
             secrets=secrets,
+            graph=_flag("MEM0CLI_GRAPH", False),
         )
 
 
@@ -151,3 +153,16 @@ def llm_from_config(section: object) -> dict[str, str | None]:
         raise InputError(f"llm provider {provider!r} is not supported offline: use llama_cpp (a GGUF path) "
                          f"or a local server ({', '.join(_SERVER_PROVIDERS)}) with config.base_url")
     return out
+
+
+def _flag(name: str, default: bool) -> bool:
+    """An on/off environment variable: 1/true/on/yes or 0/false/off/no (InputError otherwise)."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    value = raw.strip().lower()
+    if value in ("1", "true", "on", "yes"):
+        return True
+    if value in ("0", "false", "off", "no"):
+        return False
+    raise InputError(f"{name} must be on or off, not {raw!r}")

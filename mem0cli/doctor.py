@@ -10,6 +10,7 @@ rows and its vectors.
 
 from __future__ import annotations
 
+from .graph.build import rebuild as rebuild_graph
 from .memory import Memory
 from .store.records import HealthReport
 
@@ -22,7 +23,13 @@ def check(memory: Memory) -> HealthReport:
     if not store.exists():  # nothing to disagree (and nothing made by looking)
         return HealthReport(ok=True, counts={"rows": 0, "vectors": 0})
     with store.write_lock():
-        return store.check(memory.embedder.model_id, lambda: memory.embedder.dimensions)
+        report = store.check(memory.embedder.model_id, lambda: memory.embedder.dimensions)
+        if not report.fatal:
+            graph = store.graph.problems()  # the graph against the facts it is drawn from
+            report.problems += graph
+            report.ok = report.ok and not graph
+            report.counts.update({f"graph_{k}": v for k, v in store.graph.counts().items()})
+        return report
 
 
 def repair(memory: Memory) -> list[str]:
@@ -39,6 +46,10 @@ def repair(memory: Memory) -> list[str]:
         if report.fatal:
             return []
         fixed = store.fix(report)
+        if any(p.split(" ", 1)[1].startswith("graph ") for p in report.problems if " " in p):
+            with store.transaction():
+                written = rebuild_graph(store)
+            fixed.append(f"drew the graph again from the facts ({written} relations)")
         if report.reindex_needed:
             return fixed
         indexed = memory.repair()

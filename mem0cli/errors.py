@@ -27,6 +27,11 @@ class NotFoundError(InputError):
     """No memory with the given id (in the given scope)."""
 
 
+class EntityNotFoundError(Mem0cliError):
+    """No graph entity answers to the given name in the scope (exit code 1: a lookup that
+    found nothing, as grep's)."""
+
+
 class ModelError(Mem0cliError):
     """A model file or package that is missing or unusable; names the setting to fix."""
 

@@ -24,8 +24,10 @@ from . import writing
 from .checks import FactChecker, fact_hash
 from .config import Settings, is_store_url, llm_from_config, pgvector_url
 from .embed import Embedder, SentenceTransformerEmbedder
-from .errors import InputError, ModelError, NotFoundError, StoreError
+from .errors import EntityNotFoundError, InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
+from .graph.search import graph_hits
+from .graph.view import graph_view
 from .items import memory_item, message_digest, message_item, turn_item
 from .models import Fact, MemoryItem, Message
 from .ranking import RankSettings
@@ -311,6 +313,7 @@ class Memory:
         top_k: int | None = None,
         rerank: bool = False,
         show_expired: bool = False,
+        graph: bool | None = None,
     ) -> dict[str, list[MemoryItem]]:
         """Facts and conversation turns most relevant to `query`, best first.
 
@@ -318,7 +321,9 @@ class Memory:
         score); `threshold` drops results whose cosine similarity to the query is below
         it; `memory_type` is "fact" or "message" to return only one of them; `explain`
         adds the parts of each score. `limit` defaults to 10; `top_k` is Mem0 2.x's name for
-        it, and `rerank=True` is refused (no reranker is configured).
+        it, and `rerank=True` is refused (no reranker is configured). `graph`: blend in the
+        graph (entities the query names pull in the memories behind their relations, see
+        `mem0cli.graph.search`); None: the settings' default (`Settings.graph`).
         """
         if not isinstance(check_text(query, "the search query"), str) or not query.strip():
             raise InputError("the search query is empty")
@@ -349,8 +354,11 @@ class Memory:
         keyword = worker.submit(store.keyword_candidates, query, tree, search_mod.candidates_wanted(limit))
         vector = self.embedder.embed_query(query)
         prefetch.result()  # its rows, or its error
+        blend = self.settings.graph if graph is None else bool(graph)
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        hits = graph_hits(store.graph, query, scope) if blend else None
         ranked, rows, sources = search_mod.rank(
-            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword
+            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword, hits
         )
         fact_keys = [r.key for r in ranked if r.kind == "fact"]
         evidence = store.sources_of(fact_keys)
@@ -368,6 +376,28 @@ class Memory:
                 item["explain"] = result.explain()
             items.append(item)
         return {"results": items}
+
+    def graph(
+        self,
+        entity: str | None = None,
+        *,
+        user_id: str | None = None,
+        agent_id: str | None = None,
+        run_id: str | None = None,
+        depth: int = 1,
+    ) -> dict[str, Any]:
+        """The relations within `depth` hops (1-3) of the entity named `entity` (a name or
+        alias, any case), or every relation of the scope: {"entities", "relations"}, each
+        relation with its valid_from / valid_until and the facts and turns it came from.
+        An unknown entity raises EntityNotFoundError ("no entity named ...")."""
+        if entity is not None:
+            check_text(entity, "entity")
+        scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
+        if not self.store.exists():
+            if entity is not None:
+                raise EntityNotFoundError(f"no entity named {entity!r}")
+            return {"entities": [], "relations": []}
+        return graph_view(self.store.graph, entity, scope, depth)
 
     def get(self, memory_id: str) -> MemoryItem | None:
         """One memory with its source messages (text and time), or None."""
@@ -438,6 +468,7 @@ class Memory:
             at = now_iso()
             with store.transaction():
                 store.set_memory_text(memory_id, text, fact_hash(text), search_text(text, row.said_at), at)
+                writing.redraw_graph(store, row, text, row.speaker, row.said_at)
                 store.add_history(HistoryEvent(
                     memory_id=memory_id, event="UPDATE", old_memory=row.memory, new_memory=text,
                     actor="api", created_at=at,
@@ -511,7 +542,7 @@ class Memory:
             "path": store.location, **asdict(store.counts()),
             "secrets_redacted": store.redacted_counts(),
             "embed_model": store.get_meta("embed_model"),
-            "schema_version": store.schema_version,
+            "schema_version": store.schema_version, "graph": store.graph.counts(),
         }
 
 

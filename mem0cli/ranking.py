@@ -4,7 +4,9 @@ confirmations, supersession, named periods and named speakers. Pure functions, n
 
 Score of a result (documented in the README):
   fused   = vector_weight / (k + vector_rank) + keyword_weight / (k + keyword_rank)
-            (reciprocal-rank fusion, k = rrf_k; a list the item is not in adds nothing)
+            + graph_weight / (k + graph_rank)
+            (reciprocal-rank fusion, k = rrf_k; a list the item is not in adds nothing; the
+            graph's list is that of `graph.search`, when the search blends the graph in)
   lifted  = fused + the best fused score among the fact's source turns (for a fact),
             or among the facts drawn from the turn (for a turn)
   context = context_weight x max(0, lifted of the turn before - lifted of the turn)
@@ -45,6 +47,7 @@ class RankSettings:
     confirmation_weight: float = 0.05
     superseded_factor: float = 0.5
     time_weight: float = 0.3
+    graph_weight: float = 0.15  # measured best of 0.15-1.0 on the dev conversations (README)
 
 
 @dataclass
@@ -57,6 +60,8 @@ class Scored:
     vector_rank: int | None = None
     keyword_rank: int | None = None
     bm25: float | None = None
+    graph_rank: int | None = None
+    graph_path: str | None = None
     fused: float = 0.0
     context: float = 0.0
     lift: float = 0.0
@@ -68,6 +73,7 @@ class Scored:
         return {
             "similarity": _round(self.similarity), "vector_rank": self.vector_rank,
             "keyword_rank": self.keyword_rank, "bm25": _round(self.bm25),
+            **({"graph_rank": self.graph_rank, "graph_path": self.graph_path} if self.graph_rank else {}),
             "fused": _round(self.fused), "context": _round(self.context), "lift": _round(self.lift),
             **{k: _round(v) for k, v in self.parts.items()}, "score": _round(self.score),
         }
@@ -89,6 +95,18 @@ def fuse(
         item.keyword_rank, item.bm25 = rank, bm25
         item.fused += settings.keyword_weight / (settings.rrf_k + rank)
     return out
+
+
+def fuse_graph(
+    items: dict[str, Scored], graph_hits: list[tuple[str, str, float]], paths: dict[str, str], settings: RankSettings
+) -> None:
+    """Add the graph's list (key, kind, score; best first) to fused items, with the path that lifted each."""
+    if not settings.graph_weight:
+        return
+    for rank, (key, kind, _score) in enumerate(graph_hits, start=1):
+        item = items.setdefault(key, Scored(key, kind))
+        item.graph_rank, item.graph_path = rank, paths.get(key)
+        item.fused += settings.graph_weight / (settings.rrf_k + rank)
 
 
 def lift(items: dict[str, Scored], sources: dict[str, list[str]]) -> None:

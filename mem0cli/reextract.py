@@ -219,6 +219,7 @@ def _replace(store: Store, row: MemoryRecord, fact: Fact, model: str, prompt: st
                         speaker=fact.speaker or row.speaker)
     for pk in fact.source_ids:
         store.link(row.id, pk)
+    writing.redraw_graph(store, row, text, fact.speaker or row.speaker, said_at)
     store.add_history(HistoryEvent(
         memory_id=row.id, event="UPDATE", old_memory=row.memory, new_memory=text, actor="reextract",
         created_at=at, reason=f"re-extracted with {model} {prompt}", **row.scope(),

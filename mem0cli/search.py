@@ -16,6 +16,7 @@ from .dates import format_day, parse_when, resolve_dates
 from .stopwords import STOP_WORDS
 
 if TYPE_CHECKING:  # the CLI's client path renders snippets without loading the stores
+    from .graph.search import GraphHits
     from .store.base import Store
 
 
@@ -111,11 +112,14 @@ def rank(
     settings: ranking.RankSettings,
     threshold: float | None = None,
     keyword_started: Future | None = None,
+    graph: GraphHits | None = None,
 ) -> tuple[list[ranking.Scored], dict[str, Any], dict[str, list[str]]]:
     """The ranked results, their rows (facts and turns by key), and each fact's source turns.
 
     `keyword_started`: `Store.keyword_candidates` for the whole query, already running on
     another thread (used unless the query names a speaker, whose name is then left out).
+    `graph`: the graph's list for the query (`graph.search.graph_hits`), fused as a third
+    list; its memories and turns outside the filter are left out.
     """
     want = candidates_wanted(limit)
     # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
@@ -142,8 +146,19 @@ def rank(
     else:
         by_keyword = store.keyword_candidates(query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
-
     known = {key: sim for key, _kind, sim in wide}
+    if graph is not None and graph.hits:
+        outside = [k for k, _kind, _s in graph.hits if k not in items and k not in known]
+        passing = store.similarities(vector, outside, tree) if outside else {}
+        known.update(passing)
+        # equal graph scores in the order of the vector search
+        nearness = {key: i for i, (key, _kind, _sim) in enumerate(wide)}
+        hits = sorted(
+            (h for h in graph.hits if h[0] in items or h[0] in known),
+            key=lambda h: (-h[2], nearness.get(h[0], len(nearness))),
+        )
+        ranking.fuse_graph(items, hits, graph.paths, settings)
+
     def fill_similarities(chosen: list[ranking.Scored]) -> None:
         for item in chosen:
             if item.similarity is None:

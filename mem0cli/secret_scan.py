@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 
 from .checks import fact_hash
+from .graph.build import rebuild as rebuild_graph
 from .items import stored_message_digest
 from .memory import Memory, now_iso
 from .redact import Redaction, redact
@@ -67,6 +68,7 @@ def redact_store(memory: Memory) -> SecretScan:
                 return result
             store.mark_unindexed(store.next_turns(changed_turns))  # their vectors carry a changed turn's start
             store.count_redacted(stored)
+            rebuild_graph(store)  # names drawn from a secret leave the graph with it
         memory.repair()
         memory.compact()
     return result

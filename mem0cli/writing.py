@@ -1,5 +1,6 @@
 """The write step of `add`, inside the store's transaction: each turn stored once (the
-evidence), each fact checked against its scope and stored with its links and history."""
+evidence), each fact checked against its scope and stored with its links and history, and the
+graph drawn from the facts stored (`graph.build`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Any
 
 from . import search as search_mod
 from .checks import FactChecker, Verdict, fact_hash
+from .graph.build import GraphBuilder, StoredFact
 from .items import metadata_key
 from .models import Fact, Message
 from .search import search_text
@@ -97,6 +99,7 @@ def store_facts(
     """
     results: list[dict[str, Any]] = []
     touched: dict[str, list[float]] = {}
+    drawn: list[StoredFact] = []  # what the graph is drawn from
     for fact, vector in zip(facts, vectors):
         text = fact.text.strip()
         source_pks = [pks[s] for s in fact.source_ids if s in pks]
@@ -123,6 +126,7 @@ def store_facts(
             HistoryEvent(memory_id=memory_id, event="ADD", new_memory=text, actor=fact.speaker, created_at=at, **scope)
         )
         touched[memory_id] = vector
+        drawn.append(StoredFact(memory_id, text, fact.speaker, fact.said_at, tuple(source_pks)))
         if checker:
             checker.remember(memory_id, vector)
         older = verdict.older
@@ -138,4 +142,13 @@ def store_facts(
             {"id": memory_id, "memory": text, "event": "UPDATE",
              "previous_memory": older.memory, "superseded_id": older.id}
         )
+    GraphBuilder(store.graph, scope).add(drawn)
     return results, touched
+
+
+def redraw_graph(store: Store, row: MemoryRecord, text: str, speaker: str | None, said_at: str | None) -> None:
+    """The graph follows a fact's new text: the relations it supported go, and are drawn again from `text`."""
+    store.graph.drop_sources([row.id])
+    store.graph.prune()
+    sources = tuple(store.source_pks([row.id]).get(row.id, []))
+    GraphBuilder(store.graph, row.scope()).add([StoredFact(row.id, text, speaker, said_at, sources)])

@@ -42,7 +42,7 @@ def isolated_home(tmp_path, monkeypatch) -> Path:
     monkeypatch.setenv("MEM0CLI_HOME", str(home))
     for var in ("MEM0CLI_STORE_URL", "MEM0CLI_LLM_MODEL", "MEM0CLI_LLM_URL", "MEM0CLI_LLM_ALLOW_REMOTE", "MEM0CLI_LLM_TIMEOUT",
                 "MEM0CLI_LLM_THREADS", "MEM0CLI_EXTRACTION", "MEM0CLI_EMBED_MODEL", "MEM0CLI_UPDATE_POLICY", "MEM0CLI_SECRETS",
-                "NO_COLOR"):
+                "MEM0CLI_GRAPH", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
     return home
 
@@ -53,7 +53,7 @@ def extractor() -> ScriptedExtractor:
 
 
 #: Modules whose tests run on both backends: the embedded store and PostgreSQL.
-BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared")
+BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared", "test_graph_store")
 
 
 #: Tests of those modules that look inside the embedded store's files (LanceDB, SQLite); their

@@ -60,7 +60,7 @@ def test_a_missing_store_reads_as_empty_and_creates_nothing(store) -> None:
     assert not store.exists()
     store.create()
     store.create()  # again: nothing to migrate
-    assert store.exists() and store.schema_version == 1
+    assert store.exists() and store.schema_version == 2  # m001 tables, m002 graph
 
 
 def test_an_unreachable_server_is_one_line_without_the_password() -> None:

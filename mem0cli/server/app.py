@@ -75,6 +75,7 @@ class SearchRequest(Scope):
     explain: bool = False
     show_expired: bool = Field(False, description="Include memories past their expiration_date.")
     rank: dict[str, float] | None = Field(None, description="Ranker weights (mem0cli.ranking.RankSettings).")
+    graph: bool | None = Field(None, description="Blend in the graph (None: the store's default).")
 
 
 class Terminal(_Body):
@@ -212,7 +213,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
         return await engine.read(
             "search", body.query, **_scope(body), filters=body.filters, limit=body.limit, top_k=body.top_k,
             threshold=body.threshold, memory_type=body.memory_type, rerank=body.rerank, explain=body.explain,
-            show_expired=body.show_expired, rank=body.rank,  # Memory.search checks the weights
+            show_expired=body.show_expired, rank=body.rank, graph=body.graph,  # Memory.search checks the weights
         )
 
     @app.delete("/memories")

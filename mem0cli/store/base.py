@@ -28,6 +28,7 @@ from contextlib import AbstractContextManager
 from typing import Any
 
 from ..filters import Filter
+from .graph_tables import GraphTables
 from .records import (
     Candidate,
     Deletion,
@@ -293,6 +294,13 @@ class Store(ABC):
     @abstractmethod
     def vectors_of(self, keys: Sequence[str]) -> dict[str, list[float]]:
         """The stored vectors of memories and turns (export --with-vectors)."""
+
+    # -- graph ------------------------------------------------------------------------------
+    @property
+    @abstractmethod
+    def graph(self) -> GraphTables:
+        """The graph's tables on this store's connection: writes join `transaction`, and
+        `erase` prunes what the erased memories alone supported."""
 
     # -- search -----------------------------------------------------------------------------
     @abstractmethod

@@ -622,6 +622,7 @@ class FactStore:
             for table in (
                 "memory_sources", "memories", "messages", "history", "deletions",
                 "memories_fts", "messages_fts",
+                "graph_relation_sources", "graph_relations", "graph_aliases", "graph_entities",
             ):
                 self.conn.execute(f"DELETE FROM {table}")
 

@@ -20,6 +20,7 @@ from .. import filters as flt
 from ..errors import StoreError
 from .base import Embed, Scope, Store, Vector
 from .facts import FactStore
+from .graph_tables import GraphTables
 from .records import (
     Candidate,
     Deletion,
@@ -248,6 +249,7 @@ class LocalStore(Store):
                 hashes = [rows[i]["hash"] for i in memory_ids if i in rows] + [t["hash"] for t in turns.values()]
                 self.add_deletion(Deletion(scope=scope, count=len(hashes), hashes=hashes, created_at=at, reason=reason))
                 facts.queue_vector_deletes([*memory_ids, *orphans, *followers])
+                self.graph.prune()
             self._drain_vector_deletes()
             self.compact()  # first: the forgotten text leaves the disk whatever happens next
 
@@ -311,6 +313,7 @@ class LocalStore(Store):
     def delete_memories(self, memory_ids: Sequence[str]) -> None:
         self.facts.delete_memory_rows(memory_ids, erase_history=False)
         self.facts.queue_vector_deletes(memory_ids)  # LanceDB cannot roll back: `repair` drains it
+        self.graph.prune()  # relations only these facts supported, and entities left alone
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         self.facts.update_memory(memory_id, **{"kind" if k == "memory_type" else k: v for k, v in fields.items()})
@@ -460,6 +463,10 @@ class LocalStore(Store):
         return {} if table is None else table.vectors_of(keys)
 
     # -- search ---------------------------------------------------------------------------
+    @property
+    def graph(self) -> GraphTables:
+        return GraphTables(self.facts.conn.execute)
+
     def refresh(self) -> None:
         table = self._open_vectors()
         if table is not None:

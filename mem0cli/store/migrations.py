@@ -88,3 +88,12 @@ def m003_expires_at(conn: sqlite3.Connection) -> None:
     get_all and exports (NULL: never). Not in LanceDB: filtered in SQLite only."""
     conn.execute("ALTER TABLE memories ADD COLUMN expires_at TEXT")
     conn.execute("ALTER TABLE messages ADD COLUMN expires_at TEXT")
+
+
+@migration
+def m004_graph(conn: sqlite3.Connection) -> None:
+    """Graph memory: entities, aliases, relations and their sources (`store.graph_tables`)."""
+    from .graph_tables import create_statements
+
+    for statement in create_statements():
+        conn.execute(statement)

@@ -75,6 +75,15 @@ def m001_create_tables(conn: Any) -> None:
         conn.execute(statement)
 
 
+@migration
+def m002_graph(conn: Any) -> None:
+    """Graph memory: entities, aliases, relations and their sources (`store.graph_tables`)."""
+    from .graph_tables import create_statements
+
+    for statement in create_statements():
+        conn.execute(statement)
+
+
 def migrate(conn: Any) -> int:
     """Apply the migrations not yet applied (inside the caller's transaction); the version."""
     conn.execute("SELECT pg_advisory_xact_lock(%s)", [MIGRATION_LOCK])

@@ -21,6 +21,7 @@ from ..errors import StoreError
 from ..filters import Filter
 from . import pg_schema
 from .base import Embed, Scope, Store, Vector
+from .graph_tables import GraphTables
 from .pg_filters import to_pg_sql
 from .pg_rows import insert_sql, json_row, without_nul
 from .pg_search import TABLES, PostgresSearch, vector_text
@@ -269,6 +270,7 @@ class PostgresStore(PostgresSearch, Store):
             )
             hashes = [rows[i].hash for i in ids if i in rows] + [t.hash for t in given.values()]
             self.add_deletion(Deletion(scope=scope, count=len(hashes), hashes=hashes, created_at=at, reason=reason))
+            self.graph.prune()
         self.compact()
 
     def compact(self) -> None:
@@ -285,7 +287,10 @@ class PostgresStore(PostgresSearch, Store):
         if not self.exists():  # nothing to empty, and nothing is created
             return
         with self.write_lock(), self.transaction():
-            self._run("TRUNCATE memory_sources, memories, messages, history, deletions")
+            self._run(
+                "TRUNCATE memory_sources, memories, messages, history, deletions, "
+                "graph_relation_sources, graph_relations, graph_aliases, graph_entities"
+            )
 
     # -- health -------------------------------------------------------------------------
     def check(self, model_id: str, dimensions: Callable[[], int]) -> HealthReport:
@@ -357,6 +362,7 @@ class PostgresStore(PostgresSearch, Store):
         with self.transaction():
             self._run("DELETE FROM memory_sources WHERE memory_id = ANY(%s)", [ids])
             self._run("DELETE FROM memories WHERE id = ANY(%s)", [ids])
+            self.graph.prune()  # relations only these facts supported, and entities left alone
 
     def update_memory(self, memory_id: str, **fields: Any) -> None:
         unknown = set(fields) - set(MEMORY_FIELDS)
@@ -617,3 +623,7 @@ class PostgresStore(PostgresSearch, Store):
                 out[k] = array("f", (float(x) for x in text.strip("[]").split(","))).tolist()
         return out
 
+    # -- graph ------------------------------------------------------------------------------
+    @property
+    def graph(self) -> GraphTables:
+        return GraphTables(self._run, paramstyle="format")

@@ -1,0 +1,106 @@
+"""Graph memory without a store: clauses to relations, query names, hop scores."""
+
+from __future__ import annotations
+
+import pytest
+
+from mem0cli.graph.parse import base_verb, entity_key, parse_fact
+from mem0cli.graph.search import query_keys
+
+
+def triples(text: str, speaker: str | None = None) -> list[tuple[str, str, str]]:
+    return [(t.subject.name, t.relation, t.object.name) for t in parse_fact(text, speaker)]
+
+
+def kinds(text: str, speaker: str | None = None) -> dict[str, str]:
+    out = {}
+    for t in parse_fact(text, speaker):
+        out[t.subject.name] = t.subject.kind
+        out[t.object.name] = t.object.kind
+    return out
+
+
+def test_a_clause_is_subject_verb_and_prepositional_objects() -> None:
+    assert triples("Ana lives in Porto") == [("Ana", "live in", "Porto")]
+    assert triples("Ana moved to Braga last month") == [("Ana", "move to", "Braga")]
+    assert kinds("Ana moved to Braga") == {"Ana": "person", "Braga": "place"}
+
+
+def test_residence_and_employer_are_slots_that_hold_one_object() -> None:
+    (live,) = parse_fact("Ana lives in Porto")
+    (moved,) = parse_fact("Ana moved to Braga")
+    assert live.slot == moved.slot == "residence"
+    (work,) = parse_fact("I work at Globex Corp now", "Sam")
+    assert (work.subject.name, work.relation, work.object.name, work.object.kind) == (
+        "Sam", "work at", "Globex Corp", "organisation")
+    assert work.slot == "employer"
+    assert parse_fact("Ana went to Porto")[0].slot is None  # a visit closes nothing
+
+
+def test_first_person_is_the_speaker_and_possessives_are_relations() -> None:
+    assert triples("My sister Ana lives in Porto.", "Caroline") == [
+        ("Caroline", "sister", "Ana"), ("Ana", "live in", "Porto")]
+    (sister, _) = parse_fact("My sister Ana lives in Porto.", "Caroline")
+    assert sister.object.aliases == ("Caroline's sister",)
+    assert kinds("My dog Max loves the beach", "Tom") == {"Tom": "person", "Max": "pet", "beach": "thing"}
+
+
+def test_a_copula_with_a_possessive_states_the_kinship() -> None:
+    assert triples("Ana is Caroline's sister") == [("Caroline", "sister", "Ana")]
+
+
+def test_her_after_a_named_subject_is_that_person() -> None:
+    assert ("Melanie", "go camping with", "Melanie's kids") in triples("Melanie goes camping with her kids")
+    assert ("Melanie", "go", "camping") in triples("Melanie goes camping with her kids")
+
+
+def test_she_in_the_next_clause_is_the_last_subject() -> None:
+    assert ("Ana", "work at", "Initech") in triples("Ana moved to Lisbon. She works at Initech.")
+
+
+def test_negations_questions_and_time_words_state_no_relation() -> None:
+    assert triples("Yasmin does not eat meat") == []
+    assert triples("Ana never lived in Porto") == []
+    assert all(o not in {"yesterday", "week", "it"} for _s, _r, o in triples("Ana went to it yesterday last week"))
+    assert triples("") == [] and triples("   ") == []
+
+
+def test_photo_captions_and_parentheses_are_not_objects() -> None:
+    found = triples("I painted a sunset (8 May 2023) [shares a photo: a painting of a lake]", "Mel")
+    assert found == [("Mel", "paint", "sunset")]
+
+
+@pytest.mark.parametrize(
+    ("word", "base"),
+    [("moved", "move"), ("lives", "live"), ("studies", "study"), ("went", "go"), ("stopped", "stop"),
+     ("joined", "join"), ("works", "work"), ("relocated", "relocate"), ("visited", "visit")],
+)
+def test_base_verb(word: str, base: str) -> None:
+    assert base_verb(word) == base
+
+
+def test_entity_keys_ignore_case_spacing_and_curly_apostrophes() -> None:
+    assert entity_key("  Caroline\u2019s   Sister ") == "caroline's sister"
+    assert entity_key("Melanie's kids") == entity_key("melanie's kid") == "melanie's kid"
+    assert entity_key("stories") == "story" and entity_key("class") == "class" and entity_key("Paris") == "paris"
+
+
+def test_query_keys_name_entities_aliases_and_possessive_pronouns() -> None:
+    keys = query_keys("What activities does Melanie do with her kids?")
+    assert "melanie" in keys and "melanie's kid" in keys and "kid" in keys
+    assert "what" not in keys and "does" not in keys
+    keys = query_keys("Where does Caroline's sister live?")
+    assert "caroline's sister" in keys and "caroline" in keys
+
+
+def test_a_name_given_later_names_the_same_entity() -> None:
+    from bench.graph_relations import graph_of
+
+    lines = graph_of([("User's brother's name is Declan", "User", None), ("Declan met Aoife at university", "User", None)])
+    assert lines == ["Declan (person) -meet at-> university (thing)", "Declan (person) -meet-> Aoife (person)",
+                     "User (person) -brother-> Declan (person)"]
+
+
+def test_a_huge_fact_is_read_only_at_its_start() -> None:
+    found = triples("Ana lives in Porto. " + "walrus quartz " * 800_000)  # 10 MB: only its start is read
+    assert found[0] == ("Ana", "live in", "Porto") and len(found) < 10
