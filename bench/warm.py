@@ -11,8 +11,9 @@ Prints, in one run (targets of issue 18 in brackets):
   extraction) to 4 searches; throughput, p95, errors, and a final count check: every
   acknowledged add's message and facts are in the store [0 errors, 0 lost].
 
-Measured (two cores): cold 1.7-2.0 s, warm 137-223 ms p50 over three runs (9-12x; it was 240-270 ms before the client path
-dropped typer 0.29's pydantic adapters, http.client and the ranker's imports), HTTP 16 ms, MCP 17 ms,
+Measured (two cores, beside a niced bench process): cold 2.0 s, warm 100 ms p50 / 114 ms p95 (20x; a read
+command now runs whole in the server, see mem0cli/forward.py: it was 137-223 ms when the calling process still
+imported Typer and rich), HTTP 17 ms, MCP 20 ms,
 load run 0 errors and 0 lost (adds wait for the one writer: p50 1.5 s quiet, 10 s beside another model process).
 
 The store is bench/search.py's (synthetic facts over 1,000 users, MiniLM vectors cached under
