@@ -7,6 +7,7 @@ import pytest
 from mem0cli.config import is_store_url as is_url
 from mem0cli.errors import StoreError
 from mem0cli.filters import parse_filter, scope_filter
+from mem0cli.search import turn_texts
 from mem0cli.store.postgres import PostgresStore, redacted
 from mem0cli.store.records import Deletion, HistoryEvent, MemoryRecord, TurnRecord
 from tests.fakes import FakeEmbedder
@@ -114,7 +115,7 @@ def test_turn_order_neighbours_and_search_texts(store) -> None:
     assert store.next_turns(["t1"]) == ["t2"]
     assert store.last_turn({"user_id": "alice"}) == "t3" and store.last_turn({"user_id": "carol"}) is None
     assert store.in_stored_order(["t3", "t1", "zz"]) == ["t1", "t3"]
-    assert "first" in store.turn_search_texts(["t2"])["t2"]
+    assert "first" in turn_texts(store, ["t2"])["t2"]
 
 
 def test_erase_removes_text_everywhere_and_leaves_proof(store) -> None:

@@ -203,25 +203,13 @@ class PostgresStore(PostgresSearch, Store):
         if not ids and not pks:
             return 0
         facts = self.rows(ids)
-        turns = self.turn_search_texts(pks)
+        from ..search import turn_texts
+
+        turns = turn_texts(self, pks)  # the text the local store indexes a turn with
         keys = [i for i in ids if i in facts] + [p for p in pks if p in turns]
         texts = [facts[i].memory for i in keys[: len(facts)]] + [turns[p] for p in keys[len(facts):]]
         self.index(dict(zip(keys, embed(texts))), dimensions)
         return len(keys)
-
-    def turn_search_texts(self, pks: Sequence[str]) -> dict[str, str]:
-        """The indexed text of turns: `search.search_text` with the previous turn's start."""
-        from ..search import search_text
-
-        turns = self.turns(pks)
-        before = self.previous_turns(list(turns))
-        earlier = {**self.turns(sorted({p for p in before.values() if p not in turns})), **turns}
-        texts = {}
-        for pk, turn in turns.items():
-            previous = earlier.get(before.get(pk, ""))
-            context = previous.content if previous else None
-            texts[pk] = search_text(turn.content, turn.said_at, turn.name or turn.role, context)
-        return texts
 
     def erase(
         self,
