@@ -18,6 +18,7 @@ import sqlite_utils
 
 from ..errors import StoreError
 from .migrations import MIGRATIONS
+from .records import STORED_TEXT_QUERIES
 
 #: The turn before a turn: the message stored last before it (rowid order) in the same scope.
 _NEIGHBOUR_TURN = (  # the message stored just before (<, DESC) or after (>, ASC) one in its scope
@@ -416,13 +417,7 @@ class FactStore:
 
     def stored_texts(self) -> Iterator[tuple[str, str, str, str]]:
         """Every text the store holds, as (table, key, column, text): memories, turns, history."""
-        queries = (
-            ("memories", "SELECT id, 'memory', memory FROM memories"),
-            ("messages", "SELECT pk, 'content', content FROM messages"),
-            ("history", "SELECT id, 'old_memory', old_memory FROM history WHERE old_memory IS NOT NULL"),
-            ("history", "SELECT id, 'new_memory', new_memory FROM history WHERE new_memory IS NOT NULL"),
-        )
-        for table, sql in queries:
+        for table, sql in STORED_TEXT_QUERIES:
             for key, column, text in self.conn.execute(sql).fetchall():
                 yield table, str(key), column, text
 

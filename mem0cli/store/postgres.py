@@ -28,6 +28,7 @@ from .pg_search import TABLES, PostgresSearch, vector_text
 from .records import (
     MEMORY_FIELDS,
     STORED_AS,
+    STORED_TEXT_QUERIES,
     Deletion,
     HealthReport,
     HistoryEvent,
@@ -588,13 +589,7 @@ class PostgresStore(PostgresSearch, Store):
     def stored_texts(self) -> Iterator[tuple[str, str, str, str]]:
         if not self.exists():
             return
-        queries = (
-            ("memories", "SELECT id, 'memory', memory FROM memories"),
-            ("messages", "SELECT pk, 'content', content FROM messages"),
-            ("history", "SELECT id, 'old_memory', old_memory FROM history WHERE old_memory IS NOT NULL"),
-            ("history", "SELECT id, 'new_memory', new_memory FROM history WHERE new_memory IS NOT NULL"),
-        )
-        for table, sql in queries:
+        for table, sql in STORED_TEXT_QUERIES:
             for key, column, text in self._all(sql):
                 yield table, str(key), column, text
 

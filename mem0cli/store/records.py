@@ -166,3 +166,12 @@ class HealthReport:
 MEMORY_FIELDS = tuple(f.name for f in fields(MemoryRecord))
 TURN_FIELDS = tuple(f.name for f in fields(TurnRecord))
 HISTORY_FIELDS = tuple(f.name for f in fields(HistoryEvent))
+
+
+#: Where every text a store holds lives, as (table, SQL giving key, column, text): the same on both backends.
+STORED_TEXT_QUERIES = (
+    ("memories", "SELECT id, 'memory', memory FROM memories"),
+    ("messages", "SELECT pk, 'content', content FROM messages"),
+    ("history", "SELECT id, 'old_memory', old_memory FROM history WHERE old_memory IS NOT NULL"),
+    ("history", "SELECT id, 'new_memory', new_memory FROM history WHERE new_memory IS NOT NULL"),
+)
