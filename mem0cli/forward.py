@@ -93,13 +93,9 @@ def forward(argv: list[str]) -> int | None:
     body = json.dumps({"argv": (["-q"] if quiet else []) + rest, "terminal": describe_terminal()}).encode()
     conn = _UnixConnection(str(socket_path), timeout=None)
     try:
-        conn._connect()
-    except OSError:
-        return None  # a socket left by a server that is gone: work in this process
-    try:
         status, raw = conn.request("POST", "/cli", body, {"Content-Type": "application/json"})
     except (OSError, ValueError):
-        return None  # nothing was done: these commands only read
+        return None  # no server behind the socket, or it went: nothing was done (these only read)
     finally:
         conn.close()
     if status != 200:

@@ -133,3 +133,15 @@ def test_the_server_runs_only_read_commands_for_the_cli(served):
     reply = served.http.post("/cli", json={"argv": ["list", "-u", "a", "--json"]})
     assert reply.status_code == 200 and reply.json()["exit_code"] == 0
     assert json.loads(reply.json()["stdout"])["results"][0]["memory"] == "I live in Seattle"
+
+
+def test_a_stale_socket_means_the_command_runs_in_process(tmp_path):
+    import socket
+
+    left = socket.socket(socket.AF_UNIX)
+    left.bind(str(tmp_path / "serve.sock"))  # bound, never listening: a server that is gone
+    result = subprocess.run([PY, "-m", "mem0cli", "--store", str(tmp_path), "list", "--json"], capture_output=True,
+                            text=True, cwd=ROOT, env=env_for(tmp_path), timeout=60)
+    left.close()
+    assert json.loads(result.stdout)["results"] == []
+    assert result.returncode == 1 and f"no store at {tmp_path}" in result.stderr
