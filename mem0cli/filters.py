@@ -325,6 +325,33 @@ def _kind(value: object) -> str:
 _SIGNS = {"gt": ">", "gte": ">=", "lt": "<", "lte": "<="}
 
 
+class SqlDialect:
+    """The leaves of a WHERE fragment in one SQL dialect; `compile_where` walks the tree
+    (AND, OR, NOT, ``ne``/``nin`` as NOT of their positive, absent vs present) for every dialect.
+
+    ``metadata_rows`` is a subquery over the metadata's (key, value) pairs aliased ``j``,
+    ending in ``j.key = <placeholder>``; ``json_not_null`` tests that ``j``'s value is not
+    JSON null. Each test must be TRUE or FALSE, never NULL, so that NOT stays exact."""
+
+    true = "1"
+
+    def metadata_rows(self, prefix: str) -> str:
+        return f'SELECT 1 FROM json_each({prefix}"metadata") AS j WHERE j.key = ?'
+
+    json_not_null = "j.type <> 'null'"
+
+    def column_test(self, c: Cond, column: str, params: list[Any]) -> str:
+        """``column op value`` for a non-null column value."""
+        return _sql_test(c, column, f"typeof({column})", ("integer", "real"), params)
+
+    def metadata_test(self, c: Cond, params: list[Any]) -> str:
+        """``j.value op value`` for a non-null metadata value."""
+        return _sql_test(c, "j.value", "j.type", ("integer", "real", "true", "false"), params)
+
+
+SQLITE = SqlDialect()
+
+
 def to_sql(f: Filter | None, *, table: str | None = None) -> tuple[str, list[Any]]:
     """A SQLite WHERE fragment and its parameters; ``("1", [])`` for no filter.
 
@@ -334,22 +361,27 @@ def to_sql(f: Filter | None, *, table: str | None = None) -> tuple[str, list[Any
     or (under ``ensure_ascii``) non-ASCII characters would never be found.
     ``table`` qualifies the column names, for use in a join.
     """
+    return compile_where(f, SQLITE, table=table)
+
+
+def compile_where(f: Filter | None, dialect: SqlDialect, *, table: str | None = None) -> tuple[str, list[Any]]:
+    """A WHERE fragment in ``dialect`` and its parameters (``dialect.true`` for no filter)."""
     if f is None:
-        return "1", []
+        return dialect.true, []
     if table is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
         raise ValueError(f"not a plain table name: {table!r}")
     params: list[Any] = []
-    return _sql(f, params, f'"{table}".' if table else ""), params
+    return _where(f, dialect, params, f'"{table}".' if table else ""), params
 
 
-def _sql(f: Filter, params: list[Any], prefix: str) -> str:
+def _where(f: Filter, dialect: SqlDialect, params: list[Any], prefix: str) -> str:
     if isinstance(f, (And, Or)):
         glue = " AND " if isinstance(f, And) else " OR "
-        return _join(glue, [_sql(c, params, prefix) for c in f.children])
+        return _join(glue, [_where(c, dialect, params, prefix) for c in f.children])
     if isinstance(f, Not):
-        return f"NOT ({_sql(f.child, params, prefix)})"
+        return f"NOT ({_where(f.child, dialect, params, prefix)})"
     if f.op in ("ne", "nin"):
-        return f"NOT ({_sql(_positive(f), params, prefix)})"
+        return f"NOT ({_where(_positive(f), dialect, params, prefix)})"
     values = f.value if isinstance(f.value, tuple) else (f.value,)
     absent = f.op in ("eq", "in") and None in values
     present = any(v is not None for v in values)
@@ -359,17 +391,16 @@ def _sql(f: Filter, params: list[Any], prefix: str) -> str:
         if absent:
             tests.append(f"{col} IS NULL")
         if present:
-            tests.append(_sql_test(f, col, f"typeof({col})", ("integer", "real"), params))
+            tests.append(dialect.column_test(f, col, params))
         return _join(" OR ", tests)
     # A metadata key. EXISTS is never NULL, so NOT stays exact.
-    each = f"SELECT 1 FROM json_each({prefix}\"metadata\") AS j WHERE j.key = ?"
+    each = dialect.metadata_rows(prefix)
     if absent:
         params.append(f.key)
-        tests.append(f"NOT EXISTS ({each} AND j.type <> 'null')")
+        tests.append(f"NOT EXISTS ({each} AND {dialect.json_not_null})")
     if present:
         params.append(f.key)
-        numeric = ("integer", "real", "true", "false")
-        tests.append(f"EXISTS ({each} AND {_sql_test(f, 'j.value', 'j.type', numeric, params)})")
+        tests.append(f"EXISTS ({each} AND {dialect.metadata_test(f, params)})")
     return _join(" OR ", tests)
 
 

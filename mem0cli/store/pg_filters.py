@@ -6,15 +6,15 @@ with values of the same type (a JSON boolean is the number 1 or 0), strings comp
 in code point order (``COLLATE "C"``), ``icontains`` folds ASCII letters only. Keys and
 values are always ``%s`` parameters; each test is TRUE or FALSE, never NULL, so NOT
 stays exact. Metadata is a ``jsonb`` column, looked up with ``jsonb_each`` as the
-SQLite compiler uses ``json_each``.
+SQLite compiler uses ``json_each``. The tree walk is `filters.compile_where`'s, shared with SQLite;
+this module holds the leaves.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
-from ..filters import _SIGNS, COLUMNS, And, Cond, Filter, Not, Or, _in_list, _join, _positive
+from ..filters import _SIGNS, Cond, Filter, SqlDialect, _in_list, _join, compile_where
 
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 #: A JSON value as a number (booleans are 1 and 0), NULL for every other type; CASE
@@ -26,44 +26,30 @@ _JSON_NUMBER = (
 _JSON_TEXT = "(CASE WHEN jsonb_typeof({v}) = 'string' THEN {v} #>> '{{}}' END)"
 
 
+class PostgresDialect(SqlDialect):
+    """PostgreSQL's leaves: ``%s`` placeholders, a ``jsonb`` metadata column, ``COLLATE "C"``."""
+
+    true = "TRUE"
+    json_not_null = "jsonb_typeof(j.value) <> 'null'"
+
+    def metadata_rows(self, prefix: str) -> str:
+        return f'SELECT 1 FROM jsonb_each({prefix}"metadata") AS j WHERE j.key = %s'
+
+    def column_test(self, c: Cond, column: str, params: list[Any]) -> str:
+        # the columns hold text: a number equals none of them
+        return f"({column} IS NOT NULL AND {_test(c, column, None, params)})"
+
+    def metadata_test(self, c: Cond, params: list[Any]) -> str:
+        return _test(c, _JSON_TEXT.format(v="j.value"), "j.value", params)
+
+
+POSTGRES = PostgresDialect()
+
+
 def to_pg_sql(f: Filter | None, *, table: str | None = None) -> tuple[str, list[Any]]:
     """A PostgreSQL WHERE fragment with ``%s`` placeholders and its parameters;
     ``("TRUE", [])`` for no filter. ``table`` qualifies the column names."""
-    if f is None:
-        return "TRUE", []
-    if table is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table):
-        raise ValueError(f"not a plain table name: {table!r}")
-    params: list[Any] = []
-    return _sql(f, params, f'"{table}".' if table else ""), params
-
-
-def _sql(f: Filter, params: list[Any], prefix: str) -> str:
-    if isinstance(f, (And, Or)):
-        glue = " AND " if isinstance(f, And) else " OR "
-        return _join(glue, [_sql(c, params, prefix) for c in f.children])
-    if isinstance(f, Not):
-        return f"NOT ({_sql(f.child, params, prefix)})"
-    if f.op in ("ne", "nin"):
-        return f"NOT ({_sql(_positive(f), params, prefix)})"
-    values = f.value if isinstance(f.value, tuple) else (f.value,)
-    absent = f.op in ("eq", "in") and None in values
-    present = any(v is not None for v in values)
-    tests = []
-    if f.key in COLUMNS:
-        col = f'{prefix}"{COLUMNS[f.key]}"'
-        if absent:
-            tests.append(f"{col} IS NULL")
-        if present:  # the columns hold text: a number equals none of them
-            tests.append(f"({col} IS NOT NULL AND {_test(f, col, None, params)})")
-        return _join(" OR ", tests)
-    each = f"SELECT 1 FROM jsonb_each({prefix}\"metadata\") AS j WHERE j.key = %s"
-    if absent:
-        params.append(f.key)
-        tests.append(f"NOT EXISTS ({each} AND jsonb_typeof(j.value) <> 'null')")
-    if present:
-        params.append(f.key)
-        tests.append(f"EXISTS ({each} AND {_test(f, _JSON_TEXT.format(v='j.value'), 'j.value', params)})")
-    return _join(" OR ", tests)
+    return compile_where(f, POSTGRES, table=table)
 
 
 def _test(c: Cond, text: str, json_value: str | None, params: list[Any]) -> str:
