@@ -47,7 +47,7 @@ def connect_unix(path: str, timeout: float | None) -> socket.socket:
     return sock
 
 
-class _UnixConnection:
+class UnixConnection:
     """HTTP/1.1 over the server's unix socket, kept open between requests.
 
     Written on the socket directly rather than with `http.client`, whose imports (email
@@ -121,7 +121,7 @@ class RemoteMemory:
     def __init__(self, socket_path: Path, *, timeout: float | None = None) -> None:
         self.socket_path = Path(socket_path)
         self.path = self.socket_path.parent  # the store directory
-        self._conn = _UnixConnection(str(self.socket_path), timeout)
+        self._conn = UnixConnection(str(self.socket_path), timeout)
 
     # -- transport ---------------------------------------------------------
     def _request(self, method: str, path: str, body: Any = None, query: dict[str, Any] | None = None) -> Any:

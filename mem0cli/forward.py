@@ -83,7 +83,7 @@ def forward(argv: list[str]) -> int | None:
     store, quiet, rest = command
     if store is None and os.environ.get("MEM0CLI_STORE_URL"):
         return None  # the team store: no local server serves it
-    from .client import SOCKET_NAME, _UnixConnection
+    from .client import SOCKET_NAME, UnixConnection
     from .config import default_home
 
     home = Path(store).expanduser() if store else default_home()
@@ -91,7 +91,7 @@ def forward(argv: list[str]) -> int | None:
     if not socket_path.exists():
         return None
     body = json.dumps({"argv": (["-q"] if quiet else []) + rest, "terminal": describe_terminal()}).encode()
-    conn = _UnixConnection(str(socket_path), timeout=None)
+    conn = UnixConnection(str(socket_path), timeout=None)
     try:
         status, raw = conn.request("POST", "/cli", body, {"Content-Type": "application/json"})
     except (OSError, ValueError):

@@ -47,7 +47,29 @@ def test_read_commands_print_the_same_with_and_without_the_server(served):
     ]
     for command in commands:
         remote, direct = both(served.home, *command)
-        assert remote == direct, command
+        assert same_but_for_the_last_digit(remote, direct), command
+
+
+DECIMAL = re.compile(r"(\d+\.\d+)")
+
+
+def same_but_for_the_last_digit(remote: tuple, direct: tuple) -> bool:
+    """Equal, except that a decimal (a score, which moves with the clock through its
+    freshness) may differ by one in its last printed digit between the two runs."""
+    if remote[0] != direct[0] or remote[2] != direct[2]:
+        return False
+    a, b = DECIMAL.split(remote[1]), DECIMAL.split(direct[1])
+    if len(a) != len(b):
+        return False
+    for i, (x, y) in enumerate(zip(a, b)):
+        if x == y:
+            continue
+        if i % 2 == 0:  # the text between the numbers
+            return False
+        places = min(len(x.split(".")[1]), len(y.split(".")[1]))
+        if abs(float(x) - float(y)) > 1.000001 * 10.0**-places:
+            return False
+    return True
 
 
 def test_write_commands_print_the_same_with_and_without_the_server(served):
