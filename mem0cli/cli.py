@@ -39,6 +39,7 @@ FilterOpt = Annotated[
     typer.Option("--filter", "-f", help='Filter as JSON, e.g. \'{"AND": [{"room": "p42"}, {"user_id": "alice"}]}\'.'),
 ]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (the Python API's shape) to stdout.")]
+ShowExpiredOpt = Annotated[bool, typer.Option("--show-expired", help="Include memories past their expiration date.")]
 
 
 def open_memory(store: str | Path | None):
@@ -322,6 +323,7 @@ def add(
     fmt: Annotated[str, typer.Option("--format", help="Transcript format: auto, messages, jsonl, text, openai, chatgpt, claude, librechat, chatbot-ui, whatsapp.")] = "auto",
     skip_bad: Annotated[bool, typer.Option("--skip-bad", help="Skip and count malformed records instead of stopping.")] = False,
     resume: Annotated[bool, typer.Option("--resume", help="Continue an interrupted add of the same input from its checkpoint.")] = False,
+    expiration_date: Annotated[Optional[str], typer.Option("--expiration-date", help="Leave search, list and export after this ISO date (kept through that day) or time; --show-expired shows them.")] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Extract facts from a message or a transcript and store them.
@@ -334,11 +336,13 @@ def add(
     Example: cat chat.json | mem0cli add -u alex
     """
     from .ingest import ingest, input_digest
+    from .memory import now_iso
     from .transcripts import FORMATS, read_transcript
-    from .validate import check_metadata, check_scope
+    from .validate import check_expiration, check_metadata, check_scope
 
     scope = check_scope(user_id, agent_id, run_id, required=True)
     meta = _parse_metadata(metadata)
+    expires_at = check_expiration(expiration_date, now_iso())
     if fmt not in FORMATS:
         raise InputError(f"--format must be one of {', '.join(FORMATS)}")
     if text is not None and text != "-":
@@ -353,7 +357,7 @@ def add(
     with _progress(total, "adding messages") as advance:
         summary = ingest(
             _memory(), read.conversations, scope=scope, metadata=check_metadata(meta), infer=not no_infer,
-            digest=input_digest(data, scope, not no_infer), resume=resume, on_progress=advance,
+            digest=input_digest(data, scope, not no_infer), resume=resume, on_progress=advance, expires_at=expires_at,
         )
     summary.skipped_records = read.skipped
     for warning in summary.warnings:
@@ -379,7 +383,8 @@ def search(
     half_life: Annotated[float, typer.Option(help="Days after which the freshness boost halves.")] = 90.0,
     confirmation_weight: Annotated[float, typer.Option(help="Boost per doubling of a fact's confirmations.")] = 0.05,
     keyword_weight: Annotated[float, typer.Option(help="Weight of keyword (BM25) ranks in the fusion.")] = 1.0,
-    graph: Annotated[Optional[bool], typer.Option("--graph/--no-graph", help="Blend in the graph: entities the query names pull in their related memories (default: on).")] = None,
+    graph: Annotated[Optional[bool], typer.Option("--graph/--no-graph", help="Blend in the graph: entities the query names pull in their related memories (default: MEM0CLI_GRAPH, off).")] = None,
+    show_expired: ShowExpiredOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Find the facts and conversation turns most relevant to a query.
@@ -395,7 +400,7 @@ def search(
     result = memory.search(
         query, user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters,
         limit=limit, threshold=threshold, memory_type=memory_type, rank=settings, explain=explain,
-        **({} if graph is None else {"graph": graph}),
+        **({} if graph is None else {"graph": graph}), show_expired=show_expired,
     )
     if as_json:
         _print_json(result)
@@ -462,6 +467,7 @@ def list_(
     run_id: RunOpt = None,
     filter_json: FilterOpt = None,
     limit: Annotated[int, typer.Option("--limit", "-n", help="Most memories to list.")] = 100,
+    show_expired: ShowExpiredOpt = False,
     as_json: JsonOpt = False,
 ) -> None:
     """List memories, newest first.
@@ -470,7 +476,10 @@ def list_(
     """
     filters = _parse_filter(filter_json)
     memory = _memory()
-    result = memory.get_all(user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters, limit=limit)
+    result = memory.get_all(
+        user_id=user_id, agent_id=agent_id, run_id=run_id, filters=filters, limit=limit,
+        show_expired=show_expired,
+    )
     if as_json:
         _print_json(result)
     else:

@@ -165,10 +165,11 @@ class RemoteMemory:
         return self._request("POST", "/memories", {"messages": messages, **kwargs})
 
     def add_messages(self, messages: list, *, scope: dict, metadata: dict | None = None,
-                     infer: bool = True, times_around: tuple = (None, None)) -> dict[str, Any]:
+                     infer: bool = True, times_around: tuple = (None, None),
+                     expires_at: str | None = None) -> dict[str, Any]:
         body = {
             "messages": [asdict(m) for m in messages], **scope, "metadata": metadata,
-            "infer": infer, "times_around": list(times_around),
+            "infer": infer, "times_around": list(times_around), "expiration_date": expires_at,
         }
         result = self._request("POST", "/messages", body)
         for warning in result.get("warnings", []):

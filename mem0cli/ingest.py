@@ -137,6 +137,7 @@ def ingest(
     digest: str | None = None,
     resume: bool = False,
     on_progress: Callable[[int], None] | None = None,
+    expires_at: str | None = None,
 ) -> IngestSummary:
     """Add every conversation (each its own run when there are several and no run_id is given)."""
     summary = IngestSummary(conversations=len(conversations))
@@ -157,7 +158,9 @@ def ingest(
         if index not in said_at:
             said_at[index] = [m.created_at for m in timed_by_neighbours(conversation.messages)]
         around = times_around(said_at[index], start, start + len(messages))
-        added = memory.add_messages(messages, scope=conv_scope, metadata=metadata, infer=infer, times_around=around)
+        added = memory.add_messages(
+            messages, scope=conv_scope, metadata=metadata, infer=infer, times_around=around, expires_at=expires_at
+        )
         summary.messages_new += added["messages_new"]
         summary.dropped += added["dropped"]
         for kind, n in added.get("redacted", {}).items():

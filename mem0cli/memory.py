@@ -189,17 +189,13 @@ class Memory:
         scope = check_scope(user_id, agent_id, run_id, required=True)
         meta = check_metadata(metadata)
         expires_at = check_expiration(expiration_date, now_iso())
-        added = self.add_messages(messages_from_api(messages), scope=scope, metadata=meta, infer=infer)
-        if expires_at:
-            self._expire([r["id"] for r in added["results"] if r["event"] in ("ADD", "UPDATE")], expires_at)
+        added = self.add_messages(
+            messages_from_api(messages), scope=scope, metadata=meta, infer=infer, expires_at=expires_at
+        )
         if added["redacted"]:
             logger.warning("mem0cli: %s", describe(Counter(added["redacted"])))
             return {"results": added["results"], "redacted": added["redacted"]}
         return {"results": added["results"]}
-
-    def _expire(self, memory_ids: list[str], expires_at: str) -> None:
-        with self.store.write_lock(), self.store.transaction():
-            self.store.set_expiry(memory_ids, expires_at)
 
     def live(self, tree: flt.Filter | None) -> flt.Filter | None:
         """`tree` without the memories whose expiration_date has passed (unchanged while the
@@ -217,6 +213,7 @@ class Memory:
         metadata: dict[str, Any] | None = None,
         infer: bool = True,
         times_around: tuple[str | None, str | None] = (None, None),
+        expires_at: str | None = None,
     ) -> dict[str, list[dict[str, Any]]]:
         """`add` for messages already normalised (the CLI's transcript readers use this).
 
@@ -225,7 +222,8 @@ class Memory:
         is stored with its neighbours' (`timed_by_neighbours`; `times_around`: the times
         just before and after these messages when they are part of a longer transcript).
         Secrets are redacted first (`redact.py`, unless the settings say `keep`): a fact that
-        said nothing but a secret is dropped.
+        said nothing but a secret is dropped. `expires_at` (from `validate.check_expiration`)
+        is set on the memories added or updated, in the same transaction.
         Returns the results and counts:
         {"results", "messages_read", "messages_new", "dropped", "warnings", "redacted" (by type)}.
         """
@@ -292,6 +290,8 @@ class Memory:
                 )
                 if redacted:
                     self.store.count_redacted(redacted)
+                if expires_at:
+                    self.store.set_expiry([r["id"] for r in results if r["event"] in ("ADD", "UPDATE")], expires_at)
             self.store.index({**touched, **fact_touched}, self.embedder.dimensions)
         summary["results"], summary["redacted"] = results, dict(redacted)
         return summary

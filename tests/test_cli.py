@@ -293,3 +293,28 @@ def test_tables_show_a_long_turn_as_a_snippet_around_the_match(scripted):
     assert long_one["memory"] == code
     shown = run("get", long_one["id"]).stdout
     assert "Sure, start with the imports:" in shown and "That is all you need." in shown
+
+
+def test_add_expiration_date_takes_a_memory_out_of_list_and_search_after_it(scripted):
+    import time
+    from datetime import datetime, timedelta, timezone
+
+    assert run("add", "I drink green tea", "-u", "alice", "--no-infer", "--expiration-date", "2999-12-31").exit_code == 0
+    soon = datetime.now(timezone.utc) + timedelta(seconds=3)
+    assert run("add", "I am at the dentist at noon", "-u", "alice", "--no-infer", "--expiration-date", soon.isoformat()).exit_code == 0
+    listed = json.loads(run("list", "-u", "alice", "--json").stdout)["results"]
+    assert len(listed) == 2
+    time.sleep(max((soon - datetime.now(timezone.utc)).total_seconds(), 0) + 0.1)
+    assert [r["memory"] for r in json.loads(run("list", "-u", "alice", "--json").stdout)["results"]] == ["I drink green tea"]
+    found = json.loads(run("search", "dentist", "-u", "alice", "--json").stdout)["results"]
+    assert all("dentist" not in r["memory"] for r in found)
+    shown = json.loads(run("search", "dentist", "-u", "alice", "--show-expired", "--json").stdout)["results"]
+    assert any("dentist" in r["memory"] for r in shown)
+    assert len(json.loads(run("list", "-u", "alice", "--show-expired", "--json").stdout)["results"]) == 2
+
+
+@pytest.mark.parametrize("when", ["2001-01-01", "soon", "2999-13-01"])
+def test_add_refuses_a_bad_or_past_expiration_date_and_stores_nothing(scripted, when):
+    result = run("add", "I drink green tea", "-u", "alice", "--no-infer", "--expiration-date", when)
+    assert result.exit_code == 2 and "expiration_date" in result.stderr
+    assert json.loads(run("list", "--show-expired", "--json").stdout)["results"] == []

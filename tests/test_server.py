@@ -120,6 +120,23 @@ HOSTILE = [
 ]
 
 
+def test_the_cli_transcript_route_sets_an_expiration_date_with_the_add(served):
+    from datetime import datetime, timedelta, timezone
+
+    http = served.http
+    http.post("/memories", json={"messages": "a warm-up write", "user_id": "b", "infer": False})
+    soon = datetime.now(timezone.utc) + timedelta(seconds=3)
+    message = {"role": "user", "content": "I am at the dentist at noon"}
+    body = {"messages": [message], "user_id": "a", "infer": False, "expiration_date": soon.isoformat()}
+    assert http.post("/messages", json=body).status_code == 200
+    assert len(http.get("/memories", params={"user_id": "a"}).json()["results"]) == 1
+    time.sleep(max((soon - datetime.now(timezone.utc)).total_seconds(), 0) + 0.1)
+    assert http.get("/memories", params={"user_id": "a"}).json()["results"] == []
+    assert len(http.get("/memories", params={"user_id": "a", "show_expired": "true"}).json()["results"]) == 1
+    past = {**body, "expiration_date": "2001-01-01", "messages": [{"role": "user", "content": "other"}]}
+    assert http.post("/messages", json=past).status_code == 400
+
+
 def test_hostile_and_malformed_requests_get_4xx_and_change_nothing(served):
     http = served.http
     kept = http.post("/memories", json={"messages": "I keep a cat", "user_id": "a", "infer": False}).json()

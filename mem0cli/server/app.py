@@ -23,8 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from .. import __version__
 from ..errors import InputError, Mem0cliError, NotFoundError
+from ..memory import now_iso
 from ..models import Message
-from ..validate import filter_from_json
+from ..validate import check_expiration, filter_from_json
 from .engine import Engine
 
 MAX_BODY = 16 * 1024 * 1024
@@ -62,6 +63,7 @@ class MessagesRequest(Scope):
     metadata: dict[str, Any] | None = None
     infer: bool = True
     times_around: tuple[str | None, str | None] = (None, None)
+    expiration_date: str | None = Field(None, description="ISO date (kept through that day) or time.")
 
 
 class SearchRequest(Scope):
@@ -156,8 +158,9 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     async def add_messages(body: MessagesRequest) -> dict[str, Any]:
         """Store normalised messages (`Memory.add_messages`; the CLI reads transcripts itself)."""
         messages = [Message(**m.model_dump()) for m in body.messages]
+        expires_at = check_expiration(body.expiration_date, now_iso())
         return await engine.write("add_messages", messages, scope=_scope(body), metadata=body.metadata,
-                                  infer=body.infer, times_around=tuple(body.times_around))
+                                  infer=body.infer, times_around=tuple(body.times_around), expires_at=expires_at)
 
     @app.get("/memories")
     async def get_all(
