@@ -30,6 +30,7 @@ from .graph.search import graph_hits
 from .graph.view import graph_view
 from .items import memory_item, message_digest, message_item, turn_item
 from .models import Fact, MemoryItem, Message
+from .names import speaker_name
 from .ranking import RankSettings
 from .redact import describe, placeholder_only, redact, redact_facts, redact_messages
 from .search import search_text
@@ -251,7 +252,7 @@ class Memory:
             return summary
         fresh = [keyed[i] for i in new]
         if infer:
-            extracted = self.extractor.extract(fresh, default_name=_display_name(scope))
+            extracted = self.extractor.extract(fresh, default_name=speaker_name(self.store, scope))
             facts = extracted.facts
             summary["dropped"], summary["warnings"] = extracted.dropped, list(extracted.warnings)
             for warning in extracted.warnings:
@@ -544,10 +545,3 @@ class Memory:
             "embed_model": store.get_meta("embed_model"),
             "schema_version": store.schema_version, "graph": store.graph.counts(),
         }
-
-
-# -- helpers ---------------------------------------------------------------
-def _display_name(scope: dict[str, str | None]) -> str | None:
-    return scope.get("user_id") or scope.get("agent_id")
-
-

@@ -263,3 +263,21 @@ def test_a_message_without_a_time_takes_the_time_of_the_one_before(memory, extra
     extractor.outputs = ["[]"]
     memory.add([{"role": "user", "content": "No clock here", "id": "n1"}], user_id="ola")
     assert {t.message_id: t.said_at for t in memory.store.select_turns(None)}["n1"] is None
+
+
+def test_a_name_given_in_one_add_names_the_user_in_later_adds(memory):
+    from mem0cli import Memory
+    from mem0cli.extract import RuleExtractor
+
+    rules = Memory(settings=memory.settings, embedder=memory.embedder, extractor=RuleExtractor())
+    rules.add("my name is Jordan and I'm allergic to peanuts", user_id="u-77310")
+    later = rules.add("I've got 2 kids and a dog called Rex", user_id="u-77310", run_id="another-chat")
+    assert [r["memory"] for r in later["results"]] == ["Jordan has 2 kids and a dog called Rex"]
+    other = rules.add("I've got a cat", user_id="someone-else")
+    assert [r["memory"] for r in other["results"]] == ["Someone has a cat"]
+    named = [r for r in rules.get_all(user_id="u-77310")["results"] if "name is" in r["memory"]]
+    assert [r["memory"] for r in named] == ["User's name is Jordan"]
+    rules.delete(named[0]["id"])  # forgetting the name fact forgets the name
+    again = rules.add("I live in Leeds", user_id="u-77310")
+    assert [r["memory"] for r in again["results"]] == ["User lives in Leeds"]
+    rules.close()
