@@ -23,6 +23,7 @@ from . import search as search_mod
 from . import writing
 from .checks import FactChecker, fact_hash
 from .config import Settings, is_store_url, llm_from_config, pgvector_url
+from .corrections import stored_corrections
 from .embed import Embedder, SentenceTransformerEmbedder
 from .errors import EntityNotFoundError, InputError, ModelError, NotFoundError, StoreError
 from .extract import Extractor
@@ -253,7 +254,7 @@ class Memory:
         fresh = [keyed[i] for i in new]
         if infer:
             extracted = self.extractor.extract(fresh, default_name=speaker_name(self.store, scope))
-            facts = extracted.facts
+            facts = extracted.facts + stored_corrections(self.store, fresh, extracted.facts, scope)
             summary["dropped"], summary["warnings"] = extracted.dropped, list(extracted.warnings)
             for warning in extracted.warnings:
                 logger.warning(warning)

@@ -53,7 +53,7 @@ def extractor() -> ScriptedExtractor:
 
 
 #: Modules whose tests run on both backends: the embedded store and PostgreSQL.
-BOTH_STORES = ("test_memory", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared", "test_graph_store")
+BOTH_STORES = ("test_memory", "test_corrections", "test_backup", "test_fuzz", "test_mem0_args", "test_store_shared", "test_graph_store")
 
 
 #: Tests of those modules that look inside the embedded store's files (LanceDB, SQLite); their

@@ -1,0 +1,46 @@
+"""A correction in a later add ("actually it's Tuesday, not Monday") supersedes the stored fact it corrects."""
+
+from __future__ import annotations
+
+import pytest
+
+from mem0cli import Memory
+from mem0cli.extract import RuleExtractor
+
+
+@pytest.fixture
+def rules(memory):
+    m = Memory(settings=memory.settings, embedder=memory.embedder, extractor=RuleExtractor())
+    yield m
+    m.close()
+
+
+def texts(memory, **scope):
+    return sorted(r["memory"] for r in memory.get_all(**scope)["results"] if not r["superseded_by"])
+
+
+def test_a_bare_correction_in_a_later_add_supersedes_the_fact_it_corrects(rules):
+    first = rules.add("standup is Monday at 10am", user_id="sam")["results"][0]
+    fixed = rules.add("actually it's Tuesday, not Monday", user_id="sam")["results"]
+    assert [(r["event"], r["memory"]) for r in fixed] == [("UPDATE", "Standup is Tuesday at 10am")]
+    assert texts(rules, user_id="sam") == ["Standup is Tuesday at 10am"]
+    assert rules.get(first["id"])["superseded_by"] == fixed[0]["id"]
+    evidence = [e["content"] for e in rules.get(fixed[0]["id"])["evidence"]]
+    assert evidence == ["actually it's Tuesday, not Monday"]
+
+
+def test_a_correction_with_nothing_stored_to_correct_adds_nothing(rules):
+    rules.add("standup is Monday at 10am", user_id="sam")
+    assert rules.add("not Friday, Thursday", user_id="sam")["results"] == []
+    assert rules.add("actually it's Tuesday, not Monday", user_id="someone-else")["results"] == []
+    assert texts(rules, user_id="sam") == ["Standup is Monday at 10am"]
+
+
+def test_a_correction_inside_one_add_is_applied_once(rules):
+    said = rules.add(
+        [{"role": "user", "content": "standup is Monday at 10am"},
+         {"role": "user", "content": "sorry, Tuesday, not Monday"}],
+        user_id="sam",
+    )["results"]
+    assert [r["memory"] for r in said] == ["Standup is Tuesday at 10am"]
+    assert rules.add("actually it's Tuesday, not Monday", user_id="sam")["results"] == []
