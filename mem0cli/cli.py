@@ -51,14 +51,10 @@ def open_memory(store: str | Path | None):
 
 
 def connect_server(store: str | Path | None):
-    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers (a
-    team store at a URL is reached directly)."""
+    """The store's running `mem0cli serve` as a RemoteMemory, or None when none answers."""
     from .client import connect
-    from .config import is_store_url
 
-    if is_store_url(str(store or "")) or (store is None and os.environ.get("MEM0CLI_STORE_URL")):
-        return None
-    return connect(Path(store) if store else None)
+    return connect(store)
 
 
 class State:
@@ -811,9 +807,10 @@ def stats(as_json: JsonOpt = False) -> None:
 
 
 def _home() -> Path:
-    from .config import default_home
+    """Where the store's server keeps its socket and record."""
+    from .config import server_home
 
-    return Path(state.store).expanduser() if state.store else default_home()
+    return server_home(state.store)
 
 
 @app.command()

@@ -236,9 +236,9 @@ def probe(socket_path: Path, timeout: float = 2.0) -> RemoteMemory | None:
     return remote
 
 
-def connect(store: Path | None) -> RemoteMemory | None:
-    """The running server of the store directory (`--store`, $MEM0CLI_HOME, the XDG default), if any."""
-    from .config import default_home
+def connect(store: str | Path | None) -> RemoteMemory | None:
+    """The running server of the store (`--store` directory or URL, $MEM0CLI_STORE_URL,
+    $MEM0CLI_HOME, the XDG default), if any."""
+    from .config import server_home
 
-    home = Path(store).expanduser() if store else default_home()
-    return probe(home / SOCKET_NAME)
+    return probe(server_home(store) / SOCKET_NAME)

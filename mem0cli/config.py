@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 from dataclasses import dataclass
@@ -51,6 +52,23 @@ def default_home() -> Path:
     xdg = os.environ.get("XDG_DATA_HOME")
     base = Path(xdg).expanduser() if xdg else Path.home() / ".local" / "share"
     return base / "mem0cli"
+
+
+def redacted(url: str) -> str:
+    """A store URL without its password, for messages."""
+    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
+
+
+def server_home(store: str | Path | None = None) -> Path:
+    """Where `mem0cli serve` for a store keeps its socket, record and token: the store directory;
+    for a team store (a postgresql:// URL given, or $MEM0CLI_STORE_URL when no store is given) a
+    directory of its own under the local home, named by a hash of the URL without its password,
+    so that the local store's server and a team store's never answer for each other."""
+    given = str(store) if store else ""
+    url = given if is_store_url(given) else (None if store else os.environ.get("MEM0CLI_STORE_URL"))
+    if url:
+        return default_home() / "servers" / hashlib.sha256(redacted(url).encode()).hexdigest()[:16]
+    return Path(given).expanduser() if store else default_home()
 
 
 @dataclass(frozen=True)

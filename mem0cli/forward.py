@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-from pathlib import Path
 
 #: Commands that only read the store and print: safe to run in the server, whole.
 FORWARDED = frozenset({"search", "list", "get", "history"})
@@ -81,13 +80,10 @@ def forward(argv: list[str]) -> int | None:
     if command is None:
         return None
     store, quiet, rest = command
-    if store is None and os.environ.get("MEM0CLI_STORE_URL"):
-        return None  # the team store: no local server serves it
     from .client import SOCKET_NAME, UnixConnection
-    from .config import default_home
+    from .config import server_home
 
-    home = Path(store).expanduser() if store else default_home()
-    socket_path = home / SOCKET_NAME
+    socket_path = server_home(store) / SOCKET_NAME
     if not socket_path.exists():
         return None
     body = json.dumps({"argv": (["-q"] if quiet else []) + rest, "terminal": describe_terminal()}).encode()

@@ -15,28 +15,28 @@ ROOT = Path(__file__).resolve().parents[1]
 PY = sys.executable
 
 
-def env_for(home: Path) -> dict[str, str]:
-    env = dict(os.environ, MEM0CLI_HOME=str(home), PYTHONPATH=str(ROOT))
+def env_for(home: Path, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, MEM0CLI_HOME=str(home), PYTHONPATH=str(ROOT), **extra)
     env.pop("NO_COLOR", None)
     return env
 
 
-def cli(home: Path, *args: str, input: str | None = None) -> subprocess.CompletedProcess:
-    """`mem0cli` with the stand-in embedder, as a process of its own."""
+def cli(home: Path, *args: str, input: str | None = None, **env: str) -> subprocess.CompletedProcess:
+    """`mem0cli` with the stand-in embedder, as a process of its own (`env`: more variables)."""
     return subprocess.run(
         [PY, "-m", "tests.helpers.stand_in_cli", *args], input=input, capture_output=True, text=True,
-        cwd=ROOT, env=env_for(home), timeout=120,
+        cwd=ROOT, env=env_for(home, **env), timeout=120,
     )
 
 
 class Served:
     """A running `mem0cli serve` and an httpx client on its unix socket."""
 
-    def __init__(self, home: Path, *args: str) -> None:
+    def __init__(self, home: Path, *args: str, socket: Path | None = None, **env: str) -> None:
         self.home = home
-        self.socket = home / "serve.sock"
+        self.socket = socket or home / "serve.sock"
         self.proc = subprocess.Popen(
-            [PY, "-m", "tests.helpers.stand_in_cli", "serve", *args], cwd=ROOT, env=env_for(home),
+            [PY, "-m", "tests.helpers.stand_in_cli", "serve", *args], cwd=ROOT, env=env_for(home, **env),
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
         )
         self.http = httpx.Client(transport=httpx.HTTPTransport(uds=str(self.socket)), base_url="http://mem0cli",

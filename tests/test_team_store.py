@@ -75,3 +75,32 @@ def test_two_writers_and_a_searcher_lose_nothing_and_duplicate_nothing(pg_url) -
     assert len(shared_acks) == ROUNDS  # each shared message acknowledged by exactly one writer
     assert len(memory.store.select_turns(None)) == len(texts)  # and stored as one turn
     memory.close()
+
+
+def test_a_team_store_server_has_a_socket_of_its_own_and_shadows_no_local_store(pg_url, isolated_home, monkeypatch):
+    import json
+
+    from mem0cli.config import server_home
+    from tests.serving import Served, cli
+
+    home = isolated_home
+    monkeypatch.setenv("MEM0CLI_HOME", str(home))
+    assert cli(home, "add", "--no-infer", "-u", "alice", "a local note").returncode == 0
+    team_home = server_home(pg_url)
+    assert team_home.parent == home / "servers" and server_home(None) == home
+    served = Served(home, socket=team_home / "serve.sock", MEM0CLI_STORE_URL=pg_url)
+    try:
+        assert served.http.get("/health").json()["store"].startswith("postgresql://")
+        assert served.http.post("/memories", json={"messages": "a team note", "user_id": "bob", "infer": False}).status_code == 200
+        local = json.loads(cli(home, "list", "--json").stdout)["results"]
+        team = json.loads(cli(home, "list", "--json", MEM0CLI_STORE_URL=pg_url).stdout)["results"]
+        also_team = json.loads(cli(home, "--store", pg_url, "list", "--json").stdout)["results"]
+        assert [r["memory"] for r in local] == ["a local note"]
+        assert [r["memory"] for r in team] == [r["memory"] for r in also_team] == ["a team note"]
+        assert cli(home, "serve", "--status").returncode == 1  # the local store has no server
+        assert cli(home, "serve", "--status", MEM0CLI_STORE_URL=pg_url).returncode == 0
+        assert not (home / "serve.sock").exists()
+        assert cli(home, "serve", "--stop", MEM0CLI_STORE_URL=pg_url).returncode == 0
+        assert served.proc.wait(timeout=60) == 0
+    finally:
+        served.stop()

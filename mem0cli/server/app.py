@@ -145,7 +145,7 @@ def create_app(engine: Engine, *, token: str | None = None) -> FastAPI:
     @app.get("/health")
     async def health() -> dict[str, Any]:
         """Liveness, and which store this server serves."""
-        return {"status": "ok", "store": str(engine.path), "version": __version__}
+        return {"status": "ok", "store": engine.location, "version": __version__}
 
     @app.post("/memories")
     async def add_memory(body: AddRequest) -> dict[str, Any]:

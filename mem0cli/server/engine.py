@@ -73,7 +73,7 @@ class Engine:
 
     def __init__(self, make_memory: Callable[[Path | None], Memory], store: Path | None = None) -> None:
         self.memory = make_memory(store)  # the writer's; its parts are shared by the readers
-        self.path = self.memory.path
+        self.location = self.memory.store.location  # the store directory, or the team store's URL without password
         self._writer = _Workers([self.memory], "mem0cli-writer")
         self._reader_memories = [self.memory.sibling() for _ in range(READER_THREADS)]
         self._readers = _Workers(self._reader_memories, "mem0cli-reader")

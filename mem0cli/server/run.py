@@ -1,6 +1,7 @@
 """Starting, stopping and finding `mem0cli serve` for a store.
 
-The server listens on `serve.sock` in the store directory (mode 0600), and on TCP too
+The server listens on `serve.sock` in the store directory (a team store's: `config.server_home`;
+mode 0600), and on TCP too
 with `--host/--port`. It records itself in `serve.json` (pid, socket, address) so
 `serve --status` and `serve --stop` find it. SIGTERM or SIGINT: while the writes in flight
 finish, the sockets stay open and every new request gets 503; then uvicorn closes them, lets
@@ -22,6 +23,7 @@ from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
+from ..config import server_home
 from ..errors import InputError, StoreError
 
 SOCKET_NAME = "serve.sock"
@@ -127,7 +129,8 @@ def serve(
     from .engine import Engine
 
     engine = Engine(make_memory, store)
-    home = engine.path
+    home = server_home(store)
+    home.mkdir(mode=0o700, parents=True, exist_ok=True)  # a team store's server has a directory of its own
     engine.create_store()
     running = read_state(home)
     if running:
@@ -167,7 +170,7 @@ def serve(
             "started_at": time.time(),
         })
         where_text = f"{home / SOCKET_NAME}" + (f" and http://{host}:{port}" if host is not None else "")
-        say(f"mem0cli: serving {home} on {where_text}")
+        say(f"mem0cli: serving {engine.location} on {where_text}")
         # uvicorn re-raises the signal it stopped for once it is done: exit 0 instead
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, lambda *_: None)

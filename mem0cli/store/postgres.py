@@ -11,12 +11,12 @@ here only: the default install does not need it (``pip install 'mem0cli[postgres
 from __future__ import annotations
 
 import json
-import re
 from array import array
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
+from ..config import redacted
 from ..errors import StoreError
 from ..filters import Filter
 from . import pg_schema
@@ -46,11 +46,6 @@ _TURN_COLUMNS = (
     "created_at, updated_at, metadata, expires_at"
 )
 _HISTORY_COLUMNS = "memory_id, event, old_memory, new_memory, actor, created_at, reason, user_id, agent_id, run_id"
-
-
-def redacted(url: str) -> str:
-    """The URL without its password, for messages."""
-    return re.sub(r"(://[^:/@]*):[^@]*@", r"\1:***@", url)
 
 
 class PostgresStore(PostgresSearch, Store):
