@@ -17,6 +17,11 @@ from .store.base import Store
 
 #: Stored facts looked at for the corrected value (the keyword index finds them by it).
 _LOOK_AT = 20
+#: A message that corrects an earlier one says so, or says little else: "actually it's Tuesday,
+#: not Monday", "sorry, Leeds not York", "Tuesday, not Monday". A contrast in the middle of a
+#: longer message ("... with Ana and Tom, funny, not sad.") is no correction of a stored fact.
+_SAYS_IT_CORRECTS = re.compile(r"^\W*(?:actually|sorry|no|nope|oops|correction|wait|i meant|my bad|scratch that)\b", re.I)
+_FEW_WORDS = 6
 
 
 def stored_corrections(
@@ -28,9 +33,10 @@ def stored_corrections(
         return []
     out: list[Fact] = []
     for message in messages:
-        if message.role != "user":
+        text = normalise(strip_noise(message.content))
+        if message.role != "user" or not (_SAYS_IT_CORRECTS.match(text) or len(text.split()) <= _FEW_WORDS):
             continue
-        for right, wrong in corrections_in(normalise(strip_noise(message.content))):
+        for right, wrong in corrections_in(text):
             if _covered(right, wrong, facts + out):
                 continue
             older = _newest_saying(store, wrong, right, scope, message.name)

@@ -44,3 +44,19 @@ def test_a_correction_inside_one_add_is_applied_once(rules):
     )["results"]
     assert [r["memory"] for r in said] == ["Standup is Tuesday at 10am"]
     assert rules.add("actually it's Tuesday, not Monday", user_id="sam")["results"] == []
+
+
+
+def test_a_contrast_in_the_middle_of_a_chat_is_no_correction(rules):
+    from mem0cli.corrections import stored_corrections
+    from mem0cli.models import Message
+
+    rules.add("I felt sad about the move to Leeds", user_id="sam")
+    scope = {"user_id": "sam", "agent_id": None, "run_id": None}
+
+    def corrected(text: str) -> list[str]:
+        return [f.text for f in stored_corrections(rules.store, [Message(role="user", content=text)], [], scope)]
+
+    assert corrected("We laughed a lot at the film last night with Ana and Tom, funny, not sad.") == []
+    assert corrected("happy, not sad") == ["Sam felt happy about the move to Leeds"]
+    assert corrected("Sorry, I got that wrong earlier, happy, not sad.") == ["Sam felt happy about the move to Leeds"]
