@@ -118,7 +118,10 @@ def _walk(
 ) -> None:
     """The memories behind the relations within `depth` hops of the (non-hub) seeds."""
     relations = tables.neighbourhood(list(seeds), depth, through_max=THROUGH_MAX)
-    reach = _reach(seeds, relations)
+    # a hub's relations are not read past the one reaching it: its degree says it is one
+    middles = {e for r in relations if r.hops == 1 for e in (r.subject_id, r.object_id)} - set(seeds)
+    hubs = {e for e, n in tables.degrees(sorted(middles)).items() if n > THROUGH_MAX}
+    reach = _reach(seeds, relations, hubs)
     for r in relations:
         for seed, (hops, path) in reach.get(r.id, {}).items():
             weight = HOP_DECAY ** (hops - 1) / math.log2(2 + seed_degree.get(seed, 0))
@@ -132,11 +135,10 @@ def _stated(
     """The memories behind the hubs' relations whose words share a stem with `asked`."""
     if not asked:
         return
-    matched: list[tuple[RelationRow, set[str]]] = []
-    for relation, object_name in tables.stated_by(list(hubs)):
-        common = asked & (text_stems(relation.relation) | text_stems(object_name))
-        if common:
-            matched.append((relation, common))
+    def shared(relation: str, object_name: str) -> set[str]:
+        return asked & (text_stems(relation) | text_stems(object_name))
+
+    matched = [(r, shared(r.relation, name)) for r, name in tables.stated_by(list(hubs), lambda *rn: bool(shared(*rn)))]
     spread: dict[tuple[str, str], int] = {}  # (hub, stem) -> the hub's relations with that stem
     for relation, common in matched:
         for stem in common:
@@ -190,9 +192,10 @@ def key_seed_weight(best: Mapping[tuple[str, str], tuple[float, list[RelationRow
 
 
 def _reach(
-    seeds: Mapping[str, EntityRow], relations: list[RelationRow]
+    seeds: Mapping[str, EntityRow], relations: list[RelationRow], hubs: set[str]
 ) -> dict[str, dict[str, tuple[int, list[RelationRow]]]]:
-    """For each relation, the seeds it is reached from: (hops, the relations of the path)."""
+    """For each relation, the seeds it is reached from: (hops, the relations of the path);
+    a path goes on through no hub."""
     touching: dict[str, list[RelationRow]] = {}
     for r in relations:
         touching.setdefault(r.subject_id, []).append(r)
@@ -203,7 +206,7 @@ def _reach(
             out.setdefault(r.id, {})[seed] = (1, [r])
         for first in touching.get(seed, []):
             middle = first.object_id if first.subject_id == seed else first.subject_id
-            if middle in seeds or len(touching.get(middle, [])) > THROUGH_MAX:
+            if middle in seeds or middle in hubs:
                 continue
             for second in touching.get(middle, []):
                 if second.id != first.id and seed not in out.get(second.id, {}):
