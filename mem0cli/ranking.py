@@ -47,7 +47,7 @@ class RankSettings:
     confirmation_weight: float = 0.05
     superseded_factor: float = 0.5
     time_weight: float = 0.3
-    graph_weight: float = 0.3  # measured best of 0.15-1.0 on the dev conversations (README)
+    graph_weight: float = 0.15  # measured best of 0.15-1.0 on the dev conversations (README)
 
 
 @dataclass
