@@ -161,3 +161,20 @@ def test_a_speaker_named_with_what_is_asked_pulls_in_the_relations_that_match(me
     found = memory.search("Where has Melanie camped?", user_id="u", limit=3, graph=True, explain=True)["results"]
     lifted = next(r for r in found if "camping" in r["memory"])
     assert lifted["explain"]["graph_path"].startswith("Melanie -go")
+
+
+def test_a_walk_reads_no_hub_relation_past_the_one_reaching_it(memory) -> None:
+    nouns = [f"thing{i}" for i in range(THROUGH_MAX + 5)]
+    turns = [f"I bought a {noun}." for noun in nouns] + ["My sister Ana lives in Porto."]
+    memory.add([{"role": "user", "name": "Caroline", "content": t, "created_at": "2023-05-08T10:00:00"}
+                for t in turns], user_id="u", infer=False)
+    graph = memory.store.graph
+    names = {e.id: e.name for e in graph.all_entities()}
+    (ana,) = graph.entities_named(["ana"], {"user_id": "u"})["ana"]
+    walked = {(names[r.subject_id], r.relation, names[r.object_id]) for r in graph.neighbourhood([ana.id], 2, THROUGH_MAX)}
+    assert walked == {("Caroline", "sister", "Ana"), ("Ana", "live in", "Porto")}  # none of Caroline's purchases
+    viewed = graph.neighbourhood([ana.id], 2)  # `mem0cli graph Ana --depth 2` shows them all
+    assert len(viewed) == len(nouns) + 2
+    hits = graph_hits(graph, "Where does Ana live?", {"user_id": "u"})
+    texts = {r["id"]: r["memory"] for r in memory.get_all(user_id="u")["results"]}
+    assert [texts[k] for k, kind, _ in hits.hits if kind == "fact"] == ["My sister Ana lives in Porto."]
