@@ -151,9 +151,9 @@ class Memory:
             return self.store.repair(self.embedder.embed_documents, self.embedder.dimensions) if held else 0
 
     def _worker(self) -> ThreadPoolExecutor:
-        """Two background threads for the parts of a search that overlap its query embedding."""
+        """Three background threads for the parts of a search that overlap its query embedding."""
         if self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="mem0cli-search")
+            self._pool = ThreadPoolExecutor(max_workers=3, thread_name_prefix="mem0cli-search")
         return self._pool
 
     def close(self) -> None:
@@ -349,16 +349,18 @@ class Memory:
             return {"results": []}
         store.check_model(self.embedder.model_id)
         store.refresh()  # a long-lived Memory sees what other writers committed since
-        # while the query is embedded: keyword search (on a connection of its own), and the
-        # vectors of a small filter's rows (one user's, say), searched exactly once it is
+        # while the query is embedded: keyword search and the graph's list (each on a
+        # connection of its own), and the vectors of a small filter's rows (one user's,
+        # say), searched exactly once it is
         worker = self._worker()
         prefetch = worker.submit(store.prefetch, tree)  # needed first
         keyword = worker.submit(store.keyword_candidates, query, tree, search_mod.candidates_wanted(limit))
-        vector = self.embedder.embed_query(query)
-        prefetch.result()  # its rows, or its error
         blend = self.settings.graph if graph is None else bool(graph)
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
-        hits = graph_hits(store.graph, query, scope) if blend else None
+        drawn = worker.submit(graph_hits, store.graph_reader(), query, scope) if blend else None
+        vector = self.embedder.embed_query(query)
+        prefetch.result()  # its rows, or its error
+        hits = drawn.result() if drawn is not None else None
         ranked, rows, sources = search_mod.rank(
             store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword, hits
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from mem0cli.graph.parse import base_verb, entity_key, parse_fact
-from mem0cli.graph.search import query_keys
+from mem0cli.graph.search import predicate_stems, query_keys, stem
 
 
 def triples(text: str, speaker: str | None = None) -> list[tuple[str, str, str]]:
@@ -104,3 +104,19 @@ def test_a_name_given_later_names_the_same_entity() -> None:
 def test_a_huge_fact_is_read_only_at_its_start() -> None:
     found = triples("Ana lives in Porto. " + "walrus quartz " * 800_000)  # 10 MB: only its start is read
     assert found[0] == ("Ana", "live in", "Porto") and len(found) < 10
+
+
+@pytest.mark.parametrize(
+    ("word", "expected"),
+    [("camped", "camp"), ("camping", "camp"), ("hiking", "hike"), ("hikes", "hike"), ("books", "book"),
+     ("de-stress", "destress"), ("Melanie's", "melanie"), ("activities", "activity"), ("art", "art")],
+)
+def test_stem_reduces_inflections_and_hyphens(word: str, expected: str) -> None:
+    assert stem(word) == expected
+
+
+def test_predicate_stems_are_what_a_query_asks_besides_the_names() -> None:
+    assert predicate_stems("Where has Melanie camped?", ["melanie", "Melanie"]) == {"camp"}
+    assert predicate_stems("What books has Melanie's family read?", ["melanie"]) == {"book", "family", "read"}
+    assert predicate_stems("What does Melanie do to destress?", ["melanie"]) == {"destress"}
+    assert predicate_stems("How is Melanie?", ["melanie"]) == set()

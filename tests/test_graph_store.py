@@ -6,6 +6,7 @@ from __future__ import annotations
 from mem0cli import doctor
 from mem0cli.backup import apply_import, export_records, read_import, write_export
 from mem0cli.graph.build import rebuild
+from mem0cli.graph.search import THROUGH_MAX, graph_hits
 
 
 def say(memory, speaker: str, text: str, when: str, user: str = "u") -> None:
@@ -133,3 +134,47 @@ def test_a_removal_that_is_not_an_erasure_prunes_the_graph_too(memory) -> None:
         memory.store.delete_memories([fact["id"]])  # as reextract removes an older model's fact
     assert relations(memory) == []
     assert memory.store.graph.all_entities({"user_id": "u"}) == []
+
+
+def test_a_speaker_named_with_what_is_asked_pulls_in_the_relations_that_match(memory) -> None:
+    """A speaker is a hub (in every fact), no seed for a walk; with the words the query
+    asks about it ("camped"), its relations with those words' stems still count."""
+    nouns = [f"thing{i}" for i in range(THROUGH_MAX + 5)]  # a speaker with more relations than a walk goes through
+    turns = [f"I bought a {noun}." for noun in nouns] + [
+        "I went camping at the lake with my kids.", "I've been running farther to de-stress.",
+    ]
+    memory.add([{"role": "user", "name": "Melanie", "content": t, "created_at": "2023-05-08T10:00:00"}
+                for t in turns], user_id="u", infer=False)
+    graph = memory.store.graph
+    (melanie,) = graph.entities_named(["melanie"], {"user_id": "u"})["melanie"]
+    assert graph.degrees([melanie.id])[melanie.id] > THROUGH_MAX
+    texts = {r["id"]: r["memory"] for r in memory.get_all(user_id="u")["results"]}
+
+    camped = graph_hits(memory.store.graph_reader(), "Where has Melanie camped?", {"user_id": "u"})
+    facts = [key for key, kind, _score in camped.hits if kind == "fact"]
+    assert [texts[k] for k in facts] == ["I went camping at the lake with my kids."]
+    assert camped.paths[facts[0]].startswith("Melanie -go")
+    destress = graph_hits(memory.store.graph, "What does Melanie do to destress?", {"user_id": "u"})
+    assert [texts[k] for k, kind, _ in destress.hits if kind == "fact"] == ["I've been running farther to de-stress."]
+    assert graph_hits(memory.store.graph, "How is Melanie?", {"user_id": "u"}).hits == []  # the hub alone: nothing
+
+    found = memory.search("Where has Melanie camped?", user_id="u", limit=3, graph=True, explain=True)["results"]
+    lifted = next(r for r in found if "camping" in r["memory"])
+    assert lifted["explain"]["graph_path"].startswith("Melanie -go")
+
+
+def test_a_walk_reads_no_hub_relation_past_the_one_reaching_it(memory) -> None:
+    nouns = [f"thing{i}" for i in range(THROUGH_MAX + 5)]
+    turns = [f"I bought a {noun}." for noun in nouns] + ["My sister Ana lives in Porto."]
+    memory.add([{"role": "user", "name": "Caroline", "content": t, "created_at": "2023-05-08T10:00:00"}
+                for t in turns], user_id="u", infer=False)
+    graph = memory.store.graph
+    names = {e.id: e.name for e in graph.all_entities()}
+    (ana,) = graph.entities_named(["ana"], {"user_id": "u"})["ana"]
+    walked = {(names[r.subject_id], r.relation, names[r.object_id]) for r in graph.neighbourhood([ana.id], 2, THROUGH_MAX)}
+    assert walked == {("Caroline", "sister", "Ana"), ("Ana", "live in", "Porto")}  # none of Caroline's purchases
+    viewed = graph.neighbourhood([ana.id], 2)  # `mem0cli graph Ana --depth 2` shows them all
+    assert len(viewed) == len(nouns) + 2
+    hits = graph_hits(graph, "Where does Ana live?", {"user_id": "u"})
+    texts = {r["id"]: r["memory"] for r in memory.get_all(user_id="u")["results"]}
+    assert [texts[k] for k, kind, _ in hits.hits if kind == "fact"] == ["My sister Ana lives in Porto."]

@@ -302,6 +302,11 @@ class Store(ABC):
         """The graph's tables on this store's connection: writes join `transaction`, and
         `erase` prunes what the erased memories alone supported."""
 
+    def graph_reader(self) -> GraphTables:
+        """The graph's tables for reading from a search's second thread while the first
+        embeds the query (the store's connection where it is safe to share, as PostgreSQL's)."""
+        return self.graph
+
     # -- search -----------------------------------------------------------------------------
     @abstractmethod
     def refresh(self) -> None:

@@ -53,7 +53,7 @@ class FactStore:
         """Open (and migrate) the database; `read_only` opens a connection for reads only,
         usable from another thread, on a database already opened and migrated."""
         self.path = path
-        self._reader: FactStore | None = None
+        self._readers: dict[str, FactStore] = {}
         try:
             conn = sqlite3.connect(str(path), timeout=30.0, isolation_level=None, check_same_thread=not read_only)
             if read_only:
@@ -70,12 +70,12 @@ class FactStore:
         if not read_only:
             self._migrate()
 
-    def reader(self) -> FactStore:
-        """A second, read-only connection (opened once), for a search's keyword part on
-        another thread while this one embeds the query."""
-        if self._reader is None:
-            self._reader = FactStore(self.path, read_only=True)
-        return self._reader
+    def reader(self, purpose: str = "keyword") -> FactStore:
+        """A read-only connection for one `purpose` (opened once), for a part of a search
+        (its keywords, its graph) on another thread while this one embeds the query."""
+        if purpose not in self._readers:
+            self._readers[purpose] = FactStore(self.path, read_only=True)
+        return self._readers[purpose]
 
     # -- schema -------------------------------------------------------------
     def _migrate(self) -> None:
@@ -129,9 +129,9 @@ class FactStore:
         self.conn.execute("COMMIT")
 
     def close(self) -> None:
-        if self._reader is not None:
-            self._reader.close()
-            self._reader = None
+        for reader in self._readers.values():
+            reader.close()
+        self._readers.clear()
         self.conn.close()
 
     # -- meta ---------------------------------------------------------------

@@ -264,7 +264,8 @@ class GraphTables:
         """The relations within `depth` hops of the entities (either direction), each with
         the fewest hops it is reached in (1: touches a start entity) and its sources.
         `through_max`: a walk goes on only through entities with at most that many
-        relations (a hub, such as the speaker of every fact, would reach everything)."""
+        relations (a hub, such as the speaker of every fact, would reach everything), and
+        a hub's relations beyond the one that reaches it are not read."""
         if not entity_ids or depth < 1:
             return []
         marks = ", ".join("?" * len(entity_ids))
@@ -275,6 +276,7 @@ class GraphTables:
                 "OR x.object_id = w.entity_id) <= ?)"
             )
             limit = [through_max]
+        opened = through.replace("w.", "n.")  # the entities whose relations are read
         rows = self._all(
             f"""WITH RECURSIVE walk(entity_id, hops) AS (
                 SELECT id, 0 FROM graph_entities WHERE id IN ({marks})
@@ -282,13 +284,14 @@ class GraphTables:
                 SELECT CASE WHEN r.subject_id = w.entity_id THEN r.object_id ELSE r.subject_id END, w.hops + 1
                 FROM walk w JOIN graph_relations r ON r.subject_id = w.entity_id OR r.object_id = w.entity_id
                 WHERE w.hops < ? - 1 AND {through}
-            ), near AS (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id)
+            ), near AS (SELECT n.entity_id, n.hops FROM
+                (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id) n WHERE {opened})
             SELECT {_RELATION_COLUMNS}, n.hops + 1 FROM near n CROSS JOIN graph_relations r
             WHERE r.subject_id = n.entity_id
             UNION ALL
             SELECT {_RELATION_COLUMNS}, n.hops + 1 FROM near n CROSS JOIN graph_relations r
             WHERE r.object_id = n.entity_id""",
-            [*entity_ids, depth, *limit],
+            [*entity_ids, depth, *limit, *limit],
         )
         fewest: dict[str, RelationRow] = {}  # a relation between two near entities: its fewest hops
         for row in rows:
@@ -297,6 +300,26 @@ class GraphTables:
                 fewest[relation.id] = relation
         ordered = sorted(fewest.values(), key=lambda r: (r.hops, r.id))
         return self._with_sources(ordered)
+
+    def stated_by(
+        self, entity_ids: Sequence[str], keep: Callable[[str, str], bool] | None = None
+    ) -> list[tuple[RelationRow, str]]:
+        """The relations whose subject is one of the entities, each with its object's name
+        and its sources; `keep(relation, object name)` chooses among them before the rest
+        of their columns and their sources are read (a speaker has hundreds)."""
+        if not entity_ids:
+            return []
+        names = {
+            rid: name for rid, relation, name in self._all(
+                "SELECT r.id, r.relation, o.name FROM graph_relations r JOIN graph_entities o ON o.id = r.object_id "
+                f"WHERE r.subject_id IN ({', '.join('?' * len(entity_ids))})",
+                list(entity_ids),
+            ) if keep is None or keep(relation, name)
+        }
+        if not names:
+            return []
+        found = self._with_sources(self._relations(f"r.id IN ({', '.join('?' * len(names))})", list(names)))
+        return [(r, names[r.id]) for r in found]
 
     def degrees(self, entity_ids: Sequence[str]) -> dict[str, int]:
         """How many relations each entity takes part in."""

@@ -467,6 +467,9 @@ class LocalStore(Store):
     def graph(self) -> GraphTables:
         return GraphTables(self.facts.conn.execute)
 
+    def graph_reader(self) -> GraphTables:
+        return GraphTables(self.facts.reader("graph").conn.execute)
+
     def refresh(self) -> None:
         table = self._open_vectors()
         if table is not None:
