@@ -178,6 +178,7 @@ def normalise(text: str) -> str:
             return _SLANG[low]
         return word
 
+    text = re.sub(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])", "'", text)  # a typographic apostrophe: "I\u2019m"
     text = re.sub(r"(?<![\w@./-])[A-Za-z][A-Za-z'/]*(?![\w@/-]|\.\w)", fix, text)
     text = re.sub(r"\bI(?:ll)\b(?=\s+\w)", "I'll", text)
     text = re.sub(r"^ill\b(?=\s+(?:try|do|check|get|go|ask|have|be|make|see|let|send|take))", "I'll", text)
@@ -394,7 +395,7 @@ def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
     subject = re.match(r"^([A-Z][a-z][\w'-]*)\s+(?:is|was|has|had|got|gets|does|did|will|can|\w+s|\w+ed)\b", clause)
     if subject and not _NOT_A_NAME.match(subject.group(1)) and subject.group(1).lower() not in _STOP_NAMES | {"i'm", "i've"}:
         state.referents["she"] = state.referents["he"] = subject.group(1)  # "Bayo is moving out, he got a job"
-    for match in re.finditer(r"\b(?i:my)\s+(?i:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?(\w+)(?:,?\s+([A-Z][\w'-]+))?", clause):
+    for match in re.finditer(r"\b(?i:my)\s+(?i:(?:little|older|younger|big|baby|youngest|oldest|eldest|new|best)\s+)?([a-z]+)(?:,?\s+([A-Z][\w'-]+))?", clause):
         relation, person = match.group(1).lower(), match.group(2)
         person = re.sub(r"'s?$", "", person) if person else person  # "my sister Kalena's baby shower"
         if person and person.lower() in {"is", "and", "has", "was"}:
@@ -406,8 +407,27 @@ def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
             state.referents["he"] = text
         elif relation in _RELATION:
             state.referents["she"] = state.referents["he"] = text
-        else:
-            state.referents["it"] = f"{poss} {relation}"
+        elif relation not in _NOT_A_REFERENT:
+            state.referents["it"] = f"{poss} {_noun_phrase(relation, clause[match.end(1):])}"
+
+
+# "it" never means a speaker's name or a word that is not a thing ("my name is Rob. it's cloudy")
+_NOT_A_REFERENT = frozenset("name names own way god bad goodness gosh".split())
+_NOT_IN_NOUN_PHRASE = frozenset(
+    """is are was were has have had will would can could should and or but to in on at of for with from by
+    yesterday today tonight now here there just also really still that which who when where because so""".split()
+)
+
+
+def _noun_phrase(first: str, rest: str) -> str:
+    """"green" + " card interview notice yesterday" -> "green card interview notice": up to 4 nouns in a row."""
+    words = [first]
+    for word in rest.split()[:3]:
+        if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _NOT_IN_NOUN_PHRASE or word in _ADVERBS \
+                or word.endswith(("ed", "ly")) or word in _PAST_IRREGULAR:
+            break
+        words.append(word)
+    return " ".join(words)
 
 
 def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
@@ -535,6 +555,7 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             out.append(Candidate(f"{n}'s name is {intro}", rename[n], _ids([m]), m.created_at,
                                  " ".join(messages[i].content for i in idx), "name", idx[0]))
     history: dict[str, list[str]] = {}
+    proper = proper_nouns(messages) | {state.name for state in states.values()}
     for i, message in enumerate(messages):
         if message.role != "user" or not message.content.strip():
             continue
@@ -580,6 +601,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                     _note_referents(clause, state, name)
                 if kind is None:
                     continue
+                if kind == "third-party" and is_general_statement(clause, proper):
+                    continue
                 if kind == "third-party":
                     resolved = _resolve_pronouns(clause, state)
                     if resolved is None:
@@ -588,7 +611,7 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 fact = rewrite_first_person(clause, name, we=we)
                 fact = resolve_dates(fact, message.created_at)
                 fact = re.sub(r"\s+", " ", fact).strip(" ,")
-                if len(_words(fact)) < 3:
+                if len(_words(fact)) < 3 or is_vague(fact):
                     continue
                 # a resolved pronoun names someone from an earlier message: ground in those too
                 grounding = "\n".join(history.get(names[i], [])) + "\n" + src if kind == "third-party" else src
@@ -645,6 +668,61 @@ def _drop_covered_links(candidates: list[Candidate]) -> list[Candidate]:
                 continue
         out.append(c)
     return out
+
+
+# A predicate whose only object is a pronoun says nothing on its own: "Sam loves it",
+# "Sam sees them at least once a year" (what "it" is was said in another turn).
+_PRONOUN_OBJECT_END = re.compile(
+    r"\b(?:it|them|that|this|so|him|her|those|these)"
+    r"(?:\s+(?:so much|very much|a lot|too|as well|so far|all|sometime|anymore|any more|there|again|now|"
+    r"though|either|more|much|already|all the time|every day|for sure|at all))*$",
+    re.I,
+)
+# a reaction to what the other speaker said: "Sam bets she appreciates that", "Sam guesses so"
+_REACTION = re.compile(
+    r"^[A-Z][\w'-]*\s+(?:(?:[a-z]+ly|really|just|also|do(?:es)? not|can not|cannot|can't)\s+)*"
+    r"(?:thinks|bets|guesses|agrees|believes|knows|gets|wonders|hopes|supposes|means|understands|imagines|doubts|"
+    r"think|know|believe)\b"
+)
+_UNRESOLVED = re.compile(r"\b(?:he|she|him|her|they|them|it|that|this)\b", re.I)
+
+
+def is_vague(fact: str) -> bool:
+    """Whether a rewritten clause leans on another turn for its meaning (a pronoun object, a reaction)."""
+    if _PRONOUN_OBJECT_END.search(fact):
+        return True
+    return bool(_REACTION.match(fact)) and bool(_UNRESOLVED.search(fact))
+
+
+_DETERMINER_START = re.compile(r"^(?:the|a|an|this|that|these|those|every|each|some|most|all|one)\b", re.I)
+
+
+def proper_nouns(messages: list[Message]) -> set[str]:
+    """Capitalised words used inside a sentence anywhere in the conversation: names, not sentence starts."""
+    out = set()
+    for message in messages:
+        for match in re.finditer(r"(?<=[a-z0-9,;:]\s)([A-Z][a-z][\w'-]*)", message.content):
+            out.add(re.sub(r"'s?$", "", match.group(1)))
+    return out
+
+
+def is_general_statement(clause: str, proper: set[str]) -> bool:
+    """A clause about the world, not the speaker's: "Cats are cuddly", "There is a bus at 9".
+
+    A third party is someone or something named (a word capitalised inside some sentence
+    of the conversation: "Jonas", "Tesla"), a pronoun for one, "the X" of the speaker's
+    world ("the flat is 60 m2"), or anything given a number, price or address ("Rent is
+    R9,800"); a capitalised word seen only at the start of a sentence is a common noun
+    ("Books are ...").
+    """
+    first = clause.split()[0] if clause.split() else ""
+    if re.search(r"\d|https?://|[\w-]+\.(?:com|org|net|io|dev)\b|[£$€]", clause):
+        return False  # "Rent is R9,800 a month", "Handoff is Mondays at 09:00": the speaker's own numbers
+    if re.match(r"^there$", first, re.I):
+        return True
+    if _DETERMINER_START.match(first) or re.match(r"^(?:she|he|she's|he's|her|his|it|it's|its)$", first, re.I):
+        return False
+    return bool(re.match(r"^[A-Z][a-z]", first)) and re.sub(r"'s?$", "", first) not in proper
 
 
 def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | None, str]:

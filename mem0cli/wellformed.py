@@ -61,6 +61,8 @@ _DANGLING_END = re.compile(r"(?:[\s,;:\-\u2013\u2014/&+]|\.{2,}|\u2026|\b(?-i:an
 # words that need something after them: a fact ending in one is cut short ("plans to").
 # A stranded preposition ("where Alex is from") or an elided verb ("when Alex can") is fine.
 _NEEDS_COMPLEMENT = frozenset("to the a an my their our your its very than".split())
+# a modal after a comma opens a clause that was cut off ("works at a lab, should"); "when Alex can" is whole
+_DANGLING_MODAL = re.compile(r",\s*(?:should|could|would|can|will|might|must|shall|may)$", re.I)
 # "or" joins alternatives, not two facts: "walks or cycles to work" stays whole
 _SPLIT_POINT = re.compile(r"(?:,\s*and|,|;)?\s+(?:and|but|then|and\s+then|and\s+also)\s+|,\s+")
 _TAUTOLOGY = re.compile(
@@ -171,7 +173,8 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
     elif words and verb_form(words[0]) and verb_form(words[0])[1] == "base" and words[0] not in names \
             and not (len(words) > 1 and verb_form(words[1])):
         out.append("no subject")  # an imperative: "Call Bob Bob"
-    if _DANGLING_END.search(text) or _dangling_so(words) or (words and words[-1].lower() in _NEEDS_COMPLEMENT) \
+    if _DANGLING_END.search(text) or _DANGLING_MODAL.search(text) or _dangling_so(words) \
+            or (words and words[-1].lower() in _NEEDS_COMPLEMENT) \
             or _unbalanced(text) is not None:
         out.append("dangling end")
     if _EMOTICON.search(text):
@@ -296,7 +299,7 @@ def _tidy(text: str, speaker: str | None) -> str | None:
     open_at = _unbalanced(text)
     if open_at is not None:
         text = text[:open_at]
-    text = _DANGLING_END.sub("", text).strip()
+    text = _DANGLING_END.sub("", _DANGLING_MODAL.sub("", text)).strip()
     if _dangling_so(text.split()):
         text = _DANGLING_END.sub("", text[:-2]).strip()
     text = re.sub(r"[.!]+$", "", text).strip()
