@@ -542,10 +542,11 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         by_speaker.setdefault(n, []).append(i)
     rename = {}
     for n, idx in by_speaker.items():
-        if n == "User":
-            intro = _introduced_name(messages, idx)
-            if intro:
-                rename[n] = intro.split()[0]
+        if any(messages[i].name for i in idx):
+            continue  # the transcript names this speaker: that name stands
+        intro = _introduced_name(messages, idx)
+        if intro and intro.split()[0].lower() != n.lower():  # "I'm Jordan" from user "newbie" (or none)
+            rename[n] = intro.split()[0]
     states = {n: _SpeakerState(rename.get(n, n)) for n in by_speaker}
     out: list[Candidate] = []
     for n, idx in by_speaker.items():

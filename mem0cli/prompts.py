@@ -10,7 +10,7 @@ dev data) so the judge is not tuned to any conversation it is measured on.
 
 from __future__ import annotations
 
-PROMPT_VERSION = "judge-2025.2"  # .2: named pets/relatives, links, statement-then-question clauses
+PROMPT_VERSION = "judge-2025.3"  # .2: named pets/relatives, links, statement-then-question clauses; .3: vague and general clauses dropped (candidates), so reextract redoes older facts
 
 # A base model continues text; a few-shot list of labelled statements makes the
 # next token after "Lasting fact:" a yes/no judgement whose logits we read.

@@ -179,3 +179,15 @@ def test_a_correction_in_a_later_add_supersedes_the_stored_fact(isolated_home) -
     current = [m["memory"] for m in memory.get_all(**scope)["results"] if not m.get("superseded_by")]
     assert "Noor lives in Boulder" in current and not any("Denver" in m for m in current), current
     assert [e["event"] for e in memory.history(old["id"])] == ["ADD", "UPDATE"]
+
+
+@pytest.mark.parametrize("user_id", ["newbie", "u-1", "jordan"])
+def test_a_self_introduction_names_the_user_whatever_the_user_id(user_id: str) -> None:
+    said = facts([Message(role="user", content="my name is Jordan and I'm allergic to peanuts")], default_name=user_id)
+    assert "Jordan is allergic to peanuts" in said
+    assert not any(f.startswith(("Newbie is", "User is")) or f == "Jordan's name is Jordan" for f in said)
+
+
+def test_a_speaker_the_transcript_names_keeps_that_name() -> None:
+    said = facts([Message(role="user", name="Dana", content="Call me Dee. I live in Leeds")], default_name="u-1")
+    assert "Dana lives in Leeds" in said
