@@ -582,6 +582,9 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         for fact in terse_facts(text, name):
             # a verbless message of short parts: the template words ("years old") are ours
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "terse", i))
+        for fact in counted_kin_and_pets(text, name):
+            # a verbless count of pets or relatives: "has" and "named" are ours
+            out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "terse", i))
         for fact in _named_relations(text, name):
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "named", i))
         for sentence in split_sentences(text):
@@ -822,6 +825,40 @@ def terse_facts(text: str, name: str) -> list[str]:
 
 
 PETS = frozenset("cat dog puppy kitten rabbit bunny hamster parrot horse pony tortoise turtle snake lizard gecko ferret budgie".split())
+_COUNTS = {"a": "a", "an": "an", "one": "a", "two": "two", "three": "three", "four": "four", "five": "five", "six": "six"}
+_COUNTED = re.compile(
+    r"(?:^|,\s*|\band\s+)(?P<count>(?i:an?|one|two|three|four|five|six)|[1-9])\s+(?P<noun>[a-z]+)"
+    r"(?:,?\s+(?P<names>[A-Z][\w'-]+(?:(?:\s*,\s*|\s+and\s+)[A-Z][\w'-]+)*))?(?=\s*(?:[,.;!]|and\b|$))"
+)
+
+
+def counted_kin_and_pets(text: str, name: str) -> list[str]:
+    """"One dog, Tass, and two cats, Smilla and Nisse." -> "NAME has a dog named Tass", "NAME has two
+    cats named Smilla and Nisse": a verbless sentence that counts pets or relatives (the answer to
+    "what animals do you have?"), one fact a count."""
+    out = []
+    for sentence in split_sentences(text):
+        body = sentence.strip().rstrip(".!")
+        if "?" in body or _FINITE.search(body) or _FIRST_PERSON.search(body):
+            continue
+        found = list(_COUNTED.finditer(body))
+        covered = sum(m.end() - m.start() for m in found)
+        if not found or covered < 0.8 * len(body):
+            continue  # a count inside something longer we cannot read
+        facts = []
+        for m in found:
+            count = _COUNTS.get(m["count"].lower(), m["count"])
+            noun = m["noun"]
+            single = noun[:-1] if noun.endswith("s") and count not in ("a", "an") else noun
+            if single not in PETS and single not in _RELATION:
+                facts = []
+                break
+            named = f" named {m['names']}" if m["names"] else ""
+            facts.append(f"{name} has {count} {noun}{named}")
+        if len(found) == 1 and not found[0]["names"] and _COUNTS.get(found[0]["count"].lower()) in ("a", "an"):
+            continue  # a lone "a dog" may answer anything
+        out += facts
+    return out
 _NAMED_KIN = (_RELATION - {"youngest", "oldest", "eldest", "baby", "kid"}) | PETS
 NAMED_RELATION = re.compile(r"\bhas an? (\w+) named ([\w'-]+)$")  # the text _named_relations() writes
 

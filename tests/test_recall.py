@@ -191,3 +191,25 @@ def test_a_self_introduction_names_the_user_whatever_the_user_id(user_id: str) -
 def test_a_speaker_the_transcript_names_keeps_that_name() -> None:
     said = facts([Message(role="user", name="Dana", content="Call me Dee. I live in Leeds")], default_name="u-1")
     assert "Dana lives in Leeds" in said
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("One dog, Tass, and two cats, Smilla and Nisse.", ["Bjorn has a dog named Tass", "Bjorn has two cats named Smilla and Nisse"]),
+        ("Two sons, Tom and Ben, and a daughter, Ana.", ["Bjorn has two sons named Tom and Ben", "Bjorn has a daughter named Ana"]),
+        ("3 cats", ["Bjorn has 3 cats"]),
+    ],
+)
+def test_a_verbless_count_of_pets_or_relatives_gives_one_fact_a_count(text: str, expected: list[str]) -> None:
+    from mem0cli.candidates import counted_kin_and_pets
+
+    assert counted_kin_and_pets(text, "Bjorn") == expected
+    assert all(f in facts([Message(role="user", content=text)], default_name="bjorn") for f in expected)
+
+
+@pytest.mark.parametrize("text", ["a dog", "One coffee, two teas", "I have two cats and it is chaos", "two kids?"])
+def test_a_count_of_anything_else_or_a_lone_thing_is_no_such_fact(text: str) -> None:
+    from mem0cli.candidates import counted_kin_and_pets
+
+    assert counted_kin_and_pets(text, "Bjorn") == []
