@@ -726,7 +726,15 @@ def is_general_statement(clause: str, proper: set[str]) -> bool:
         return True
     if _DETERMINER_START.match(first) or re.match(r"^(?:she|he|she's|he's|her|his|it|it's|its)$", first, re.I):
         return False
-    return bool(re.match(r"^[A-Z][a-z]", first)) and re.sub(r"'s?$", "", first) not in proper
+    if not re.match(r"^[A-Z][a-z]", first) or re.sub(r"'s?$", "", first) in proper:
+        return False
+    # a bare plural with a plural verb ("Cats are cuddly", "Books have ..."); a capitalised
+    # word with any other verb may be a name said once ("Ana is allergic to nuts")
+    second = clause.split()[1].lower() if len(clause.split()) > 1 else ""
+    return first.endswith("s") and not first.endswith("ss") and second in _PLURAL_VERBS
+
+
+_PLURAL_VERBS = frozenset("are were have do don't aren't weren't haven't tend".split())
 
 
 def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | None, str]:

@@ -118,3 +118,11 @@ def test_a_dangling_modal_is_cut(modal: str) -> None:
 
 def test_a_final_modal_without_a_comma_is_whole() -> None:
     assert problems("Sam visits when Sam can", {"Sam"}) == []
+
+
+@pytest.mark.parametrize("text", ["Ana is allergic to nuts.", "Priya starts at Google on Monday.", "Carlos moved to Lima in May."])
+def test_a_name_said_once_at_the_start_of_a_sentence_is_still_a_name(text: str) -> None:
+    from mem0cli.extract import RuleExtractor
+
+    said = [f.text for f in RuleExtractor().extract([Message(role="user", content=text, id="1")], default_name="sam").facts]
+    assert said == [text.rstrip(".")]
