@@ -850,23 +850,26 @@ def counted_kin_and_pets(text: str, name: str) -> list[str]:
         if "?" in body or _FINITE.search(body) or _FIRST_PERSON.search(body):
             continue
         found = list(_COUNTED.finditer(body))
-        covered = sum(m.end() - m.start() for m in found)
-        if not found or covered < 0.8 * len(body):
+        if not found or sum(m.end() - m.start() for m in found) < 0.8 * len(body):
             continue  # a count inside something longer we cannot read
-        facts = []
-        for m in found:
-            count = _COUNTS.get(m["count"].lower(), m["count"])
-            noun = m["noun"]
-            single = noun[:-1] if noun.endswith("s") and count not in ("a", "an") else noun
-            if single not in PETS and single not in _RELATION:
-                facts = []
-                break
-            named = f" named {m['names']}" if m["names"] else ""
-            facts.append(f"{name} has {count} {noun}{named}")
         if len(found) == 1 and not found[0]["names"] and _COUNTS.get(found[0]["count"].lower()) in ("a", "an"):
             continue  # a lone "a dog" may answer anything
-        out += facts
+        facts = [_counted_fact(m, name) for m in found]
+        if all(facts):  # every count is of pets or relatives
+            out += facts
     return out
+
+
+def _counted_fact(count: re.Match, name: str) -> str | None:
+    """"two cats, Smilla and Nisse" -> "NAME has two cats named Smilla and Nisse"; None for other things."""
+    number, noun = _COUNTS.get(count["count"].lower(), count["count"]), count["noun"]
+    single = noun[:-1] if noun.endswith("s") and number not in ("a", "an") else noun
+    if single not in PETS and single not in _RELATION:
+        return None
+    named = f" named {count['names']}" if count["names"] else ""
+    return f"{name} has {number} {noun}{named}"
+
+
 _NAMED_KIN = (_RELATION - {"youngest", "oldest", "eldest", "baby", "kid"}) | PETS
 NAMED_RELATION = re.compile(r"\bhas an? (\w+) named ([\w'-]+)$")  # the text _named_relations() writes
 

@@ -42,8 +42,8 @@ def stored_corrections(
             older = _newest_saying(store, wrong, right, scope, message.name)
             if older is None:
                 continue
-            text = re.sub(rf"\b{re.escape(wrong)}\b", right, older.memory, flags=re.I)
-            out.append(Fact(text=text, source_ids=(message.id,) if message.id else (), said_at=message.created_at,
+            fixed = re.sub(rf"\b{re.escape(wrong)}\b", right, older.memory, flags=re.I)
+            out.append(Fact(text=fixed, source_ids=(message.id,) if message.id else (), said_at=message.created_at,
                             speaker=message.name or older.speaker, corrects=wrong))
     return out
 

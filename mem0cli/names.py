@@ -28,9 +28,9 @@ def speaker_name(store: Store, scope: dict[str, str | None]) -> str | None:
     tree = flt.scope_filter(**who, filters={"memory_type": "fact"})
     hits = store.keyword_candidates("name", tree, _LOOK_AT)
     rows = sorted(store.rows([h.key for h in hits]).values(), key=lambda r: (r.created_at or "", r.id))
-    current = display_name(default)
+    shown = current = display_name(default)
     for row in rows:
         found = _NAME_FACT.match(row.memory)
-        if found and found["who"] in {"User", display_name(default), current}:
+        if found and found["who"] in {"User", shown, current}:
             current = found["name"]
-    return current if current != display_name(default) else default
+    return current if current != shown else default

@@ -269,23 +269,26 @@ class GraphTables:
         if not entity_ids or depth < 1:
             return []
         marks = ", ".join("?" * len(entity_ids))
-        through, limit = "1=1", []
-        if through_max is not None:
-            through = (
-                "(w.hops = 0 OR (SELECT count(*) FROM graph_relations x WHERE x.subject_id = w.entity_id "
-                "OR x.object_id = w.entity_id) <= ?)"
+        limit = [] if through_max is None else [through_max]
+
+        def opened(alias: str) -> str:
+            """Whether the entity at `alias` (entity_id, hops) is a start or no hub: its relations are read."""
+            if through_max is None:
+                return "1=1"
+            return (
+                f"({alias}.hops = 0 OR (SELECT count(*) FROM graph_relations x WHERE x.subject_id = {alias}.entity_id "
+                f"OR x.object_id = {alias}.entity_id) <= ?)"
             )
-            limit = [through_max]
-        opened = through.replace("w.", "n.")  # the entities whose relations are read
+
         rows = self._all(
             f"""WITH RECURSIVE walk(entity_id, hops) AS (
                 SELECT id, 0 FROM graph_entities WHERE id IN ({marks})
                 UNION
                 SELECT CASE WHEN r.subject_id = w.entity_id THEN r.object_id ELSE r.subject_id END, w.hops + 1
                 FROM walk w JOIN graph_relations r ON r.subject_id = w.entity_id OR r.object_id = w.entity_id
-                WHERE w.hops < ? - 1 AND {through}
+                WHERE w.hops < ? - 1 AND {opened("w")}
             ), near AS (SELECT n.entity_id, n.hops FROM
-                (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id) n WHERE {opened})
+                (SELECT entity_id, min(hops) AS hops FROM walk GROUP BY entity_id) n WHERE {opened("n")})
             SELECT {_RELATION_COLUMNS}, n.hops + 1 FROM near n CROSS JOIN graph_relations r
             WHERE r.subject_id = n.entity_id
             UNION ALL
