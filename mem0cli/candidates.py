@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import resolve_dates
+from .lexicon import ADVERBS, MODALS, NOT_PAST_ED, PAST_IRREGULAR, VERBS, verb_form
 from .models import Message
 
 # -- vocabulary ---------------------------------------------------------------
@@ -35,23 +36,10 @@ _SLANG = {
     "fr": "", "ngl": "", "tbh": "", "omg": "", "haha": "", "hahaha": "", "ha": "", "lmk": "",
     "bro": "", "fam": "",
 }
-_ADVERBS = frozenset(
-    """just also always usually mostly really still never only actually currently now already
-    often sometimes basically literally honestly finally recently even probably definitely
-    totally generally normally typically barely hardly rarely seriously""".split()
-)
 # a word in -ly before a verb is an adverb ("I completely agree"), except these verbs
 _LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
-ADVERB = r"(?:" + "|".join(sorted(_ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
-_MODALS = frozenset("can can't cannot could couldn't will won't would wouldn't should shouldn't must might may".split())
+ADVERB = r"(?:" + "|".join(sorted(ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
 _IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
-_PAST_IRREGULAR = frozenset(
-    """was were had did got went came ran began bought sold gave took made left lost met quit felt
-    found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
-    flew fell won paid built brought caught used died lied tied forgot wore chose drank ate swam sang spoke
-    stole woke rode hid fought hung led lent meant slept stood struck swore threw understood""".split()
-)
-_NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
@@ -158,13 +146,17 @@ def third_person(verb: str) -> str:
     low = verb.lower()
     if low in _IRREGULAR_3RD:
         return _IRREGULAR_3RD[low]
-    if low in _MODALS or low in _PAST_IRREGULAR or _is_past_verb(low) or "'" in low or not low.isalpha():
+    if low in MODALS or low in PAST_IRREGULAR or _is_past_verb(low) or "'" in low or not low.isalpha():
         return verb
     if low.endswith(("s", "sh", "ch", "x", "z", "o")):
         return verb + "es"
     if len(low) > 2 and low.endswith("y") and low[-2] not in "aeiou":
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+# an apostrophe lost to a space, as in tokenised chat logs: "I m", "I ve", "don t"
+_LOST_APOSTROPHE = re.compile(r"\b(I) (m|ve|ll|d)\b(?= )|\b((?i:don|doesn|didn|can|isn|wasn|aren|haven|hasn|won)) (t)\b(?= )")
 
 
 def normalise(text: str) -> str:
@@ -179,6 +171,7 @@ def normalise(text: str) -> str:
         return word
 
     text = re.sub(r"(?<=[A-Za-z])\u2019(?=[A-Za-z])", "'", text)  # a typographic apostrophe: "I\u2019m"
+    text = _LOST_APOSTROPHE.sub(lambda m: f"{m.group(1) or m.group(3)}'{m.group(2) or m.group(4)}", text)  # an apostrophe lost to a space: "I m", "don t"
     text = re.sub(r"(?<![\w@./-])[A-Za-z][A-Za-z'/]*(?![\w@/-]|\.\w)", fix, text)
     text = re.sub(r"\bI(?:ll)\b(?=\s+\w)", "I'll", text)
     text = re.sub(r"^ill\b(?=\s+(?:try|do|check|get|go|ask|have|be|make|see|let|send|take))", "I'll", text)
@@ -215,6 +208,10 @@ _CLAUSE_SPLIT = re.compile(
     r"|,?\s+because\s+|,?\s+since\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+(?:although|though|while|whereas)\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+and\s+(?=" + _SPLIT_SUBJECT + r")"
+    # "… and the staging cluster is called orca-stg": a new subject with its own verb
+    r"|,?\s+and\s+(?=(?:the|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:is|are|was|were|has|have)\s)"
+    # "so" before a bare verb opens a request: "I'm diabetic so keep that in mind"
+    r"|\s+so\s+(?=(?:" + "|".join(sorted(VERBS)) + r")\s)"
     r"|,\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,\s+and\s+"
     r"|,\s+(?=(?:can|could|should|would|will|do|does|did|is|are|am)\s+(?:I|you|we|it|there|this|that|they)\b)"
@@ -278,6 +275,55 @@ def _split_shared_subject(pieces: list[str]) -> list[str]:
     return out
 
 
+_FIRST_PERSON_SUBJECT = re.compile(r"^(I|[Ww]e)(?:'m|'ve|'d|'re)?\s")
+# a clause spoken to the assistant, not about the speaker: "but call me later", "so keep that in mind"
+_ADDRESSED = re.compile(r"\b(?:me|you|your|please|let|that|this|it)\b", re.I)
+
+
+def _starts_with_verb(piece: str) -> bool:
+    """Whether a clause opens with a finite verb of the lexicon: "moved to Austin", "work remotely"."""
+    first = piece.split()[0] if piece.split() else ""
+    return first.islower() and verb_form(first) is not None
+
+
+def _carry_first_person(pieces: list[str]) -> list[str]:
+    """Predicates that share the speaker as subject, each made a clause of its own.
+
+    "I'm 34, live in Lisbon, and work remotely" -> "I'm 34", "I live in Lisbon", "I work remotely";
+    "I used to live in Denver but moved to Austin" -> "... Denver", "I moved to Austin". A verb after
+    "to" or a modal keeps its chain ("I want to travel, learn Spanish" stays whole), and a clause
+    addressed to the assistant ("but call me later") inherits nothing.
+    """
+    out: list[str] = []
+    subject: str | None = None
+    for piece in pieces:
+        opening = _FIRST_PERSON_SUBJECT.match(piece)
+        if opening:
+            subject = opening.group(1)
+        elif subject and _starts_with_verb(piece) and not _ADDRESSED.search(piece):
+            piece = f"{subject} {piece}"
+        else:
+            subject = None
+        out.extend(_split_listed_predicates(piece, subject) if subject else [piece])
+    return out
+
+
+def _split_listed_predicates(piece: str, subject: str) -> list[str]:
+    """ "I'm 34, live in Lisbon" -> ["I'm 34", "I live in Lisbon"]: a comma, then a verb and its complement."""
+    parts, start = [], 0
+    for comma in re.finditer(r",\s+", piece):
+        tail = piece[comma.end():].split(",")[0]
+        chained = _ENDS_IN_VERB_CHAIN.search(piece[start:comma.start()])
+        if _starts_with_verb(tail) and len(tail.split()) > 1 and not _ADDRESSED.search(tail) and not chained:
+            parts.append(piece[start:comma.start()])
+            start = comma.end()
+    parts.append(piece[start:])
+    return parts[:1] + [f"{subject} {part}" for part in parts[1:]]
+
+
+_ENDS_IN_VERB_CHAIN = re.compile(r"\b(?:to|" + "|".join(sorted(MODALS)) + r")\s+\w+$")
+
+
 def split_clauses(sentence: str) -> list[str]:
     """Clauses of a sentence; a short "Header:" prefix is dropped."""
     # an apposition naming a relative is part of the subject: "my youngest, Jonas, is 7"
@@ -295,7 +341,7 @@ def split_clauses(sentence: str) -> list[str]:
             merged[-1] = f"{merged[-1]} and {piece}"
         else:
             merged.append(piece)
-    pieces = merged
+    pieces = _carry_first_person(merged)
     pieces = _split_shared_subject(pieces) + inner
     out: list[str] = []
     for piece in pieces:
@@ -386,7 +432,7 @@ def _words(text: str) -> list[str]:
 
 def _is_past_verb(word: str) -> bool:
     low = word.lower()
-    return low.isalpha() and (low in _PAST_IRREGULAR or (low.endswith("ed") and low not in _NOT_PAST_ED and len(low) > 4))
+    return low.isalpha() and (low in PAST_IRREGULAR or (low.endswith("ed") and low not in NOT_PAST_ED and len(low) > 4))
 
 
 def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
@@ -423,8 +469,8 @@ def _noun_phrase(first: str, rest: str) -> str:
     """"green" + " card interview notice yesterday" -> "green card interview notice": up to 4 nouns in a row."""
     words = [first]
     for word in rest.split()[:3]:
-        if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _NOT_IN_NOUN_PHRASE or word in _ADVERBS \
-                or word.endswith(("ed", "ly")) or word in _PAST_IRREGULAR:
+        if not re.fullmatch(r"[a-z][a-z-]*", word) or word in _NOT_IN_NOUN_PHRASE or word in ADVERBS \
+                or word.endswith(("ed", "ly")) or word in PAST_IRREGULAR:
             break
         words.append(word)
     return " ".join(words)
@@ -482,9 +528,16 @@ _INTRO = re.compile(
 )
 
 
+# "Priya here." opening a message: a self-introduction without a verb
+_NAME_HERE = re.compile(r"^\s*(?:(?i:hi|hey|hello|hiya)(?:\s+there)?[,!.]?\s+)?"
+                        r"(?!(?:Same|Me|Us|Nobody|Noone|Everyone|Everybody|Someone|Somebody|Anyone|Mom|Mum|Dad|Ditto|All|Both)\b)"
+                        + _NAME + r"\s+here\s*(?:[.,!:;-]|$)")
+
+
 def introduced_name(text: str) -> str | None:
-    """The name a speaker gives themselves: "I'm Alex", "my name is Alex", "call me Alex"."""
-    for match in _INTRO.finditer(normalise(strip_noise(text))):
+    """The name a speaker gives themselves: "I'm Alex", "my name is Alex", "call me Alex", "Alex here."."""
+    clean = normalise(strip_noise(text))
+    for match in [*_INTRO.finditer(clean), *_NAME_HERE.finditer(clean)]:
         name = match.group(1)
         if not _NOT_A_NAME.match(name.split()[0]) and name.split()[0].lower() not in _STOP_NAMES:
             return name
@@ -776,7 +829,17 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "third-party", clause
     if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
         return "third-party", clause
+    if _SCHEDULE.match(clause):
+        return "third-party", clause
     return None, clause
+
+
+# a definite subject, a verb, and a time: "The team standup moved to 9:30 CET on Tuesdays"
+_WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)days?"
+_SCHEDULE = re.compile(
+    r"^(?i:the)\s+(?:[a-z][\w-]*\s+){0,3}(?:[a-z]+(?:s|ed)|is|are|was|were)\s+"
+    r"(?=.*(?:\b\d{1,2}(?::\d\d)?\s*(?i:am|pm)\b|\b\d{1,2}:\d\d\b|(?i:\b" + _WEEKDAY + r"\b)))"
+)
 
 
 def _possessions_in_questions(text: str) -> list[str]:
@@ -798,26 +861,46 @@ _FINITE = re.compile(r"\b(?:is|are|am|was|were|be|been|have|has|had|do|does|did|
 
 
 def terse_facts(text: str, name: str) -> list[str]:
-    """"41, welder, Cork" or "vegan btw": a verbless message of short parts, one fact a part.
+    """"41, welder, Cork" or "vegan btw": a verbless sentence of short parts, one fact a part.
 
-    A number is an age, a lowercase agent noun a job ("a welder"), another lowercase
-    word a description ("vegan"), a capitalised word a place. Only a message that is a
-    list of two or more parts, or one part marked as an aside ("btw"), counts: a lone
-    "Paris" may answer anything.
+    A number is an age, a lowercase agent noun a job ("a welder"), a lowercase word, or an
+    adjective with its complement, a description ("vegan", "allergic to shellfish"), a capitalised word
+    a place, and a gerund phrase beside such parts what the speaker is doing ("training for
+    a half marathon"). Only a sentence that is a list of two or more parts, or one part
+    marked as an aside ("btw"), counts: a lone "Paris" may answer anything. A message
+    introducing the speaker first ("Priya here.") is read without it.
     """
-    stripped = re.sub(r"[!.]+$", "", text.strip())
-    if not stripped or "?" in stripped or "\n" in stripped or _FINITE.search(stripped) or _FIRST_PERSON.search(stripped):
+    intro = _NAME_HERE.match(text)
+    body = text[intro.end():] if intro else text
+    if "?" in body or "\n" in body.strip():
+        return []
+    return _terse_sentence(body, name)
+
+
+_GERUND_PART = re.compile(r"^(?i:[a-z]+ing)\b(?:\s+[\w'-]+){2,7}$")
+_NOT_A_DESCRIPTION = re.compile(r"^(?:no|not|never|very|so|too|maybe|more|less|much|many|some|any|the|a|an|this|that|just|really)\b")
+
+
+def _terse_sentence(sentence: str, name: str) -> list[str]:
+    stripped = re.sub(r"[!.]+$", "", sentence.strip())
+    parts_text = _ASIDE.sub("", stripped)
+    if not stripped or _FINITE.search(_GERUNDS.sub("", parts_text)) or _FIRST_PERSON.search(stripped):
         return []
     aside = bool(_ASIDE.search(stripped))
-    body = _ASIDE.sub("", stripped)
-    parts = [p.strip(" .!-") for p in re.split(r"\s*[,;/+]\s*|\s+and\s+", body) if p.strip(" .!-")]
-    if not parts or len(parts) > 5 or (len(parts) < 2 and not aside) or any(len(p.split()) > 3 for p in parts):
+    parts = [p.strip(" .!-") for p in re.split(r"\s*[,;/+]\s*(?:and\s+)?|\s+and\s+", parts_text) if p.strip(" .!-")]
+    gerunds = [p for p in parts if _GERUND_PART.match(p)]
+    if any(re.match(r"(?i:[a-z]+ing)\b", p) for p in parts if p not in gerunds):
+        return []  # "Cooking, cleaning": a bare gerund answers a question, it describes no one
+    if not parts or len(parts) > 5 or (len(parts) < 2 and not aside) or len(gerunds) == len(parts) \
+            or any(len(p.split()) > 3 for p in parts if p not in gerunds):
         return []
     out = []
     for part in parts:
         if _SMALL_TALK_START.match(part) or part.lower() in _SLANG:
             return []  # "ok, thanks": a reply, not a list of facts
-        if re.fullmatch(r"\d{1,2}", part) and 12 < int(part) < 100:
+        if part in gerunds:
+            out.append(f"{name} is {part[0].lower()}{part[1:]}")
+        elif re.fullmatch(r"\d{1,2}", part) and 12 < int(part) < 100:
             out.append(f"{name} is {part} years old")
         elif re.fullmatch(r"[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?", part) and not _NOT_A_NAME.match(part.split()[0]):
             out.append(f"{name} lives in {part}")
@@ -825,11 +908,15 @@ def terse_facts(text: str, name: str) -> list[str]:
             out.append(f"{name} is {part if re.search(r'(?:ish|ese|ic|an|i)$', part) else part.lower()}")
         elif _AGENT_NOUN.match(part):
             out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
-        elif re.fullmatch(r"[a-z][\w-]+", part) and part not in _STOP_NAMES:
+        elif re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[a-z][\w-]+)?", part) \
+                and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):
             out.append(f"{name} is {part}")
         else:
             return []  # a part we cannot read: say nothing rather than guess
     return out
+
+
+_GERUNDS = re.compile(r"(?:^|(?<=[,;/+]\s)|(?<=\band\s))[a-z]+ing\b", re.I)
 
 
 PETS = frozenset("cat dog puppy kitten rabbit bunny hamster parrot horse pony tortoise turtle snake lizard gecko ferret budgie".split())
@@ -927,11 +1014,14 @@ def _ids(messages: list[Message]) -> tuple[str, ...]:
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
+    """Candidates with repeats dropped, and clauses that restate an identifier candidate of their message."""
     seen: set[str] = set()
+    identifiers = {(c.message_index, c.text.rsplit(" is ", 1)[-1]) for c in candidates if c.kind == "identifier"}
     out = []
     for c in candidates:
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
-        if key in seen:
+        restated = c.kind != "identifier" and any(i == c.message_index and value in c.text for i, value in identifiers)
+        if key in seen or restated:
             continue
         seen.add(key)
         out.append(c)

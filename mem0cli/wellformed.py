@@ -24,28 +24,10 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from .candidates import _ADVERBS, _MODALS, _PAST_IRREGULAR, rewrite_first_person, third_person
+from .candidates import rewrite_first_person, third_person
+from .lexicon import ADVERBS, AUXILIARY, MODALS, VERBS, verb_form  # noqa: F401 - VERBS, verb_form re-exported
 from .models import Fact
 
-# Common English verbs in their base form (a general lexicon, not a phrase list).
-VERBS = frozenset(
-    """accept add adopt agree allow answer apply arrange ask attend avoid bake bike believe belong
-    borrow brew build buy call care carry catch change chat cheer choose clean climb coach code
-    collect come commute compete cook cost count cover crave create cycle dance date deal decide
-    deliver deploy design develop die dislike do donate draw dread dress drink drive drop earn eat
-    edit enjoy expect explore face fall feel fight fill find finish fish fix fly follow forget
-    freelance get give go grow hate have hear help hike hire hold hope host hunt identify join
-    keep kill know knit lead learn leave lend let lift like listen live look lose love maintain
-    make manage marry meditate meet mentor miss move need nurse own paint pay perform pick plan
-    plant play practise practice pray prefer prepare promise pull push put quit race raise rate
-    reach read receive recover relax remember rent repair report research rest retire return ride
-    rise row run sail save say see sell send serve share shoot sing sit skate ski sleep smoke
-    speak spend stand start stay stop study suffer support surf swim take talk teach tend think
-    train travel try turn tutor understand use visit volunteer wait wake walk want wash watch wear
-    win wish work worry write""".split()
-)
-_AUX_3SG = {"is": "be", "has": "have", "does": "do", "was": "be", "goes": "go"}
-_PAST_MAP = {"was": "be", "were": "be", "had": "have", "did": "do"}
 _PRONOUN_SUBJECT = frozenset(
     "he she it they them this that these those there his her its their him i'm it's that's there's".split()
 )
@@ -70,6 +52,9 @@ _TAUTOLOGY = re.compile(
     re.I,
 )
 
+# a self-introduction with an apposition, rewritten: "Dana is Dana, a product manager at Shopify"
+_SELF_APPOSITION = re.compile(r"^(?P<x>[A-Z][\w'-]*(?: [A-Z][\w'-]*)?) (?P<verb>is|was) (?P=x),\s+(?=\S)")
+
 
 @dataclass
 class Checked:
@@ -80,28 +65,6 @@ class Checked:
     dropped: int = 0
 
 
-def verb_form(word: str) -> tuple[str, str] | None:
-    """("base", "3sg", "past") form and lemma of a verb from the lexicon, or None."""
-    low = word.lower()
-    if low in _AUX_3SG:
-        return _AUX_3SG[low], "3sg" if low != "was" else "past"
-    if low in _PAST_MAP or low in _PAST_IRREGULAR:
-        return _PAST_MAP.get(low, low), "past"
-    if low in VERBS:
-        return low, "base"
-    stems = [(low[:-3] + "y", "3sg")] if low.endswith("ies") else []
-    if low.endswith("es"):
-        stems.append((low[:-2], "3sg"))
-    if low.endswith("s") and not low.endswith("ss"):
-        stems.append((low[:-1], "3sg"))
-    if low.endswith("ed"):
-        stems += [(low[:-2], "past"), (low[:-1], "past"), (low[:-3], "past")]
-        if low.endswith("ied"):
-            stems.append((low[:-3] + "y", "past"))
-    for stem, form in stems:
-        if stem in VERBS:
-            return stem, form
-    return None
 
 
 def _unquoted(text: str) -> str:
@@ -152,7 +115,7 @@ def _unbalanced(text: str) -> int | None:
 def _subject_and_verb(words: list[str]) -> tuple[int, tuple[str, str]] | None:
     """Index and (lemma, form) of the first finite verb after a subject of up to 7 words."""
     for i, word in enumerate(words[1:8], start=1):
-        if word.lower() in _MODALS:
+        if word.lower() in MODALS:
             return i, (word.lower(), "modal")
         form = verb_form(word)
         if form and (form[1] != "base" or _plural(" ".join(words[:i]))):
@@ -189,7 +152,20 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
         out.append("hesitation")
     if _glued_at(text) is not None:
         out.append("glued predicates")
+    if len(words) >= 3 and not _has_verb(words):
+        out.append("no verb")  # a noun phrase, not a sentence: "Dana's dog Biscuit"
     return out
+
+
+def _has_verb(words: list[str]) -> bool:
+    """Whether some word after the first can be a finite verb (lexicon, auxiliary, -s/-ed, a contraction)."""
+    for word in words[1:]:
+        low = word.lower()
+        if low in AUXILIARY or low in MODALS or low.endswith(("n't", "'re", "'ve", "'ll", "'d", "'m")):
+            return True
+        if verb_form(word) or (word.islower() and re.fullmatch(r"[a-z]+(?:ed|[^s'u]s)", low)):
+            return True
+    return bool(words) and words[0].lower().endswith(("'re", "'ve", "'ll", "'m", "n't"))
 
 
 def _dangling_so(words: list[str]) -> bool:
@@ -211,7 +187,7 @@ def _glued_at(text: str) -> tuple[int, int, str] | None:
     verb_start = len(" ".join(words[:vi])) + 1
     for point in _SPLIT_POINT.finditer(text, verb_start + len(words[vi])):
         rest = text[point.end():]
-        adverbs = re.match(r"(?:(?:" + "|".join(_ADVERBS) + r")\s+)*", rest, re.I)
+        adverbs = re.match(r"(?:(?:" + "|".join(ADVERBS) + r")\s+)*", rest, re.I)
         after = rest[adverbs.end():] if adverbs else rest
         head = re.match(r"([A-Za-z]+)(.*)$", after)
         if not head or not head.group(2).strip() or re.match(r"\s+of\b", head.group(2)):
@@ -229,7 +205,7 @@ def _glued_at(text: str) -> tuple[int, int, str] | None:
 _DETERMINERS = frozenset("the a an my his her their our your its this that these those some any every each all no".split())
 # words after which a verb keeps its base form: "wants to move", "can play", "does not eat"
 _CHAIN_WORDS = r"\b(?:to|can|could|will|would|should|must|might|may|not|don't|doesn't|didn't|can't|cannot|won't|never)"
-_CHAIN = re.compile(_CHAIN_WORDS + r"\s+(?=(?:(?:" + "|".join(_ADVERBS) + r")\s+)*[A-Za-z]+\b)", re.I)
+_CHAIN = re.compile(_CHAIN_WORDS + r"\s+(?=(?:(?:" + "|".join(ADVERBS) + r")\s+)*[A-Za-z]+\b)", re.I)
 _ENDS_IN_CHAIN = re.compile(_CHAIN_WORDS + r"\s+$", re.I)
 
 
@@ -243,7 +219,7 @@ def _carried_prefix(before: str, subject: list[str], form: str, second: str) -> 
     subject_text = " ".join(subject) + " "
     if second == "base":
         for chain in reversed(list(_CHAIN.finditer(before))):
-            following = [w for w in before[chain.end():].split() if w.lower() not in _ADVERBS]
+            following = [w for w in before[chain.end():].split() if w.lower() not in ADVERBS]
             if following and following[0].islower() and following[0] not in _DETERMINERS:
                 return before[: chain.end()]  # "to feed them carrots and make them beds"
         return subject_text if form in {"3sg", "base"} else None
@@ -269,7 +245,7 @@ def _agree(prefix: str, rest: str) -> str:
     """Prefix + the carried-over predicate, its verb made third person singular where it must be."""
     if _ENDS_IN_CHAIN.search(prefix):
         return prefix + rest  # "wants to" + "move to Madrid": the base verb stays
-    adverbs = re.match(r"(?:(?:" + "|".join(_ADVERBS) + r")\s+)*", rest, re.I)
+    adverbs = re.match(r"(?:(?:" + "|".join(ADVERBS) + r")\s+)*", rest, re.I)
     lead = rest[: adverbs.end()] if adverbs else ""
     verb, _, tail = rest[len(lead):].partition(" ")
     form = verb_form(verb)
@@ -280,7 +256,7 @@ def _agree(prefix: str, rest: str) -> str:
 
 def _plural(subject: str) -> bool:
     """A subject that takes a plural verb: "Alex and Sam", "Alex's parents" (adverbs aside)."""
-    words = [w for w in subject.split() if w.lower() not in _ADVERBS]
+    words = [w for w in subject.split() if w.lower() not in ADVERBS]
     last = words[-1] if words else ""
     return " and " in subject or bool(re.fullmatch(r"[a-z]+[^s']s|people|children", last))
 
@@ -292,6 +268,7 @@ def _tidy(text: str, speaker: str | None) -> str | None:
     if emoticon:  # an emoticon ends a sentence in chat: what follows is another one
         text = text[: emoticon.start()].strip()
     text = _LEADING_WELL.sub("", text)
+    text = _SELF_APPOSITION.sub(r"\g<x> \g<verb> ", text)  # "Dana is Dana, a nurse" -> "Dana is a nurse"
     bare = _unquoted(text)
     if _HESITATION.search(bare):
         text = _HESITATION.sub(lambda m: " " if bare[m.start():m.end()].strip() else m.group(0), text)

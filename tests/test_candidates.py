@@ -167,3 +167,45 @@ def test_apposition_and_trailing_so_fragment() -> None:
     got = texts([user("My youngest, Pia, is 6. I'm vegetarian so no meat stuff")], "rue")
     assert "Rue's youngest Pia is 6" in got
     assert "Rue is vegetarian" in got
+
+
+def test_listed_predicates_each_carry_the_speaker() -> None:
+    got = texts([user("I'm 34, live in Lisbon, and work remotely for a Berlin startup.")], "u-1")
+    assert got[:3] == ["User is 34", "User lives in Lisbon", "User works remotely for a Berlin startup"]
+    assert "User is 34, live in Lisbon" not in got
+
+
+def test_a_predicate_after_but_keeps_the_speaker() -> None:
+    got = texts([user("I used to live in Denver but moved to Austin last year.", when="2025-01-20T10:00:00")], "u-1")
+    assert got == ["User used to live in Denver", "User moved to Austin in 2024"]
+
+
+def test_a_request_or_a_verb_chain_inherits_no_subject() -> None:
+    assert not any(t.startswith("User call") for t in texts([user("I'm busy today but call me tomorrow.")], "u-1"))
+    assert texts([user("I want to travel, learn Spanish and buy a boat.")], "u-1")[0].startswith("User wants to travel, learn")
+
+
+def test_an_apostrophe_lost_to_a_space_is_restored() -> None:
+    assert normalise("I m from portland and I don t drive") == "I'm from portland and I don't drive"
+    assert normalise("Item m here") == "Item m here"
+    assert texts([user("I m not a big drinker.")], "u-1") == ["User is not a big drinker"]
+
+
+def test_a_new_subject_after_and_is_its_own_clause() -> None:
+    got = texts([user("Our API version is v2.3.1 and the staging cluster is called orca-stg.")], "u-1")
+    assert got == ["User's API version is v2.3.1", "The staging cluster is called orca-stg"]
+
+
+def test_a_request_after_so_is_cut_off() -> None:
+    assert texts([user("I'm diabetic so keep that in mind for recipes.")], "u-1") == ["User is diabetic"]
+    assert texts([user("I'm so tired of my commute.")], "u-1") == ["User is so tired of User's commute"]
+
+
+def test_an_identifier_is_stated_once() -> None:
+    assert texts([user("My phone is +44 7700 900123.")], "u-1") == ["User's phone number is +44 7700 900123"]
+
+
+def test_a_schedule_with_a_definite_subject_is_a_candidate() -> None:
+    assert texts([user("The team standup moved to 9:30 CET on Tuesdays and Thursdays.")], "u-1") == [
+        "The team standup moved to 9:30 CET on Tuesdays and Thursdays"]
+    assert texts([user("The weather was lovely.")], "u-1") == []

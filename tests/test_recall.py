@@ -213,3 +213,15 @@ def test_a_count_of_anything_else_or_a_lone_thing_is_no_such_fact(text: str) -> 
     from mem0cli.candidates import counted_kin_and_pets
 
     assert counted_kin_and_pets(text, "Bjorn") == []
+
+
+def test_name_here_introduces_the_speaker_and_a_terse_list_follows() -> None:
+    got = facts([user("Priya here. Vegetarian, allergic to shellfish, and training for a half marathon in April.")])
+    assert "User's name is Priya" in got
+    assert {"Priya is allergic to shellfish", "Priya is training for a half marathon in April"} <= set(got)
+    assert not any("Same" in f for f in facts([user("Same here. I love dogs.")]))
+
+
+@pytest.mark.parametrize("text", ["Cooking, cleaning, sleeping.", "no kids, not married", "Watching a film, new one and surveys"])
+def test_bare_gerunds_and_unreadable_parts_are_not_terse_facts(text: str) -> None:
+    assert terse_facts(text, "Sven") == []

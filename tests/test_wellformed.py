@@ -261,3 +261,21 @@ def test_coordinated_predicates_become_one_fact_each(subject: str, preds: list) 
 def test_nothing_raises_and_repair_is_idempotent(text: str) -> None:
     for fact in repair(text, NAMES, speaker="Alex"):
         assert repair(fact, NAMES, speaker="Alex") == [fact]
+
+
+@pytest.mark.parametrize("text", ["User's partner Lee", "Dana's dog Biscuit", "At User's age", "Due to User's record contract"])
+def test_a_noun_phrase_without_a_verb_is_not_a_fact(text: str) -> None:
+    assert "no verb" in problems(text, NAMES)
+    assert repair(text, NAMES) == []
+
+
+@pytest.mark.parametrize("text", ["Precious and Thabo split it 50/50", "Clowns terrify User", "Alex's kids are 7 and 10",
+                                  "Alex can't swim", "They're Alex's cousins"])
+def test_a_sentence_with_a_verb_is_not_flagged_verbless(text: str) -> None:
+    assert "no verb" not in problems(text, NAMES)
+
+
+def test_a_self_introduction_with_an_apposition_keeps_the_apposition() -> None:
+    assert repair("Dana is Dana, a product manager at Shopify", {"Dana"}) == ["Dana is a product manager at Shopify"]
+    assert "Dana is Dana, a product manager at Shopify" not in facts_for(
+        "Hi! I'm Dana, a product manager at Shopify. I love hiking.", "dana")
