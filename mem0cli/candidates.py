@@ -40,7 +40,7 @@ _SLANG = {
 _LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
 ADVERB = r"(?:" + "|".join(sorted(ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
 _IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
-_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b")
+_FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b(?!-)")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
     r"^(?:how|what|what's|whats|why|when|where|which|who|whom|whose|is|are|am|was|were|do|does|did|"
@@ -208,6 +208,8 @@ _CLAUSE_SPLIT = re.compile(
     r"|,?\s+because\s+|,?\s+since\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+(?:although|though|while|whereas)\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+and\s+(?=" + _SPLIT_SUBJECT + r")"
+    # "… and it hasn't arrived", "…, it's severe": a clause about the thing just named
+    r"|,?\s+and\s+(?=it(?:'s)?\s)|,\s+(?=it's\s+\w+(?:\s+\w+)?[.!]*$)"
     # "… and the staging cluster is called orca-stg": a new subject with its own verb
     r"|,?\s+and\s+(?=(?:the|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:is|are|was|were|has|have)\s)"
     # "so" before a bare verb opens a request: "I'm diabetic so keep that in mind"
@@ -296,16 +298,45 @@ def _carry_first_person(pieces: list[str]) -> list[str]:
     """
     out: list[str] = []
     subject: str | None = None
+    lead: str | None = None  # "we use", when the clause before listed objects with their uses
     for piece in pieces:
         opening = _FIRST_PERSON_SUBJECT.match(piece)
         if opening:
             subject = opening.group(1)
         elif subject and _starts_with_verb(piece) and not _ADDRESSED.search(piece):
             piece = f"{subject} {piece}"
+        elif lead and _OBJECT_AND_USE.match(piece) and not _has_finite_verb(piece):
+            piece = f"{lead} {piece}"
         else:
             subject = None
-        out.extend(_split_listed_predicates(piece, subject) if subject else [piece])
+        parts = _split_listed_predicates(piece, subject) if subject else [piece]
+        lead = None
+        for part in parts:
+            verb = _SUBJECT_AND_VERB.match(part)
+            split = _split_listed_objects(part, verb.group(0).strip()) if verb else None
+            if split:
+                lead = verb.group(0).strip()
+            out.extend(split or [part])
     return out
+
+
+_SUBJECT_AND_VERB = re.compile(r"^(?:I|[Ww]e)\s+(?:" + ADVERB + r"\s+)*[a-z]+\s+")
+# an object with what it is for or where it runs: "terraform for infra", "kubernetes on GKE"
+_OBJECT_AND_USE = re.compile(r"^(?!(?:a|an|the|some|it|that|this)\s)[\w.+#-]+(?:\s+[\w.+#-]+){0,2}\s+(?:for|on|as|in)\s+[\w.+#-]+(?:\s+[\w.+#-]+){0,2}$")
+
+
+def _has_finite_verb(text: str) -> bool:
+    return any(w in {"is", "are", "was", "were", "has", "have"} or (verb_form(w) or ("", "base"))[1] != "base"
+               for w in text.lower().split())
+
+
+def _split_listed_objects(clause: str, lead: str) -> list[str] | None:
+    """ "we use kubernetes on GKE, terraform for infra" -> one clause an object, the verb carried over;
+    None unless every listed object comes with its use."""
+    objects = re.split(r",\s+(?:and\s+)?", clause[len(lead):].strip())
+    if not all(_OBJECT_AND_USE.match(o) and not _has_finite_verb(o) for o in objects):
+        return None  # "state is kept in a Consul cluster" is a clause of its own
+    return [f"{lead} {o}" for o in objects]
 
 
 def _split_listed_predicates(piece: str, subject: str) -> list[str]:
@@ -335,8 +366,10 @@ def split_clauses(sentence: str) -> list[str]:
     sentence = re.sub(r"\s*\([^()]*\)", "", sentence)
     pieces = [p for part in _split_run_on(sentence) for p in _CLAUSE_SPLIT.split(part) if p and p.strip()]
     merged: list[str] = []
-    for piece in pieces:  # "Nikola and I are ..." is one subject, not two clauses
-        if merged and len(merged[-1].split()) <= 2 and re.match(r"^[A-Z][\w'-]*$", merged[-1].split()[-1]) \
+    for piece in pieces:  # "Nikola and I are ...", "me and my brother run ..." are one subject, not two clauses
+        if merged and merged[-1].strip().lower() in {"me", "myself"}:
+            merged[-1] = f"{merged[-1]} and {piece}"
+        elif merged and len(merged[-1].split()) <= 2 and re.match(r"^[A-Z][\w'-]*$", merged[-1].split()[-1]) \
                 and re.match(r"^(?:I|me)\s+(?:are|were|have|'ve|will|just|both|\w+ed)\b", piece):
             merged[-1] = f"{merged[-1]} and {piece}"
         else:
@@ -418,9 +451,9 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
     else:
         text = re.sub(r"\b[Ww]e\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
     text = re.sub(r"\bI\b", name, text)
-    text = re.sub(r"\b(?:[Mm]y|[Mm]ine)\b", poss, text)
+    text = re.sub(r"(?<![\w-])(?:[Mm]y|[Mm]ine)(?![\w-])", poss, text)  # not in "oh-my-zsh"
     text = re.sub(r"\b[Oo]ur(?:s)?\b", possessive(we_name), text)
-    text = re.sub(r"\b(?:me|myself)\b", name, text)
+    text = re.sub(r"(?<![\w-])(?:me|myself)(?![\w-])", name, text)
     text = re.sub(r"\bus\b", we_name, text)
     text = re.sub(rf"^{re.escape(poss)}\s", poss + " ", text)
     return text[:1].upper() + text[1:] if text else text
@@ -827,7 +860,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "third-party", clause
     if re.match(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?:\w+\s+)?(?:is|are|was|has|have|had|will|does|doesn't|can't|hates|loves|likes|plays|works|lives|starts|got|moved|goes)\b", clause):
         return "third-party", clause
-    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
+    if re.match(r"^(?!(?:a|an|some|most|all|every|each|one|even)\b)(?:the\s+)?[a-z][\w-]*(?:\s+[\w-]+){0,3}\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
         return "third-party", clause
     if _SCHEDULE.match(clause):
         return "third-party", clause
@@ -870,11 +903,26 @@ def terse_facts(text: str, name: str) -> list[str]:
     marked as an aside ("btw"), counts: a lone "Paris" may answer anything. A message
     introducing the speaker first ("Priya here.") is read without it.
     """
-    intro = _NAME_HERE.match(text)
+    intro = _NAME_HERE.match(text) or _INTRO_THEN_LIST.match(text)
     body = text[intro.end():] if intro else text
+    if intro and intro.re is _INTRO_THEN_LIST:
+        body = split_sentences(body)[0] if body.strip() else ""
     if "?" in body or "\n" in body.strip():
         return []
     return _terse_sentence(body, name)
+
+
+# "I'm Jordan, 29, software engineer at Stripe": a self-introduction, then a terse list
+_INTRO_THEN_LIST = re.compile(r"^\s*(?:(?i:hi|hey|hello|hiya)(?:\s+there)?[,!.]?\s+)?(?:I'm|I am|(?i:my name is|call me))\s+"
+                              + _NAME + r",\s+(?=\S)")
+_JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]{3,}(?:er|or|ist|ian|ant|ent|eer|ier|ive|man|woman|smith|wright))"
+                  r"(?:\s+(?:at|for|in|with)\s+[\w&' -]+)?$")
+
+
+def _is_job(part: str) -> bool:
+    """ "welder", "software engineer at Stripe": an agent noun, a modifier before it and a workplace after."""
+    job = _JOB.match(part)
+    return bool(job and _AGENT_NOUN.match(job.group(1)))
 
 
 _GERUND_PART = re.compile(r"^(?i:[a-z]+ing)\b(?:\s+[\w'-]+){2,7}$")
@@ -892,7 +940,7 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
     if any(re.match(r"(?i:[a-z]+ing)\b", p) for p in parts if p not in gerunds):
         return []  # "Cooking, cleaning": a bare gerund answers a question, it describes no one
     if not parts or len(parts) > 5 or (len(parts) < 2 and not aside) or len(gerunds) == len(parts) \
-            or any(len(p.split()) > 3 for p in parts if p not in gerunds):
+            or any(len(p.split()) > (6 if _is_job(p) else 3) for p in parts if p not in gerunds):
         return []
     out = []
     for part in parts:
@@ -906,7 +954,7 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
             out.append(f"{name} lives in {part}")
         elif re.fullmatch(r"[A-Z][a-z]+", part) and _NOT_A_NAME.match(part) and part.lower() not in _STOP_NAMES:
             out.append(f"{name} is {part if re.search(r'(?:ish|ese|ic|an|i)$', part) else part.lower()}")
-        elif _AGENT_NOUN.match(part):
+        elif _is_job(part):
             out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
         elif re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[a-z][\w-]+)?", part) \
                 and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):
@@ -1014,14 +1062,21 @@ def _ids(messages: list[Message]) -> tuple[str, ...]:
 
 
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
-    """Candidates with repeats dropped, and clauses that restate an identifier candidate of their message."""
+    """Candidates with repeats dropped, and clauses that restate what their message's identifier
+    or terse candidates already say ("Jordan is 29, engineer at Stripe" beside "Jordan is 29 years old"
+    and "Jordan is an engineer at Stripe")."""
     seen: set[str] = set()
     identifiers = {(c.message_index, c.text.rsplit(" is ", 1)[-1]) for c in candidates if c.kind == "identifier"}
+    terse_words: dict[int, set[str]] = {}
+    for c in candidates:
+        if c.kind == "terse":
+            terse_words.setdefault(c.message_index, set()).update(_words(c.text.lower()))
     out = []
     for c in candidates:
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
         restated = c.kind != "identifier" and any(i == c.message_index and value in c.text for i, value in identifiers)
-        if key in seen or restated:
+        listed = c.kind != "terse" and set(_words(c.text.lower())) <= terse_words.get(c.message_index, set())
+        if key in seen or restated or listed:
             continue
         seen.add(key)
         out.append(c)

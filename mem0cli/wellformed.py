@@ -34,7 +34,7 @@ _PRONOUN_SUBJECT = frozenset(
 # "I" after a capitalised word is a numeral ("Type I", "World War I"), not the speaker
 _NUMERAL_I = "".join(rf"(?<![A-Z][a-z]{{{n}}} )" for n in range(1, 9))
 _FIRST_PERSON = re.compile(_NUMERAL_I + r"\bI\b(?!\.)|\b(?:I'm|I've|I'd|I'll)\b"
-                           r"|\b(?i:me|my|mine|myself)\b|\b(?:we|us|our|ours|ourselves|We|Our)\b")
+                           r"|(?<![\w-])(?i:me|my|mine|myself)(?![\w-])|\b(?:we|us|our|ours|ourselves|We|Our)\b")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _HESITATION = re.compile(r"(?<![\w'])(?:u+m+|u+h+|e+r+m+|e+r|h+m+|m{2,}|e+h+|a+h+)(?![\w'])[\s,.!?\u2026-]*", re.I)
 _LEADING_WELL = re.compile(r"^(?:well|so|like|okay|ok)\b(?:\s*(?:\.{2,}|\u2026|,))\s*", re.I)

@@ -209,3 +209,26 @@ def test_a_schedule_with_a_definite_subject_is_a_candidate() -> None:
     assert texts([user("The team standup moved to 9:30 CET on Tuesdays and Thursdays.")], "u-1") == [
         "The team standup moved to 9:30 CET on Tuesdays and Thursdays"]
     assert texts([user("The weather was lovely.")], "u-1") == []
+
+
+def test_listed_objects_with_their_uses_each_carry_the_verb() -> None:
+    got = texts([user("we use kubernetes on GKE, terraform for infra, and GitHub Actions for CI")], "u-1")
+    assert got == ["User uses kubernetes on GKE", "User uses terraform for infra", "User uses GitHub Actions for CI"]
+    assert texts([user("I live in Paris, in a flat by the river.")], "u-1") == ["User lives in Paris, in a flat by the river"]
+
+
+def test_a_self_introduction_followed_by_a_terse_list() -> None:
+    got = texts([user("I'm Jordan, 29, software engineer at Stripe. I mostly write Ruby.")], "u-1")
+    assert got[:3] == ["User's name is Jordan", "Jordan is 29 years old", "Jordan is a software engineer at Stripe"]
+    assert "Jordan is 29, software engineer at Stripe" not in got
+
+
+def test_compound_subject_with_me_and_hyphenated_words() -> None:
+    assert "User and User's brother Sam run a landscaping business" in texts(
+        [user("Me and my brother Sam run a landscaping business.")], "u-1")
+    assert "User uses zsh with oh-my-zsh" in texts([user("My OS is Ubuntu 22.04 and I use zsh with oh-my-zsh.")], "u-1")
+
+
+def test_a_short_comment_on_the_thing_just_named_is_cut_off() -> None:
+    assert texts([user("I have a peanut allergy, it's severe.")], "u-1") == ["User has a peanut allergy"]
+    assert texts([user("My order number is #A-99812 and it hasn't arrived.")], "u-1")[0] == "User's order number is #A-99812"
