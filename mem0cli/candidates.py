@@ -61,7 +61,8 @@ _HYPOTHETICAL = re.compile(
     re.I,
 )
 _TRANSIENT = re.compile(
-    r"\b(?:today|tonight|this morning|this afternoon|this evening|this week)\b", re.I
+    r"\b(?:today|tonight|this morning|this afternoon|this evening|this week)\b"
+    r"|\bhaving an? (?:\w+ )?(?:day|week|morning|night|evening|time)\b", re.I
 )
 _SMALL_TALK_START = re.compile(
     r"^(?:thanks|thank|thx|cheers|ok|okay|cool|great|perfect|nice|awesome|lovely|sounds|looks|"
@@ -245,7 +246,7 @@ def _split_run_on(sentence: str) -> list[str]:
             pieces.append(sentence[start:match.start()])
             start = match.end()
     return pieces + [sentence[start:]]
-_PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) \w+ing\b")
+_PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) (?:(?:just|still|really|actually|only)\s+)?\w+ing\b")
 _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
 
@@ -823,6 +824,15 @@ def is_general_statement(clause: str, proper: set[str]) -> bool:
 _PLURAL_VERBS = frozenset("are were have do don't aren't weren't haven't tend".split())
 
 
+_PASSING_STATE = re.compile(
+    r"^I(?:'m| am)\s+(?:(?:so|just|really|very|pretty|a bit|kinda|somewhat)\s+)?(?:good|fine|ok|okay|great|well|back|here|"
+    r"done|ready|sure|sorry|glad|happy|excited|bored|tired|busy|home|free|awake|alright|curious|confused|lost|stuck|"
+    r"hungry|sleepy|listening|not sure)(?:\s+(?:thanks|thank you|now|too|again|lol|haha|today|tonight|then|anyway))*$"
+)
+_CONVERSATIONAL_STATE = re.compile(r"^I(?:'m| am)\s+(?:\w+\s+)?(?:curious|wondering|kidding|joking|not sure)\b")
+_DEICTIC_OBJECT = re.compile(r"^I\s+(?:\w+\s+)?\w+\s+(?:this|that|these|those)\s+[a-z]+\b")
+
+
 def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | None, str]:
     """What kind of candidate a cleaned clause is, or None to drop it (and the clause to use)."""
     words = _words(clause)
@@ -845,6 +855,10 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return None, clause
     if _TRANSIENT.search(clause) and len(words) <= 12:
         return None, clause
+    if _PASSING_STATE.match(clause) or _CONVERSATIONAL_STATE.match(clause):
+        return None, clause  # "I'm good", "I'm back", "I'm curious about black holes": the chat, not the person
+    if _DEICTIC_OBJECT.search(clause) and len(words) <= 6:
+        return None, clause  # "I love this explanation": about what is on screen
     if _FIRST_PERSON.search(clause):
         return "first-person", clause
     first = words[0]
@@ -860,7 +874,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "third-party", clause
     if re.match(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?:\w+\s+)?(?:is|are|was|has|have|had|will|does|doesn't|can't|hates|loves|likes|plays|works|lives|starts|got|moved|goes)\b", clause):
         return "third-party", clause
-    if re.match(r"^(?!(?:a|an|some|most|all|every|each|one|even)\b)(?:the\s+)?[a-z][\w-]*(?:\s+[\w-]+){0,3}\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
+    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
         return "third-party", clause
     if _SCHEDULE.match(clause):
         return "third-party", clause

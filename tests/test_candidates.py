@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from mem0cli.candidates import build_candidates, display_name, normalise, rewrite_first_person, third_person
 from mem0cli.models import Message
 
@@ -232,3 +234,15 @@ def test_compound_subject_with_me_and_hyphenated_words() -> None:
 def test_a_short_comment_on_the_thing_just_named_is_cut_off() -> None:
     assert texts([user("I have a peanut allergy, it's severe.")], "u-1") == ["User has a peanut allergy"]
     assert texts([user("My order number is #A-99812 and it hasn't arrived.")], "u-1")[0] == "User's order number is #A-99812"
+
+
+@pytest.mark.parametrize("text", ["I'm good thanks, how are you?", "I'm back!", "I'm so tired", "I'm curious about black holes",
+                                  "I love this explanation!", "I was just wondering how rainbows form", "I'm having a rough day"])
+def test_passing_states_and_remarks_about_the_chat_yield_nothing(text: str) -> None:
+    assert texts([user(text)], "u-1") == []
+
+
+@pytest.mark.parametrize("text, expected", [("I'm good at math.", "User is good at math"), ("I'm vegan.", "User is vegan"),
+                                            ("I'm happy with my job at Acme.", "User is happy with User's job at Acme")])
+def test_a_lasting_state_is_still_a_candidate(text: str, expected: str) -> None:
+    assert texts([user(text)], "u-1") == [expected]
