@@ -14,8 +14,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from .confirmations import confirmed_claim
 from .dates import resolve_dates
-from .lexicon import ADVERBS, MODALS, NOT_PAST_ED, PAST_IRREGULAR, VERBS, verb_form
+from .lexicon import ADVERBS, MODALS, PAST_IRREGULAR, VERBS, is_past_verb, possessive, third_person, verb_form
 from .models import Message
 
 # -- vocabulary ---------------------------------------------------------------
@@ -39,7 +40,6 @@ _SLANG = {
 # a word in -ly before a verb is an adverb ("I completely agree"), except these verbs
 _LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
 ADVERB = r"(?:" + "|".join(sorted(ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
-_IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b(?!-)")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
@@ -138,22 +138,6 @@ def display_name(raw: str | None) -> str:
     return word if any(c.isupper() for c in word) else word.capitalize()
 
 
-def possessive(name: str) -> str:
-    return f"{name}'" if name.endswith("'") else f"{name}'s"
-
-
-def third_person(verb: str) -> str:
-    """'teach' -> 'teaches', 'study' -> 'studies', 'have' -> 'has'; past and modals unchanged."""
-    low = verb.lower()
-    if low in _IRREGULAR_3RD:
-        return _IRREGULAR_3RD[low]
-    if low in MODALS or low in PAST_IRREGULAR or _is_past_verb(low) or "'" in low or not low.isalpha():
-        return verb
-    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
-        return verb + "es"
-    if len(low) > 2 and low.endswith("y") and low[-2] not in "aeiou":
-        return verb[:-1] + "ies"
-    return verb + "s"
 
 
 # an apostrophe lost to a space, as in tokenised chat logs: "I m", "I ve", "don t"
@@ -464,11 +448,6 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[A-Za-z0-9][\w'.@/-]*", text)
 
 
-def _is_past_verb(word: str) -> bool:
-    low = word.lower()
-    return low.isalpha() and (low in PAST_IRREGULAR or (low.endswith("ed") and low not in NOT_PAST_ED and len(low) > 4))
-
-
 def _note_referents(clause: str, state: _SpeakerState, name: str) -> None:
     """Remember who "she"/"he"/"it" most likely mean in later clauses."""
     poss = possessive(name)
@@ -661,6 +640,10 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         for fixed, wrong in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
             out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
                                  "correction", i, corrects=wrong))
+        claim = confirmed_claim(prev_assistant, text, name) if prev_assistant else None
+        if claim:  # "So you live in Denver, right?" / "yep"
+            out.append(Candidate(claim, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
+                                 "confirmed", i))
         for kind, fact in _identifier_facts(text, name):
             # built from a matched identifier: its template words ("phone number") are ours
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, kind, i))
@@ -866,7 +849,7 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         if _QUANTITY_FRAGMENT.match(clause) and subject_prefix != "I'm":
             return None, clause  # "I teach 3 classes, about 35 students each": no verb to inherit
         return "elided", f"I'm {clause}"
-    if position == 0 and _is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this|these|those)\b", low):
+    if position == 0 and is_past_verb(first) and len(words) >= 3 and not re.search(r"\b(?:it|that|this|these|those)\b", low):
         return "elided", f"I {clause[0].lower()}{clause[1:]}"
     if position == 0 and first.lower() in {"started", "moving", "working", "living", "studying", "learning"} and len(words) >= 3:
         return "elided", f"I'm {clause[0].lower()}{clause[1:]}" if first.endswith("ing") else f"I {clause}"

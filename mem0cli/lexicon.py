@@ -71,3 +71,30 @@ def verb_form(word: str) -> tuple[str, str] | None:
         if stem in VERBS:
             return stem, form
     return None
+
+
+IRREGULAR_3RD = {"have": "has", "do": "does", "go": "goes", "be": "is", "am": "is", "are": "is", "was": "was", "were": "was"}
+
+
+def possessive(name: str) -> str:
+    return f"{name}'" if name.endswith("'") else f"{name}'s"
+
+
+def is_past_verb(word: str) -> bool:
+    """"quit", "moved": an irregular past or a regular -ed past (not "need", "feed")."""
+    low = word.lower()
+    return low.isalpha() and (low in PAST_IRREGULAR or (low.endswith("ed") and low not in NOT_PAST_ED and len(low) > 4))
+
+
+def third_person(verb: str) -> str:
+    """'teach' -> 'teaches', 'study' -> 'studies', 'have' -> 'has'; past and modals unchanged."""
+    low = verb.lower()
+    if low in IRREGULAR_3RD:
+        return IRREGULAR_3RD[low]
+    if low in MODALS or low in PAST_IRREGULAR or is_past_verb(low) or "'" in low or not low.isalpha():
+        return verb
+    if low.endswith(("s", "sh", "ch", "x", "z", "o")):
+        return verb + "es"
+    if len(low) > 2 and low.endswith("y") and low[-2] not in "aeiou":
+        return verb[:-1] + "ies"
+    return verb + "s"

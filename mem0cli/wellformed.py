@@ -24,8 +24,8 @@ import re
 from collections.abc import Collection
 from dataclasses import dataclass, replace
 
-from .candidates import rewrite_first_person, third_person
-from .lexicon import ADVERBS, AUXILIARY, MODALS, VERBS, verb_form  # noqa: F401 - VERBS, verb_form re-exported
+from .candidates import rewrite_first_person
+from .lexicon import ADVERBS, AUXILIARY, MODALS, VERBS, third_person, verb_form  # noqa: F401 - VERBS, verb_form re-exported
 from .models import Fact
 
 _PRONOUN_SUBJECT = frozenset(

@@ -1,0 +1,49 @@
+"""A plain yes to the assistant's question about the user is the user's claim; nothing else is."""
+
+from __future__ import annotations
+
+import pytest
+
+from mem0cli.confirmations import confirmed_claim
+from mem0cli.extract import RuleExtractor
+from mem0cli.models import Message
+
+
+@pytest.mark.parametrize(
+    "question, reply, expected",
+    [
+        ("So you live in Denver, right?", "yep", "Sam lives in Denver"),
+        ("Are you vegan?", "yes", "Sam is vegan"),
+        ("Do you have a dog?", "Yes!", "Sam has a dog"),
+        ("Great. And you work at Acme, correct?", "yes, that's right", "Sam works at Acme"),
+        ("Sounds fun. You're a nurse, aren't you?", "I am", "Sam is a nurse"),
+        ("Is your daughter called Maya?", "yes", "Sam's daughter is called Maya"),
+    ],
+)
+def test_a_yes_confirms_the_question(question: str, reply: str, expected: str) -> None:
+    assert confirmed_claim(question, reply, "Sam") == expected
+
+
+@pytest.mark.parametrize(
+    "question, reply",
+    [
+        ("Do you prefer tea or coffee?", "yes"),  # a yes settles nothing
+        ("Where do you live?", "yes"),
+        ("You want me to draft it?", "yes"),  # about the assistant's work
+        ("Do you live in Denver?", "yes but I'm moving soon"),  # more than a yes: read as its own message
+        ("Do you like your job?", "no"),
+        ("Do you live in Denver? Anyway, here is the plan.", "yes"),  # the turn does not end on the question
+        ("The capital is Canberra.", "yes"),
+    ],
+)
+def test_anything_else_confirms_nothing(question: str, reply: str) -> None:
+    assert confirmed_claim(question, reply, "Sam") is None
+
+
+def test_a_confirmed_claim_is_extracted_from_a_transcript() -> None:
+    messages = [Message("user", "can you help me plan a trip?", id="1"),
+                Message("assistant", "Sure! So you live in Denver, right?", id="2"),
+                Message("user", "yep", id="3")]
+    facts = RuleExtractor().extract(messages, default_name="sam").facts
+    assert [f.text for f in facts] == ["Sam lives in Denver"]
+    assert facts[0].source_ids == ("3",)
