@@ -596,3 +596,22 @@ def test_a_conversation_without_its_message_list_is_named_or_skipped(fmt, doc):
     result = read_transcript(data, fmt, skip_bad=True)
     assert result.skipped == 1
     assert [c.id for c in result.conversations] == ["c2"] and texts(result) == ["hi there"]
+
+
+def test_a_pasted_log_of_named_speakers_gives_each_their_messages():
+    result = read_transcript("Alice: I just moved to Leeds.\nBob: I'm still in Manchester,\nteaching maths.\n10:32 Alice: nice!")
+    assert [(m.role, m.name, m.content) for m in result.conversations[0].messages] == [
+        ("user", "Alice", "I just moved to Leeds."),
+        ("user", "Bob", "I'm still in Manchester,\nteaching maths."),
+        ("user", "Alice", "nice!"),
+    ]
+    assert result.records == 3
+    chat = read_transcript("Alice: I live in Leeds\nChatGPT: Hello Alice!").conversations[0].messages
+    assert [(m.role, m.name) for m in chat] == [("user", "Alice"), ("assistant", None)]
+
+
+@pytest.mark.parametrize("text", ["TODO: call mum\nNote: buy milk", "Alice: I moved to Leeds.",
+                                  "Hello there\nAlice: hi\nBob: hey", "Meeting notes: Alice and Bob agreed"])
+def test_notes_one_speaker_or_prose_first_stay_one_user_message(text):
+    messages = read_transcript(text).conversations[0].messages
+    assert [(m.role, m.name) for m in messages] == [("user", None)]

@@ -7,7 +7,9 @@
 - text: `user: ...` / `assistant: ...` lines (also human, ai, system, in any
   case); a line without a role continues the message above. Text with no role
   line at all (one line, several, a pasted paragraph) is one user message, the
-  same as `mem0cli add "..."` with that text as its argument. Only text before
+  same as `mem0cli add "..."` with that text as its argument, unless it is a log
+  of `Name: text` lines from two or more people (a pasted group chat): then each
+  line is that person's user message, with its `name`. Only text before
   the first role line, when a role line follows, is refused (its line named):
   whose words those are cannot be told.
 """
@@ -64,10 +66,50 @@ def _read_jsonl(text: str, reader: _Reader) -> list[Conversation]:
 _ROLE_LINE = re.compile(r"(user|assistant|system|human|ai)[ \t]*:[ \t]?(.*)", re.IGNORECASE)
 
 
+# "Alice: I moved to Leeds." (a pasted group chat or meeting log), an optional "10:32" before it
+_SPEAKER_LINE = re.compile(
+    r"(?:\d{1,2}:\d{2}(?::\d{2})?(?:\s*[AaPp][Mm])?\s+)?([A-Z][\w.'-]*(?: [A-Z][\w.'-]*)?)[ \t]*:[ \t]+(\S.*)"
+)
+# words that head a line of notes, not a speaker
+_NOT_SPEAKERS = frozenset(
+    """note notes todo update subject re date time summary question answer q a edit ps fyi step tip warning error
+    example input output result reminder important update warning p.s. action decision agenda""".split()
+)
+# a speaker who is a chat assistant: their lines are the assistant's
+_ASSISTANT_NAMES = frozenset("chatgpt gpt claude gemini copilot bot assistant".split())
+
+
+def _read_speakers(text: str) -> list[Message] | None:
+    """`Name: text` lines from two or more named people (or one and a known chat assistant), each
+    a user message with its `name` (the assistant's lines are the assistant's); None when the text
+    is not such a log."""
+    messages: list[Message] = []
+    names: set[str] = set()
+    for line in text.strip().split("\n"):
+        match = _SPEAKER_LINE.fullmatch(line.strip())
+        if match and match.group(1).lower() not in _NOT_SPEAKERS:
+            name = match.group(1)
+            role = "assistant" if name.lower() in _ASSISTANT_NAMES else "user"
+            names.add(name) if role == "user" else None
+            messages.append(Message(role, match.group(2).strip(), name=name if role == "user" else None))
+        elif messages and line.strip():
+            last = messages[-1]
+            messages[-1] = Message(last.role, f"{last.content}\n{line.strip()}", name=last.name)
+        elif line.strip():
+            return None  # prose before the first speaker line
+    with_assistant = any(m.role == "assistant" for m in messages)
+    return messages if len(names) >= 2 or (names and with_assistant) else None
+
+
 def _read_text(text: str, reader: _Reader) -> list[Conversation]:
     """`role: text` lines; a line without a role continues the message above.
-    Without any role line, the whole text is one user message."""
+    Without any role line, `Name: text` lines of two or more people are their messages,
+    and any other text is one user message."""
     if not any(_ROLE_LINE.match(line) for line in text.split("\n")):
+        speakers = _read_speakers(text)
+        if speakers:
+            reader.records += len(speakers)
+            return [Conversation(speakers)]
         reader.records += 1
         content = _clean(text)
         return [Conversation([Message("user", content)] if content else [])]
