@@ -48,6 +48,7 @@ class RankSettings:
     superseded_factor: float = 0.5
     time_weight: float = 0.3
     graph_weight: float = 0.15  # measured best of 0.15-1.0 on the dev conversations (README)
+    graph_places: int = 3  # of a list question's results, kept for the graph's best (`with_graph_places`)
 
 
 @dataclass
@@ -189,6 +190,44 @@ def boost(
     item.parts = parts
     item.boost = math.prod(parts.values()) if parts else 1.0
     item.score = (item.fused + item.context + item.lift) / best * item.boost
+
+
+_AUXILIARY = r"(?:do|does|did|has|have|had|is|are|was|were|can|could|will|would)"
+#: "What activities does ...", "Which cities has ...", "What types of pottery ...": a noun
+#: ending in -s between the question word and the verb (or "of"/"for").
+_MANY = re.compile(
+    rf"^\s*(?:what|which)\s+(?!{_AUXILIARY}\b)(?:[\w+/'-]+\s+){{0,2}}?([a-z]+s)\s+(?:{_AUXILIARY}|of|for)\b", re.I
+)
+
+
+def asks_for_many(query: str) -> bool:
+    """Whether a question asks for a list of things: a plural noun after what/which
+    ("What activities does Melanie do?"; not "What class does ...", "What is ...")."""
+    found = _MANY.match(query)
+    return found is not None and not found.group(1).lower().endswith(("ss", "us", "is"))
+
+
+def with_graph_places(ranked: list[Scored], sources: dict[str, list[str]], limit: int, places: int) -> list[Scored]:
+    """`ranked` with the graph's best `places` hits (one per turn) not among the first
+    `limit - places` results moved up to just after them, so `select` keeps them."""
+    if places <= 0 or limit <= places or not any(item.graph_rank for item in ranked):
+        return ranked
+    head = select(ranked, sources, limit - places)
+    shown = {pk for item in head for pk in sources.get(item.key, [item.key])}
+    fact_of = {pk: item for item in reversed(ranked) if item.kind == "fact" for pk in sources.get(item.key, [])}
+    graph: list[Scored] = []
+    for hit in sorted((i for i in ranked if i.graph_rank), key=lambda i: i.graph_rank or 0):
+        item = fact_of.get(hit.key, hit)  # a turn gives way to its fact (`select`)
+        turns = set(sources.get(item.key, [item.key]))
+        if len(graph) >= places:
+            break
+        if not turns <= shown:
+            graph.append(item)
+            shown |= turns
+    moved = {i.key for i in graph}
+    rest = [i for i in ranked if i.key not in moved]
+    at = rest.index(head[-1]) + 1 if head else 0
+    return rest[:at] + graph + rest[at:]
 
 
 def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> list[Scored]:

@@ -189,6 +189,8 @@ def rank(
         ranking.boost(item, row, settings, now, period, named)
         scored.append(item)
     scored.sort(key=ranking.rank_order)
-    chosen = ranking.select(scored, sources, limit)
+    # a list question keeps some of its places for the graph's best (3 of 10 by default)
+    places = settings.graph_places * limit // 10 if ranking.asks_for_many(query) else 0
+    chosen = ranking.select(ranking.with_graph_places(scored, sources, limit, places), sources, limit)
     fill_similarities(chosen)
     return chosen, rows, sources
