@@ -47,8 +47,11 @@ class RankSettings:
     confirmation_weight: float = 0.05
     superseded_factor: float = 0.5
     time_weight: float = 0.3
-    graph_weight: float = 0.15  # measured best of 0.15-1.0 on the dev conversations (README)
-    graph_places: int = 3  # of a list question's results, kept for the graph's best (`with_graph_places`)
+    # the graph only adds: of a list question's results, 3 of 10 places are kept for its best
+    # hits (`with_graph_places`); a graph_weight above 0 also fuses its list by rank (0.15 lifts
+    # multi-hop more but costs single-hop with the extractor: README, bench/longmem.py)
+    graph_weight: float = 0.0
+    graph_places: int = 3
 
 
 @dataclass
@@ -101,9 +104,8 @@ def fuse(
 def fuse_graph(
     items: dict[str, Scored], graph_hits: list[tuple[str, str, float]], paths: dict[str, str], settings: RankSettings
 ) -> None:
-    """Add the graph's list (key, kind, score; best first) to fused items, with the path that lifted each."""
-    if not settings.graph_weight:
-        return
+    """Add the graph's list (key, kind, score; best first) to fused items, with the path that
+    lifted each (its rank is kept with weight 0 too: a list question's places read it)."""
     for rank, (key, kind, _score) in enumerate(graph_hits, start=1):
         item = items.setdefault(key, Scored(key, kind))
         item.graph_rank, item.graph_path = rank, paths.get(key)
