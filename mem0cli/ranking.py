@@ -19,6 +19,10 @@ Score of a result (documented in the README):
             x (1 + time_weight) (when the query names a period the memory was said in)
             x (1 + speaker_weight) (when the query names the person who said it)
 1.0 is what an item ranked first by both vector and keyword search scores before context, lifts and boosts.
+The ten (`limit`) best are shown, one per turn (`select`); for a list question ("What activities
+does ...?", `asks_for_many`) blended with the graph, the last 3 of 10 places go to the graph's
+best hits not shown yet (`with_graph_places`): the graph adds instances a question's words do not
+name, without pushing out the first seven.
 """
 
 from __future__ import annotations
@@ -202,11 +206,19 @@ _MANY = re.compile(
 )
 
 
+#: "What has Melanie painted?", "Where have they camped?": the present perfect asks for all of it.
+_ALL_SO_FAR = re.compile(r"^\s*(?:what|where)\s+(?:has|have)\s+(?:\S+\s+){1,3}?(?:\w+ed|been|done|made|seen|"
+                         r"taken|gone|met|read|bought|had|won|given|written|grown|drawn|worn|sung|eaten)\b", re.I)
+
+
 def asks_for_many(query: str) -> bool:
     """Whether a question asks for a list of things: a plural noun after what/which
-    ("What activities does Melanie do?"; not "What class does ...", "What is ...")."""
+    ("What activities does Melanie do?"; not "What class does ...", "What is ..."), or
+    what/where in the present perfect ("Where has Melanie camped?")."""
     found = _MANY.match(query)
-    return found is not None and not found.group(1).lower().endswith(("ss", "us", "is"))
+    if found is not None and not found.group(1).lower().endswith(("ss", "us", "is")):
+        return True
+    return _ALL_SO_FAR.match(query) is not None
 
 
 def with_graph_places(ranked: list[Scored], sources: dict[str, list[str]], limit: int, places: int) -> list[Scored]:

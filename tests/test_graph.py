@@ -149,7 +149,9 @@ def test_heres_my_thing_is_the_speaker_showing_it() -> None:
     [("What activities does Melanie partake in?", True), ("Which cities has Jon visited?", True),
      ("What types of pottery have Melanie and her kids made?", True), ("What LGBTQ+ events has Caroline attended?", True),
      ("What is Caroline's identity?", False), ("What class does Ana take?", False),
-     ("What did the posters say?", False), ("When did Melanie paint a sunset?", False)],
+     ("What did the posters say?", False), ("When did Melanie paint a sunset?", False),
+     ("Where has Melanie camped?", True), ("What has Maria done to feel closer to her faith?", True),
+     ("What has Caroline's mother said?", False), ("Where has Ana's brother been?", True)],
 )
 def test_a_list_question_has_a_plural_noun_after_what_or_which(question: str, many: bool) -> None:
     from mem0cli.ranking import asks_for_many
