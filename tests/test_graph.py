@@ -176,3 +176,11 @@ def test_the_graphs_best_hits_take_the_last_places_one_per_turn() -> None:
     assert with_graph_places(ranked, sources, 5, 0) == ranked
     plain = [item(f"t{i}", 1 - i / 100) for i in range(8)]
     assert with_graph_places(plain, {}, 5, 2) == plain  # no graph hits: nothing moves
+
+
+def test_a_huge_turn_shows_only_what_its_start_holds() -> None:
+    from mem0cli.graph.shown import shown_triples
+
+    found = shown_triples("Here's my dog. " + "[shares a photo: a photo of a cat] " * 400_000, "Mel")  # 14 MB
+    assert ("Mel", "show", "Mel's dog") in [(t.subject.name, t.relation, t.object.name) for t in found]
+    assert len(found) < 500

@@ -46,7 +46,7 @@ class GraphBuilder:
         written = 0
         for fact in facts:
             shared = " ".join(p for t in fact.turn_texts for p in photos(t) if p not in fact.text)
-            for triple in [*parse_fact(fact.text, fact.speaker), *shown_triples(f"{fact.text} {shared}", fact.speaker)]:
+            for triple in [*parse_fact(fact.text, fact.speaker), *shown_triples(f"{shared} {fact.text}", fact.speaker)]:
                 self._add_triple(triple, fact)
                 written += 1
         return written

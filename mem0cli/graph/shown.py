@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from .parse import Mention, Triple, verb_phrase
+from .parse import MAX_FACT_CHARS, Mention, Triple, verb_phrase
 
 _CAPTION = re.compile(r"\[shares a photo:\s*([^\]]*)\]")
 #: "a photo of", "a close up of", "an image of": the caption's wrapper, naming nothing.
@@ -38,6 +38,7 @@ def shown_triples(text: str, speaker: str | None) -> list[Triple]:
     the sentences that show something ("here's ...", "check out ..."), as `show` relations."""
     if not speaker:
         return []
+    text = text[:MAX_FACT_CHARS]  # as `parse_fact` reads a fact
     who = Mention(speaker, "person")
     triples: list[Triple] = []
     for caption in _CAPTION.findall(text):
@@ -51,6 +52,6 @@ def shown_triples(text: str, speaker: str | None) -> list[Triple]:
     for start in _SHOWING.finditer(said):
         sentence = re.split(r"(?<=[.!?])\s", said[start.end():], maxsplit=1)[0]
         sentence = re.sub(r"\b[Ii]\s+(?:did|made|painted|took|drew|wrote|built|baked|cooked)\b.*$", "", sentence)
-        sentence = re.sub(r"\b(?:my|our)\b", f"{speaker}'s", sentence)
+        sentence = re.sub(r"\b(?:my|our)\b", lambda _m: f"{speaker}'s", sentence)  # a name is no pattern
         triples.extend(t for t in verb_phrase(who, f"shows {sentence.strip(' .!?')}", speaker) if t.subject is who)
     return [t for t in triples if t.object.key not in _MEDIA]
