@@ -87,7 +87,7 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
     store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
-    graph: bool = False  # search blends the graph in: off: bench/longmem.py measures a single-hop loss (README)
+    graph: bool = False  # search blends the graph in: off: bench/longmem.py measures a small single-hop answer loss (README)
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:

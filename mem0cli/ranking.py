@@ -19,6 +19,10 @@ Score of a result (documented in the README):
             x (1 + time_weight) (when the query names a period the memory was said in)
             x (1 + speaker_weight) (when the query names the person who said it)
 1.0 is what an item ranked first by both vector and keyword search scores before context, lifts and boosts.
+The ten (`limit`) best are shown, one per turn (`select`); for a list question ("What activities
+does ...?", `asks_for_many`) blended with the graph, the last 3 of 10 places go to the graph's
+best hits not shown yet (`with_graph_places`): the graph adds instances a question's words do not
+name, without pushing out the first seven.
 """
 
 from __future__ import annotations
@@ -47,7 +51,11 @@ class RankSettings:
     confirmation_weight: float = 0.05
     superseded_factor: float = 0.5
     time_weight: float = 0.3
-    graph_weight: float = 0.15  # measured best of 0.15-1.0 on the dev conversations (README)
+    # the graph only adds: of a list question's results, 3 of 10 places are kept for its best
+    # hits (`with_graph_places`); a graph_weight above 0 also fuses its list by rank (0.15 lifts
+    # multi-hop more but costs single-hop with the extractor: README, bench/longmem.py)
+    graph_weight: float = 0.0
+    graph_places: int = 3
 
 
 @dataclass
@@ -100,9 +108,8 @@ def fuse(
 def fuse_graph(
     items: dict[str, Scored], graph_hits: list[tuple[str, str, float]], paths: dict[str, str], settings: RankSettings
 ) -> None:
-    """Add the graph's list (key, kind, score; best first) to fused items, with the path that lifted each."""
-    if not settings.graph_weight:
-        return
+    """Add the graph's list (key, kind, score; best first) to fused items, with the path that
+    lifted each (its rank is kept with weight 0 too: a list question's places read it)."""
     for rank, (key, kind, _score) in enumerate(graph_hits, start=1):
         item = items.setdefault(key, Scored(key, kind))
         item.graph_rank, item.graph_path = rank, paths.get(key)
@@ -189,6 +196,52 @@ def boost(
     item.parts = parts
     item.boost = math.prod(parts.values()) if parts else 1.0
     item.score = (item.fused + item.context + item.lift) / best * item.boost
+
+
+_AUXILIARY = r"(?:do|does|did|has|have|had|is|are|was|were|can|could|will|would)"
+#: "What activities does ...", "Which cities has ...", "What types of pottery ...": a noun
+#: ending in -s between the question word and the verb (or "of"/"for").
+_MANY = re.compile(
+    rf"^\s*(?:what|which)\s+(?!{_AUXILIARY}\b)(?:[\w+/'-]+\s+){{0,2}}?([a-z]+s)\s+(?:{_AUXILIARY}|of|for)\b", re.I
+)
+
+
+#: "What has Melanie painted?", "Where have they camped?": the present perfect asks for all of it.
+_ALL_SO_FAR = re.compile(r"^\s*(?:what|where)\s+(?:has|have)\s+(?:\S+\s+){1,3}?(?:\w+ed|been|done|made|seen|"
+                         r"taken|gone|met|read|bought|had|won|given|written|grown|drawn|worn|sung|eaten)\b", re.I)
+
+
+def asks_for_many(query: str) -> bool:
+    """Whether a question asks for a list of things: a plural noun after what/which
+    ("What activities does Melanie do?"; not "What class does ...", "What is ..."), or
+    what/where in the present perfect ("Where has Melanie camped?")."""
+    found = _MANY.match(query)
+    if found is not None and not found.group(1).lower().endswith(("ss", "us", "is")):
+        return True
+    return _ALL_SO_FAR.match(query) is not None
+
+
+def with_graph_places(ranked: list[Scored], sources: dict[str, list[str]], limit: int, places: int) -> list[Scored]:
+    """`ranked` with the graph's best `places` hits (one per turn) not among the first
+    `limit - places` results moved up to just after them, so `select` keeps them."""
+    if places <= 0 or limit <= places or not any(item.graph_rank for item in ranked):
+        return ranked
+    head = select(ranked, sources, limit - places)
+    shown = {pk for item in head for pk in sources.get(item.key, [item.key])}
+    fact_of = {pk: item for item in reversed(ranked) if item.kind == "fact" for pk in sources.get(item.key, [])}
+    graph: list[Scored] = []
+    for hit in sorted((i for i in ranked if i.graph_rank), key=lambda i: i.graph_rank or 0):
+        item = fact_of.get(hit.key, hit)  # a turn gives way to its fact (`select`)
+        turns = set(sources.get(item.key, [item.key]))
+        if len(graph) >= places:
+            break
+        if not turns <= shown:
+            graph.append(item)
+            shown |= turns
+    moved = {i.key for i in graph}
+    rest = [i for i in ranked if i.key not in moved]
+    at = rest.index(head[-1]) + 1 if head else 0
+    return rest[:at] + graph + rest[at:]
 
 
 def select(ranked: list[Scored], sources: dict[str, list[str]], limit: int) -> list[Scored]:

@@ -147,7 +147,12 @@ def rank(
         by_keyword = store.keyword_candidates(query, tree, want)
     items = ranking.fuse(by_vector, by_keyword, settings)
     known = {key: sim for key, _kind, sim in wide}
-    if graph is not None and graph.hits:
+    # a list question keeps some of its places for the graph's best (3 of 10 by default)
+    places = settings.graph_places * limit // 10 if ranking.asks_for_many(query) else 0
+    if graph is not None and graph.hits and not (settings.graph_weight or places):
+        # the graph adds nothing to this question: it only explains the results it reaches
+        ranking.fuse_graph(items, [h for h in graph.hits if h[0] in items], graph.paths, settings)
+    elif graph is not None and graph.hits:
         outside = [k for k, _kind, _s in graph.hits if k not in items and k not in known]
         passing = store.similarities(vector, outside, tree) if outside else {}
         known.update(passing)
@@ -189,6 +194,6 @@ def rank(
         ranking.boost(item, row, settings, now, period, named)
         scored.append(item)
     scored.sort(key=ranking.rank_order)
-    chosen = ranking.select(scored, sources, limit)
+    chosen = ranking.select(ranking.with_graph_places(scored, sources, limit, places), sources, limit)
     fill_similarities(chosen)
     return chosen, rows, sources

@@ -100,6 +100,7 @@ def store_facts(
     results: list[dict[str, Any]] = []
     touched: dict[str, list[float]] = {}
     drawn: list[StoredFact] = []  # what the graph is drawn from
+    said = {pk: turn.content for pk, turn in store.turns(sorted(set(pks.values()))).items()} if pks else {}
     for fact, vector in zip(facts, vectors):
         text = fact.text.strip()
         source_pks = [pks[s] for s in fact.source_ids if s in pks]
@@ -126,7 +127,8 @@ def store_facts(
             HistoryEvent(memory_id=memory_id, event="ADD", new_memory=text, actor=fact.speaker, created_at=at, **scope)
         )
         touched[memory_id] = vector
-        drawn.append(StoredFact(memory_id, text, fact.speaker, fact.said_at, tuple(source_pks)))
+        drawn.append(StoredFact(memory_id, text, fact.speaker, fact.said_at, tuple(source_pks),
+                                tuple(said[pk] for pk in source_pks if pk in said)))
         if checker:
             checker.remember(memory_id, vector)
         older = verdict.older
@@ -151,4 +153,5 @@ def redraw_graph(store: Store, row: MemoryRecord, text: str, speaker: str | None
     store.graph.drop_sources([row.id])
     store.graph.prune()
     sources = tuple(store.source_pks([row.id]).get(row.id, []))
-    GraphBuilder(store.graph, row.scope()).add([StoredFact(row.id, text, speaker, said_at, sources)])
+    said = tuple(turn.content for turn in store.turns(list(sources)).values())
+    GraphBuilder(store.graph, row.scope()).add([StoredFact(row.id, text, speaker, said_at, sources, said)])

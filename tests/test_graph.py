@@ -120,3 +120,67 @@ def test_predicate_stems_are_what_a_query_asks_besides_the_names() -> None:
     assert predicate_stems("What books has Melanie's family read?", ["melanie"]) == {"book", "family", "read"}
     assert predicate_stems("What does Melanie do to destress?", ["melanie"]) == {"destress"}
     assert predicate_stems("How is Melanie?", ["melanie"]) == set()
+
+
+def shown(text: str, speaker: str | None = "Melanie") -> list[tuple[str, str, str]]:
+    from mem0cli.graph.shown import shown_triples
+
+    return [(t.subject.name, t.relation, t.object.name) for t in shown_triples(text, speaker)]
+
+
+def test_a_shared_photo_is_the_speaker_sharing_what_its_caption_names() -> None:
+    found = shown("Look! [shares a photo: a photo of a painting of a sunset over a lake]")
+    assert found == [("Melanie", "share photo of", "painting"), ("Melanie", "share photo of", "sunset"),
+                     ("Melanie", "share photo over", "lake")]
+    assert shown("Look! [shares a photo: a photo of a cup with a dog face on it]")[0] == ("Melanie", "share photo of", "cup")
+    assert shown("[shares a photo: a photo]") == [] and shown("no photo here") == []
+    assert shown("[shares a photo: a photo of a cup]", None) == []  # nobody to share it
+
+
+def test_heres_my_thing_is_the_speaker_showing_it() -> None:
+    found = shown("Wow, great. Here's a photo of my horse painting I did recently.")
+    assert ("Melanie", "show of", "Melanie's horse painting") in found
+    assert all(obj not in {"photo", "pic"} for _s, _r, obj in found)  # the medium names nothing
+    assert ("Melanie", "show", "Melanie's painting") in shown("Check out my painting for the art show!")
+
+
+@pytest.mark.parametrize(
+    ("question", "many"),
+    [("What activities does Melanie partake in?", True), ("Which cities has Jon visited?", True),
+     ("What types of pottery have Melanie and her kids made?", True), ("What LGBTQ+ events has Caroline attended?", True),
+     ("What is Caroline's identity?", False), ("What class does Ana take?", False),
+     ("What did the posters say?", False), ("When did Melanie paint a sunset?", False),
+     ("Where has Melanie camped?", True), ("What has Maria done to feel closer to her faith?", True),
+     ("What has Caroline's mother said?", False), ("Where has Ana's brother been?", True)],
+)
+def test_a_list_question_has_a_plural_noun_after_what_or_which(question: str, many: bool) -> None:
+    from mem0cli.ranking import asks_for_many
+
+    assert asks_for_many(question) is many
+
+
+def test_the_graphs_best_hits_take_the_last_places_one_per_turn() -> None:
+    from mem0cli.ranking import Scored, select, with_graph_places
+
+    def item(key: str, score: float, kind: str = "message", graph_rank: int | None = None) -> Scored:
+        return Scored(key, kind, score=score, graph_rank=graph_rank)
+
+    ranked = [item(f"t{i}", 1 - i / 100) for i in range(10)]  # the fused list's ten best turns
+    ranked[2].graph_rank = 1  # shown already: no new place
+    ranked += [item("g1", 0.3, graph_rank=2), item("fact-g1", 0.4, "fact", graph_rank=3), item("g2", 0.2, graph_rank=4),
+               item("g3", 0.1, graph_rank=5)]
+    sources = {"fact-g1": ["g1"]}
+    chosen = [i.key for i in select(with_graph_places(ranked, sources, 5, 2), sources, 5)]
+    # the first three stay; g1 gives way to its fact, which stands for g1 once; then g2
+    assert chosen == ["t0", "t1", "t2", "fact-g1", "g2"]
+    assert with_graph_places(ranked, sources, 5, 0) == ranked
+    plain = [item(f"t{i}", 1 - i / 100) for i in range(8)]
+    assert with_graph_places(plain, {}, 5, 2) == plain  # no graph hits: nothing moves
+
+
+def test_a_huge_turn_shows_only_what_its_start_holds() -> None:
+    from mem0cli.graph.shown import shown_triples
+
+    found = shown_triples("Here's my dog. " + "[shares a photo: a photo of a cat] " * 400_000, "Mel")  # 14 MB
+    assert ("Mel", "show", "Mel's dog") in [(t.subject.name, t.relation, t.object.name) for t in found]
+    assert len(found) < 500

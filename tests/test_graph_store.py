@@ -178,3 +178,38 @@ def test_a_walk_reads_no_hub_relation_past_the_one_reaching_it(memory) -> None:
     hits = graph_hits(graph, "Where does Ana live?", {"user_id": "u"})
     texts = {r["id"]: r["memory"] for r in memory.get_all(user_id="u")["results"]}
     assert [texts[k] for k, kind, _ in hits.hits if kind == "fact"] == ["My sister Ana lives in Porto."]
+
+
+def test_a_photo_shared_in_a_turn_is_drawn_from_the_facts_extracted_from_it(memory, extractor) -> None:
+    """The extractor's fact leaves the caption out; the graph still reads it from the fact's turn."""
+    extractor.outputs = ['["Melanie painted a horse recently"]']
+    memory.add([{"role": "user", "name": "Melanie", "id": "D1:1", "created_at": "2023-05-08T10:00:00",
+                 "content": "Here's my latest one! [shares a photo: a photo of a painting of a horse on a wall]"}],
+               user_id="u")
+    found = relations(memory)
+    assert ("Melanie", "share photo of", "horse", None) in found and ("Melanie", "paint", "horse", None) in found
+    with memory.store.transaction():
+        rebuild(memory.store)
+    assert relations(memory) == found
+
+
+def test_a_list_question_keeps_places_for_the_speakers_matching_relations(memory) -> None:
+    """Turns sharing the question's words fill the ten places; the one a speaker's relation
+    answers ("play" -> clarinet) comes in only with the graph."""
+    filler = [f"I bought a thing{i}." for i in range(THROUGH_MAX + 5)]  # Melanie is a hub
+    memory.add([{"role": "user", "name": "Melanie", "content": t, "created_at": "2023-05-08T10:00:00"}
+                for t in [*filler, "I play the clarinet on Sunday afternoons."]], user_id="u", infer=False)
+    loud = [f"Caroline loves instruments that play loud; instruments number {i} play all day" for i in range(15)]
+    memory.add([{"role": "user", "name": "Caroline", "content": t, "created_at": "2023-05-09T10:00:00"} for t in loud],
+               user_id="u", infer=False)
+    query = "What instruments does Melanie play?"
+    plain = memory.search(query, user_id="u", limit=10, graph=False)["results"]
+    assert not any("clarinet" in r["memory"] for r in plain)
+    lifted = memory.search(query, user_id="u", limit=10, graph=True, explain=True)["results"]
+    clarinet = next(r for r in lifted if "clarinet" in r["memory"])
+    assert clarinet["explain"]["graph_path"].startswith("Melanie -play")
+    unreserved = memory.search(query, user_id="u", limit=10, graph=True, rank={"graph_places": 0})["results"]
+    assert not any("clarinet" in r["memory"] for r in unreserved)  # the places did it, not the fusion
+    yes_no = "Does Melanie play an instrument?"  # no list question: no places kept
+    assert [r["id"] for r in memory.search(yes_no, user_id="u", limit=10, graph=True)["results"]] == [
+        r["id"] for r in memory.search(yes_no, user_id="u", limit=10, graph=True, rank={"graph_places": 0})["results"]]

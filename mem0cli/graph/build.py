@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from ..store.base import Store
 from ..store.graph_tables import EntityRow, GraphTables, RelationRow
 from .parse import Mention, Triple, entity_key, parse_fact
+from .shown import photos, shown_triples
 
 #: A more telling type wins over "name" (a proper name not typed yet) and "thing".
 _KIND_RANK = {"name": 0, "thing": 1}
@@ -29,6 +30,7 @@ class StoredFact:
     speaker: str | None
     said_at: str | None
     source_pks: tuple[str, ...] = ()
+    turn_texts: tuple[str, ...] = ()  # of the source turns: the photos they share are drawn too
 
 
 class GraphBuilder:
@@ -43,7 +45,8 @@ class GraphBuilder:
         """Draw and store the relations of `facts`; returns how many relations were written or confirmed."""
         written = 0
         for fact in facts:
-            for triple in parse_fact(fact.text, fact.speaker):
+            shared = " ".join(p for t in fact.turn_texts for p in photos(t) if p not in fact.text)
+            for triple in [*parse_fact(fact.text, fact.speaker), *shown_triples(f"{shared} {fact.text}", fact.speaker)]:
                 self._add_triple(triple, fact)
                 written += 1
         return written
@@ -103,10 +106,12 @@ def rebuild(store: Store) -> int:
     store.graph.clear()
     memories = store.select(None, oldest_first=True)
     sources = store.source_pks([m.id for m in memories])
+    turns = store.turns(sorted({pk for pks in sources.values() for pk in pks}))
     by_scope: dict[tuple[str | None, str | None, str | None], list[StoredFact]] = {}
     for m in sorted(memories, key=lambda m: (m.said_at or m.created_at or "", m.created_at or "")):
         by_scope.setdefault((m.user_id, m.agent_id, m.run_id), []).append(
-            StoredFact(m.id, m.memory, m.speaker, m.said_at, tuple(sources.get(m.id, [])))
+            StoredFact(m.id, m.memory, m.speaker, m.said_at, tuple(sources.get(m.id, [])),
+                       tuple(turns[pk].content for pk in sources.get(m.id, []) if pk in turns))
         )
     written = 0
     for (user_id, agent_id, run_id), facts in by_scope.items():

@@ -15,7 +15,7 @@ is asked about it ("Where has Melanie camped?", "What books has Melanie read?").
 relations whose relation or object words share a stem with the query's other content
 words count as one hop from it, each weighed by how rare its matched stems are among
 the hub's relations:
-  match = sum over the matched stems of 1 / log2(2 + the hub's relations with that stem)
+  match = STATED_WEIGHT x sum over the matched stems of 1 / log2(2 + the hub's relations with that stem)
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ HOP_DECAY = 0.5
 #: A walk's second hop goes only through entities with at most this many relations; an
 #: entity with more (the speaker of every fact) is a hub: what only a hub reaches is left out.
 THROUGH_MAX = 40
+#: What a hub's relation matched by the query's words counts for, against a walk's first hop
+#: from an entity with no other relation (1.0): the match names what is asked, where a
+#: walk from a common noun the query names ("art", "family") reaches all it touches.
+STATED_WEIGHT = 2.0
 _QUESTION_WORDS = STOP_WORDS | frozenset("ever like likely would kind sort".split())
 
 
@@ -93,7 +97,7 @@ def graph_hits(
     if hubs:
         hub_names = [n for key, found in named.items() for e in found if e.id in hubs for n in (key, e.name)]
         asked = predicate_stems(query, hub_names)
-        _stated(tables, hubs, seed_degree, asked, best, kinds)
+        _stated(tables, hubs, asked, best, kinds)
     if not best:
         return GraphHits(entities=list(seeds.values()))
     scores: dict[str, float] = {}
@@ -129,7 +133,7 @@ def _walk(
 
 
 def _stated(
-    tables: GraphTables, hubs: Mapping[str, EntityRow], seed_degree: Mapping[str, int], asked: set[str],
+    tables: GraphTables, hubs: Mapping[str, EntityRow], asked: set[str],
     best: _Best, kinds: dict[str, str],
 ) -> None:
     """The memories behind the hubs' relations whose words share a stem with `asked`."""
@@ -146,7 +150,7 @@ def _stated(
     for relation, common in matched:
         hub = relation.subject_id
         rarity = sum(1 / math.log2(2 + spread[(hub, stem)]) for stem in common)
-        _credit(best, kinds, relation, hub, rarity / math.log2(2 + seed_degree.get(hub, 0)), [relation])
+        _credit(best, kinds, relation, hub, STATED_WEIGHT * rarity, [relation])
 
 
 def _credit(
