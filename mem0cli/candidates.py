@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import resolve_dates
+from .implied import implied_possessions
 from .models import Message
 
 # -- vocabulary ---------------------------------------------------------------
@@ -535,6 +536,8 @@ def _correction_candidates(user_text: str, assistant_text: str, name: str) -> li
 
 def build_candidates(messages: list[Message], default_name: str | None = None) -> list[Candidate]:
     """Every clause of the user's messages that could state a fact, rewritten in the third person."""
+    from .answers import answer_facts  # answers.py builds on this module's helpers
+
     names = _speaker_names(messages, default_name)
     speakers = sorted(set(names.values()))
     by_speaker: dict[str, list[int]] = {}
@@ -587,6 +590,16 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "terse", i))
         for fact in _named_relations(text, name):
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "named", i))
+        asked = messages[i - 1].content if i and messages[i - 1].role == "assistant" else ""
+        for fact in answer_facts(asked, src, name) if asked else []:
+            # built from the question's words, the answer's and a template's ("years old")
+            out.append(Candidate(fact, name, _ids([messages[i - 1], message]), message.created_at,
+                                 src + "\n" + asked + "\n" + fact, "answer", i))
+        named = {m.group(1) for m in map(NAMED_RELATION.search, _named_relations(text, name)) if m}
+        for sentence in split_sentences(text):
+            for fact in implied_possessions(sentence, name):
+                if fact.rsplit(" ", 1)[-1] not in named:  # "has a cat named Borscht" says it already
+                    out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "implied", i))
         for sentence in split_sentences(text):
             question = sentence.rstrip().endswith("?")
             clauses = split_clauses(sentence)

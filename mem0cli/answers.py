@@ -1,0 +1,189 @@
+"""Facts from an answer to the other speaker's question: the question supplies the predicate.
+
+"Do you like dogs?" / "Yes!" says "NAME likes dogs"; "Where do you live?" / "In
+California, but ..." says "NAME lives in California"; "What do you do for fun?" /
+"Spend cash, go shopping" says "NAME spends cash" and "NAME goes shopping". Neither
+turn holds the fact alone, so the clause rules miss it. The question is turned into
+a statement about the speaker (grammar, not topic: any verb and object), and the
+answer fills the gap: its polarity for a yes/no question, its fragment for a
+wh-question. Questions about the moment ("how are you?", "are you going to ...?",
+"what are you doing tonight?") say nothing lasting and give nothing.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .candidates import normalise, possessive, split_sentences, strip_noise, third_person
+
+_YES = re.compile(r"^(?:yes|yeah|yea|yep|yup|ya|sure|of course|definitely|absolutely|certainly|totally|indeed|"
+                  r"i do|i am|i'm|i have|i've|i can|i did|yes i do|mhm|you bet|always)\b", re.I)
+_NO = re.compile(r"^(?:no|nope|nah|not really|not at all|never|i don't|i do not|i'm not|i am not|i haven't|"
+                 r"i have not|i can't|i cannot|i didn't|i did not|not yet)\b", re.I)
+_YES_NO = re.compile(r"^(?:(?:and|so|but|well|oh|hey|hi|wow)\s*,?\s+)*(do|are|have|can)\s+you\s+(.+)$", re.I)
+_BARE_YES_NO = re.compile(r"^(?:(?:and|so|oh)\s+)?you\s+(have|like|love|enjoy|own|play|watch|work|live)\s+(.+)$", re.I)
+_MOMENT = re.compile(r"\b(?:today|tonight|now|right now|this (?:morning|evening|afternoon|week|weekend)|going to|gonna|"
+                     r"ok|okay|alright|doing|still there|sure|serious|kidding|joking|there)\b", re.I)
+_ASSISTANT_FIRST_PERSON = re.compile(r"\b(?:I|me|my|mine|myself|I'm|I've|we|us|our)\b", re.I)
+_TRAILING = re.compile(r"(?:\s+(?:too|also|as well|ever|at all|much|a lot|then|though|now|yet|either))+$", re.I)
+
+
+def answer_facts(question_message: str, answer_message: str, name: str) -> list[str]:
+    """Facts about `name` that `answer_message` states by answering the last question in `question_message`."""
+    question = _last_question(question_message)
+    sentences = split_sentences(normalise(strip_noise(answer_message)))
+    if not question or not sentences:
+        return []
+    answer = sentences[0].strip(" ,.!")
+    yes_no = _YES_NO.match(question) or _BARE_YES_NO.match(question)
+    if yes_no:
+        return _polar(yes_no.group(1).lower(), yes_no.group(2), answer, name, bare=yes_no.re is _BARE_YES_NO)
+    return _wh(question, answer, name)
+
+
+def _last_question(text: str) -> str | None:
+    """The last sentence ending in "?" that is addressed to "you", cleaned of its "?"."""
+    questions = [s for s in split_sentences(normalise(strip_noise(text))) if "?" in s.rstrip()[-3:]]
+    for sentence in reversed(questions):
+        body = re.sub(r"^.*?,\s*(?=(?:do|are|have|can|what|where|which|how|who)\b)", "", sentence.strip(), flags=re.I)
+        body = body.rstrip("?! ").strip()
+        if re.search(r"\byou(?:r)?\b", body, re.I):
+            return body
+        return None
+    return None
+
+
+def _about_name(phrase: str, name: str) -> str | None:
+    """"like your job" -> "like NAME's job"; None when the phrase speaks of the asker ("me", "my")."""
+    if _ASSISTANT_FIRST_PERSON.search(phrase):
+        return None
+    phrase = re.sub(r"\byour\b", possessive(name), phrase, flags=re.I)
+    phrase = re.sub(r"\byou(?:rself)?\b", name, phrase, flags=re.I)
+    return _TRAILING.sub("", phrase).strip(" ,")
+
+
+def _polar(aux: str, rest: str, answer: str, name: str, *, bare: bool = False) -> list[str]:
+    """A yes/no question and a yes or a no: "do you play chess" + "yes" -> "NAME plays chess"."""
+    yes, no = bool(_YES.match(answer)), bool(_NO.match(answer))
+    if yes == no or _MOMENT.search(rest) or re.match(r"^\w+ing\b", rest):
+        return []
+    if bare:  # "you have kids?": the verb is in `aux`
+        rest, aux = f"{aux} {rest}", "do"
+    rest = _about_name(rest, name)
+    if not rest:
+        return []
+    verb, _, tail = rest.partition(" ")
+    if yes and re.match(r"^any\s", tail):
+        tail = tail[4:]  # "do you have any kids" + "yes": "NAME has kids"
+        rest = f"{verb} {tail}"
+    if aux == "do":
+        if not re.fullmatch(r"[a-z]+", verb):
+            return []
+        return [f"{name} {third_person(verb)} {tail}".strip()] if yes else [f"{name} does not {rest}"]
+    if aux == "are":
+        return [f"{name} is {rest}"] if yes else [f"{name} is not {rest}"]
+    if aux == "have":
+        if verb == "got":
+            return [f"{name} has {tail}"] if yes else [f"{name} does not have {tail}"]
+        if not re.fullmatch(r"(?:ever\s+)?[a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)", verb):
+            return []  # "have you a ..." or anything not a participle
+        return [f"{name} has {rest}"] if yes else [f"{name} has never {re.sub(r'^ever ', '', rest)}"]
+    if aux == "can":
+        return [f"{name} can {rest}"] if yes else [f"{name} cannot {rest}"]
+    return []
+
+
+_FRAGMENT_LEAD = re.compile(r"^(?:(?:oh|well|um|hmm|mostly|mainly|usually|definitely|probably|just|actually|"
+                            r"currently|right now|honestly|haha|lol|ha)\s*,?\s+)+", re.I)
+_FINITE = re.compile(r"\b(?:I|I'm|is|are|am|was|were|has|have|had|do|does|did|can|will|would|it's|that's)\b")
+_WH = [
+    # (question pattern, template for the fact; {n} is the name, {f} the fragment, {1} a group)
+    (re.compile(r"^where\s+(?:are|were)\s+you\s+from$", re.I), "{n} is from {f}"),
+    (re.compile(r"^where\s+do\s+you\s+(live|work|stay|study|teach)(?:\s+now)?$", re.I), "{n} {v1} {p}{f}"),
+    (re.compile(r"^where\s+(?:are|were)\s+you\s+(?:located|based|living)$", re.I), "{n} lives {p}{f}"),
+    (re.compile(r"^what(?:'s|\s+is)\s+your\s+((?:favorite|favourite|fav|fave)\s+[\w ]{2,30})$", re.I), "{n}'s {g} is {f}"),
+    (re.compile(r"^who(?:'s|\s+is)\s+your\s+((?:favorite|favourite|fav|fave)\s+[\w ]{2,30})$", re.I), "{n}'s {g} is {f}"),
+    (re.compile(r"^what\s+(?:kind|type|sort|kinds|types|sorts)\s+of\s+([\w ]{2,30}?)\s+do\s+you\s+(\w+)$", re.I), "{n} {v2} {f} {g}"),
+    (re.compile(r"^how\s+many\s+([\w ]{2,20}?)\s+do\s+you\s+have$", re.I), "{n} has {f} {g}"),
+    (re.compile(r"^how\s+old\s+are\s+you$", re.I), "{n} is {f} years old"),
+    (re.compile(r"^what\s+do\s+you\s+do\s+for\s+(?:a\s+)?(?:living|work|job|a job)$", re.I), "{n} is {a}{f}"),
+]
+_ACTIVITY = re.compile(r"^what\s+do\s+you\s+(?:do|like\s+to\s+do|enjoy\s+doing|love\s+to\s+do)\s+"
+                       r"(?:for\s+fun|in\s+your\s+(?:spare|free)\s+time|for\s+a\s+hobby|on\s+(?:the\s+)?weekends?)$", re.I)
+
+
+def _wh(question: str, answer: str, name: str) -> list[str]:
+    """A wh-question and a fragment: "where do you live" + "In California" -> "NAME lives in California"."""
+    if _ACTIVITY.match(question):
+        return _activities(answer, name)
+    fragment = _fragment(answer, name)
+    if not fragment:
+        return []
+    for pattern, template in _WH:
+        match = pattern.match(question)
+        if not match:
+            continue
+        if "{n} is {f} years old" == template and not re.fullmatch(r"\d{1,2}", fragment):
+            return []
+        if template.startswith("{n} has {f}") and not re.fullmatch(r"\d+|one|two|three|four|five|six|seven|eight|nine|ten", fragment, re.I):
+            return []
+        groups = match.groups()
+        if any(_ASSISTANT_FIRST_PERSON.search(g or "") for g in groups):
+            return []
+        lead = re.match(r"^(?:in|at|on|near|from|by|outside|around|with|for)\b", fragment, re.I)
+        fragment = fragment[:1].lower() + fragment[1:] if lead else fragment
+        prep = "" if lead else (
+            "at " if groups and groups[0].lower() in {"work", "study", "teach"} else "in ")
+        article = "" if re.match(r"^(?:a|an|the)\b", fragment, re.I) or fragment[:1].isupper() else (
+            "an " if fragment[:1].lower() in "aeiou" else "a ")
+        fact = template.format(n=name, f=fragment, p=prep, a=article,
+                               v1=third_person(groups[0].lower()) if groups else "",
+                               v2=third_person(groups[-1].lower()) if groups else "",
+                               g=groups[0] if groups else "")
+        return [re.sub(r"\s+", " ", fact).strip()]
+    return []
+
+
+def _fragment(answer: str, name: str) -> str | None:
+    """The short verbless phrase that answers a wh-question ("In california but I want ..." -> "In california")."""
+    text = _FRAGMENT_LEAD.sub("", answer)
+    text = re.split(r",|\s+but\s+|\s+(?:and|so)\s+(?=I\b)|\s+(?:here|you|and you|how about you|what about you)$", text)[0]
+    text = re.sub(r"\s+here$", "", text.strip(" .!"), flags=re.I)
+    words = text.split()
+    if not words or len(words) > 8 or _FINITE.search(text) or re.search(r"\b(?:you|your|it|that|this|they|he|she)\b", text, re.I):
+        return None
+    if re.match(r"^(?:yes|no|not|maybe|nothing|none|idk|dunno|same|me|mine|lots|many|a lot|sometimes)\b", text, re.I):
+        return None
+    text = re.sub(r"^(?:A|An|The|Some|Mostly|Mainly)\b", lambda m: m.group(0).lower(), text)
+    return re.sub(r"\bmy\b", possessive(name), text, flags=re.I)
+
+
+def _activities(answer: str, name: str) -> list[str]:
+    """"Spend cash, go shopping, drink smoothies" -> one fact per verb phrase ("NAME spends cash", ...)."""
+    text = _FRAGMENT_LEAD.sub("", answer)
+    if re.search(r"\b(?:I|I'm|you|your|it|that|this)\b", text, re.I):
+        return []
+    out = []
+    for part in re.split(r"\s*,\s*(?:and\s+)?|\s+and\s+|\s+or\s+", text):
+        words = part.split()
+        if not words or len(words) > 7:
+            return []
+        verb = _base_verb(words[0].lower())
+        if verb is None:
+            return []  # a noun phrase or something we cannot read: say nothing
+        out.append(" ".join([name, third_person(verb), *words[1:]]))
+    return out if len(out) <= 4 else []
+
+
+def _base_verb(word: str) -> str | None:
+    """"go" -> "go", "playing" -> "play", "making" -> "make"; None when the word is no verb in the lexicon."""
+    from .wellformed import VERBS  # wellformed imports candidates, which imports this module
+
+    if word in VERBS:
+        return word
+    if word.endswith("ing") and len(word) > 4:
+        stem = word[:-3]
+        for base in (stem, stem + "e", stem[:-1] if len(stem) > 2 and stem[-1] == stem[-2] else ""):
+            if base in VERBS:
+                return base
+    return None
