@@ -16,10 +16,12 @@ import re
 
 from .candidates import normalise, possessive, split_sentences, strip_noise, third_person
 
-_YES = re.compile(r"^(?:yes|yeah|yea|yep|yup|ya|sure|of course|definitely|absolutely|certainly|totally|indeed|"
-                  r"i do|i am|i'm|i have|i've|i can|i did|yes i do|mhm|you bet|always)\b", re.I)
-_NO = re.compile(r"^(?:no|nope|nah|not really|not at all|never|i don't|i do not|i'm not|i am not|i haven't|"
-                 r"i have not|i can't|i cannot|i didn't|i did not|not yet)\b", re.I)
+# a bare "I do" / "I don't" is an answer; "I have to go" and "I don't know" are not
+_YES = re.compile(r"^(?:yes|yeah|yea|yep|yup|ya|sure|of course|definitely|absolutely|certainly|totally|indeed|mhm|"
+                  r"you bet|always)\b|^i(?:\s+do|\s+am|'m|\s+have|'ve|\s+can|\s+did)(?:\s+too)?\s*(?:[,.!]|$)", re.I)
+_NO = re.compile(r"^(?:no|nope|nah|not really|not at all|never|not yet)\b(?!\s+(?:idea|clue|way|problem|worries|doubt))"
+                 r"|^i(?:\s+don't|\s+do not|\s+haven't|\s+have not|\s+can't|\s+cannot|\s+didn't|\s+did not|'m not|\s+am not)"
+                 r"\s*(?:[,.!]|$)", re.I)
 _YES_NO = re.compile(r"^(?:(?:and|so|but|well|oh|hey|hi|wow)\s*,?\s+)*(do|are|have|can)\s+you\s+(.+)$", re.I)
 _BARE_YES_NO = re.compile(r"^(?:(?:and|so|oh)\s+)?you\s+(have|like|love|enjoy|own|play|watch|work|live)\s+(.+)$", re.I)
 _MOMENT = re.compile(r"\b(?:today|tonight|now|right now|this (?:morning|evening|afternoon|week|weekend)|going to|gonna|"
@@ -30,15 +32,87 @@ _TRAILING = re.compile(r"(?:\s+(?:too|also|as well|ever|at all|much|a lot|then|t
 
 def answer_facts(question_message: str, answer_message: str, name: str) -> list[str]:
     """Facts about `name` that `answer_message` states by answering the last question in `question_message`."""
-    question = _last_question(question_message)
     sentences = split_sentences(normalise(strip_noise(answer_message)))
-    if not question or not sentences:
+    if not sentences:
         return []
     answer = sentences[0].strip(" ,.!")
+    echoed = _echoed_statement(question_message, answer)
+    if echoed:
+        return _echo(echoed, answer, name)
+    question = _last_question(question_message)
+    if not question:
+        return []
     yes_no = _YES_NO.match(question) or _BARE_YES_NO.match(question)
     if yes_no:
         return _polar(yes_no.group(1).lower(), yes_no.group(2), answer, name, bare=yes_no.re is _BARE_YES_NO)
     return _wh(question, answer, name)
+
+
+_ECHO_TAIL = re.compile(r"[\s,.!]*\b(?:(?:and|so|what about|how about)\s+)?(?:you|u|yourself|do you|are you|have you)"
+                        r"(?:\s+too)?\s*\?+$", re.I)
+_AGREE = re.compile(r"^(?:me too|me as well|same|same here|so do i|so am i|so have i|i do too|i am too|i'm too|"
+                    r"i have too|mine too|likewise|ditto)\b", re.I)
+_STATEMENT = re.compile(r"^(?:I|I'm|I am|I've|I have)\s+(?!(?:just|currently|now|so|too|not|never|was|were|had|did|"
+                        r"going|gonna|think|thought|guess|bet|hope|know|mean|wish|would|will|could|should|might|\w+ing)\b)")
+
+
+def _echoed_statement(text: str, answer: str) -> str | None:
+    """The asker's own statement that a "You?" turns back on the speaker, or that a "me too" agrees with.
+
+    "I'm a homemaker, you?" -> "I'm a homemaker"; "I love hiking. How about you?" -> "I love hiking".
+    """
+    sentences = [s.strip() for s in split_sentences(normalise(strip_noise(text))) if s.strip()]
+    if not sentences:
+        return None
+    last = sentences[-1]
+    statement = None
+    if _ECHO_TAIL.search(last):
+        head = _ECHO_TAIL.sub("", last).strip(" ,.!")
+        statement = head if head else (sentences[-2] if len(sentences) > 1 else None)
+    elif _AGREE.match(answer):
+        statement = next((s for s in reversed(sentences) if "?" not in s), None)
+    if not statement:
+        return None
+    statement = statement.strip(" ,.!")
+    if not _STATEMENT.match(statement) or "?" in statement or len(statement.split()) > 12 \
+            or re.search(r"\byou(?:r)?\b", statement, re.I) or _MOMENT.search(statement):
+        return None
+    return statement
+
+
+def _echo(statement: str, answer: str, name: str) -> list[str]:
+    """"I love hiking" + "me too" -> "NAME loves hiking"; "I'm a homemaker" + "Professional wrestler here" ->
+    "NAME is a professional wrestler"; "I have a cat" + "No" -> "NAME does not have a cat"."""
+    from .candidates import rewrite_first_person
+
+    statement = _TRAILING.sub("", statement)
+    if _AGREE.match(answer) or _YES.match(answer):
+        return [rewrite_first_person(statement, name)]
+    if _NO.match(answer):
+        def rest(text: str) -> str:
+            out = rewrite_first_person(text, name)
+            return text[:1] + out[1:]  # the object keeps its own case
+
+        match = re.match(r"^I\s+(\w+)\s+(.+)$", statement)
+        if match and match.group(1).lower() in {"have", "like", "love", "enjoy", "play", "watch", "own", "eat", "drink"}:
+            return [f"{name} does not {match.group(1).lower()} {rest(match.group(2))}"]
+        match = re.match(r"^(?:I'm|I am)\s+(.+)$", statement)
+        return [f"{name} is not {rest(match.group(1))}"] if match else []
+    fragment = _fragment(answer, name)
+    if not fragment:
+        return []
+    copula = re.match(r"^(?:I'm|I am)\s+(?:an?\s+|\d)", statement)
+    if copula:
+        article = "" if re.match(r"^(?:a|an|the|\d)", fragment, re.I) or not statement.split()[-2:-1] else (
+            "an " if fragment[:1].lower() in "aeiou" else "a ")
+        if re.match(r"^(?:I'm|I am)\s+\d", statement):
+            return [f"{name} is {fragment}"] if re.fullmatch(r"\d{1,2}", fragment) else []
+        return [f"{name} is {article}{fragment[:1].lower()}{fragment[1:]}"]
+    verb = re.match(r"^I\s+(\w+)\s+(in|at|from|on|near|with|for)?\b", statement)
+    if verb and verb.group(1).lower() not in {"have", "am", "do"}:
+        prep = verb.group(2) + " " if verb.group(2) and not re.match(r"^(?:in|at|from|on|near|with|for)\b", fragment, re.I) else ""
+        return [f"{name} {third_person(verb.group(1))} {prep}{fragment}"]
+    return []
 
 
 def _last_question(text: str) -> str | None:
@@ -46,7 +120,7 @@ def _last_question(text: str) -> str | None:
     questions = [s for s in split_sentences(normalise(strip_noise(text))) if "?" in s.rstrip()[-3:]]
     for sentence in reversed(questions):
         body = re.sub(r"^.*?,\s*(?=(?:do|are|have|can|what|where|which|how|who)\b)", "", sentence.strip(), flags=re.I)
-        body = body.rstrip("?! ").strip()
+        body = re.sub(r"^(?:(?:so|and|but|ok|okay|well|oh|hey|hi|wow)\b[\s,]*)+", "", body.rstrip("?! ").strip(), flags=re.I)
         if re.search(r"\byou(?:r)?\b", body, re.I):
             return body
         return None
@@ -152,7 +226,9 @@ def _fragment(answer: str, name: str) -> str | None:
     words = text.split()
     if not words or len(words) > 8 or _FINITE.search(text) or re.search(r"\b(?:you|your|it|that|this|they|he|she)\b", text, re.I):
         return None
-    if re.match(r"^(?:yes|no|not|maybe|nothing|none|idk|dunno|same|me|mine|lots|many|a lot|sometimes)\b", text, re.I):
+    if re.match(r"^(?:yes|no|not|maybe|nothing|none|idk|dunno|same|me|mine|lots|many|a lot|sometimes|good|great|nice|"
+                r"cool|wow|thanks|thank|ok|okay|interesting|lol|haha|hi|hello|hey|sorry|oh|ah|awesome|really|what|why|how|"
+                r"who|where|when|which)\b", text, re.I):
         return None
     text = re.sub(r"^(?:A|An|The|Some|Mostly|Mainly)\b", lambda m: m.group(0).lower(), text)
     return re.sub(r"\bmy\b", possessive(name), text, flags=re.I)
