@@ -182,8 +182,8 @@ _WH = [
     (re.compile(r"^how\s+old\s+are\s+you$", re.I), "{n} is {f} years old"),
     (re.compile(r"^what\s+do\s+you\s+do\s+for\s+(?:a\s+)?(?:living|work|job|a job)$", re.I), "{n} is {a}{f}"),
 ]
-_ACTIVITY = re.compile(r"^what\s+do\s+you\s+(?:do|like\s+to\s+do|enjoy\s+doing|love\s+to\s+do)\s+"
-                       r"(?:for\s+fun|in\s+your\s+(?:spare|free)\s+time|for\s+a\s+hobby|on\s+(?:the\s+)?weekends?)$", re.I)
+_ACTIVITY = re.compile(r"^what\s+do\s+you\s+(?:do|like\s+to\s+do|enjoy\s+doing|love\s+to\s+do)(?:\s+"
+                       r"(?:for\s+fun|in\s+your\s+(?:spare|free)\s+time|for\s+a\s+hobby|on\s+(?:the\s+)?weekends?))?$", re.I)
 
 
 def _wh(question: str, answer: str, name: str) -> list[str]:

@@ -256,7 +256,8 @@ _PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) \w+ing\b")
 _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
 # a sentence that opens on a gerund, after adverbs: its subject is the speaker's last "I"
 _ELIDED_GERUND = re.compile(r"^(?:(?:" + ADVERB + r")\s+)*(?!(?:thing|nothing|something|anything|everything|morning|evening|"
-                            r"king|ring|spring|string|wedding|building|ceiling|feeling|meeting|during)\b)[a-z]{3,}ing\b", re.I)
+                            r"king|ring|spring|string|wedding|building|ceiling|feeling|meeting|during)\b)[a-z]{3,}ing\b"
+                            r"|^(?:" + ADVERB + r")(?:\s+(?:" + ADVERB + r"))*\s+(?:in|at|on)\s", re.I)  # "Currently in high school"
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
 
 

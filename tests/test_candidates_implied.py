@@ -166,3 +166,8 @@ def test_a_you_turned_back_or_a_me_too_takes_the_askers_own_statement(said: str,
 )
 def test_no_echo_fact_from_a_moment_an_opinion_or_an_unreadable_answer(said: str, answer: str) -> None:
     assert answer_facts(said, answer, "Ivo") == []
+
+
+def test_what_do_you_like_to_do_is_answered_by_verb_phrases() -> None:
+    got = answer_facts("Aww just a young one. What do you like to do?", "Study biology and practice running", "Ivo")
+    assert got == ["Ivo studies biology", "Ivo practices running"]

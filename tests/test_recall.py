@@ -251,3 +251,7 @@ def test_no_i_is_carried_without_an_earlier_i_or_past_a_filler(text: str) -> Non
     got = facts([user(text)], "oona")
     assert not any(t.startswith("Oona is currently") or t.startswith("Oona is hunting") or "running" in t.lower()
                    for t in got), got
+
+
+def test_an_adverb_and_a_place_after_an_earlier_i_are_the_speakers() -> None:
+    assert "Oona is currently in high school" in facts([user("I am 16. Currently in high school.")], "oona")
