@@ -25,7 +25,10 @@ _PETS = frozenset(
 )
 # words between "my" and the noun that keep the noun's meaning ("my older brother", "my two dogs")
 _MODIFIER = r"(?:(?:little|older|younger|big|baby|new|oldest|youngest|eldest|twin|two|three|four|five|six|lovely|sweet)\s+)"
-_POSSESSIVE = re.compile(r"\b(?i:my|our)\s+(" + _MODIFIER + r"{0,2})([a-z]+)\b(?!\s*(?:'s?\b|-in-law|in law))")
+# not after "is" ("Kenji is my nephew" says who Kenji is) and not before a name ("my son Yusuf": the
+# named-relation candidate says it)
+_POSSESSIVE = re.compile(r"(?<!\bis )(?<!\bwas )\b(?i:my|our)\s+(" + _MODIFIER + r"{0,2})([a-z]+)\b"
+                         r"(?!\s*(?:'s?\b|-in-law|in law))(?!,?\s+[A-Z][a-z])")
 # a possessive that does not say the relative or pet is the speaker's own now
 _NOT_OWNED = re.compile(r"\b(?:late|ex|former|dead|deceased|future|dream|imaginary|first)\s+$", re.I)
 _HYPOTHETICAL = re.compile(r"\b(?:if|wish|someday|one day|dream)\b", re.I)

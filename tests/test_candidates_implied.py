@@ -171,3 +171,8 @@ def test_no_echo_fact_from_a_moment_an_opinion_or_an_unreadable_answer(said: str
 def test_what_do_you_like_to_do_is_answered_by_verb_phrases() -> None:
     got = answer_facts("Aww just a young one. What do you like to do?", "Study biology and practice running", "Ivo")
     assert got == ["Ivo studies biology", "Ivo practices running"]
+
+
+@pytest.mark.parametrize("sentence", ["Kenji is my nephew", "our son Yusuf just turned 4", "My husband, Karim, works shifts"])
+def test_a_relative_named_or_in_the_predicate_implies_nothing_more(sentence: str) -> None:
+    assert implied_possessions(sentence, "Noa") == []
