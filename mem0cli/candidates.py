@@ -14,8 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .confirmations import confirmed_claim
 from .dates import resolve_dates
+from .implied import implied_possessions
 from .lexicon import ADVERBS, MODALS, PAST_IRREGULAR, VERBS, is_past_verb, possessive, third_person, verb_form
 from .models import Message
 
@@ -90,7 +90,8 @@ _LEADING_FILLER = re.compile(
     r"^(?:(?:so|also|and|but|oh|btw|by the way|anyway|anyways|honestly|actually|basically|well|ok|okay|"
     r"yeah|yes|yep|nah|no|omg|ugh|hmm|hey|hi|hello|update|fyi|for context|context|heads up|"
     r"reminder that|random but|unrelated|plus|then|now|oh and|oh wait|wait|alright|right|"
-    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when|please|note)\b[\s,:!.-]*)+",
+    r"like|quick question|big changes|good news|news|sorry|ah|ahh|aw|lol|haha|since|because|as|cause|when|please|note|"
+    r"that's why|that is why|which is why)\b[\s,:!.-]*)+",
     re.I,
 )
 _TRAILING_FILLER = re.compile(r"(?:[\s,]+(?:lol|haha|though|tho|btw|tbh|honestly|anyway|too|here|either|thanks|thank you|ugh|actually))+[\s!.]*$", re.I)
@@ -190,6 +191,7 @@ _CLAUSE_SPLIT = re.compile(
     r"|,?\s+but\s+"
     r"|,\s+so\s+|\s+so\s+(?=" + _SPLIT_SUBJECT + r"|(?:no|not|need|needs|please|any|can|could|should|what|how|it's|that's|there's)\b)"
     r"|,\s+(?=even\b)"
+    r"|,?\s+(?=if\s+you\b)"  # "my wife is a doctor if you need help": the offer is the other's
     r"|,?\s+because\s+|,?\s+since\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+(?:although|though|while|whereas)\s+(?=" + _SPLIT_SUBJECT + r")"
     r"|,?\s+and\s+(?=" + _SPLIT_SUBJECT + r")"
@@ -199,7 +201,7 @@ _CLAUSE_SPLIT = re.compile(
     r"|,?\s+and\s+(?=(?:the|our|his|her|their)\s+(?:[\w'-]+\s+){0,2}(?:is|are|was|were|has|have)\s)"
     # "so" before a bare verb opens a request: "I'm diabetic so keep that in mind"
     r"|\s+so\s+(?=(?:" + "|".join(sorted(VERBS)) + r")\s)"
-    r"|,\s+(?=" + _SPLIT_SUBJECT + r")"
+    r"|,\s+(?=(?:(?:maybe|perhaps|probably)\s+)?" + _SPLIT_SUBJECT + r")"
     r"|,\s+and\s+"
     r"|,\s+(?=(?:can|could|should|would|will|do|does|did|is|are|am)\s+(?:I|you|we|it|there|this|that|they)\b)"
     r"|,\s+(?=(?:what|how|why|where|when|which|any)\b)"
@@ -216,6 +218,7 @@ _NOT_BEFORE_RUN_ON = frozenset(
     wish say said feel felt mean believe hear heard glad sure afraid maybe also like whenever wherever
     then where's tell told realise realize see saw""".split()
 )
+_COPULA = re.compile(r"^(?:that|this|it|there|[A-Z][a-z]+)(?:\s+(?:is|was)|'s)\b", re.I)
 _RUN_ON = re.compile(r"(?<=[a-z0-9])\s+(?=(?:I|I'm|I've|(?-i:My))\s+[a-z])")
 
 
@@ -225,13 +228,19 @@ def _split_run_on(sentence: str) -> list[str]:
     start = 0
     for match in _RUN_ON.finditer(sentence):
         before = sentence[start:match.start()].split()
-        if len(before) >= 3 and before[-1].lower() not in _NOT_BEFORE_RUN_ON and len(sentence[match.end():].split()) >= 3 \
-                and _FIRST_PERSON.search(" ".join(before)):  # both sides are clauses: "Around May I started" is one
+        copula = _COPULA.search(" ".join(before))
+        if len(before) >= (2 if copula else 3) and before[-1].lower() not in _NOT_BEFORE_RUN_ON \
+                and len(sentence[match.end():].split()) >= 3 and (_FIRST_PERSON.search(" ".join(before)) or copula):
+            # both sides are clauses ("That is really cool I like cats"); "Around May I started" is one
             pieces.append(sentence[start:match.start()])
             start = match.end()
     return pieces + [sentence[start:]]
 _PAST_PROGRESSIVE = re.compile(r"\b(?:I|we) (?:was|were) (?:(?:just|still|really|actually|only)\s+)?\w+ing\b")
 _GERUND_FRAGMENT = re.compile(r"^(?:\w+ing)\b")
+# a sentence that opens on a gerund, after adverbs: its subject is the speaker's last "I"
+_ELIDED_GERUND = re.compile(r"^(?:(?:" + ADVERB + r")\s+)*(?!(?:thing|nothing|something|anything|everything|morning|evening|"
+                            r"king|ring|spring|string|wedding|building|ceiling|feeling|meeting|during)\b)[a-z]{3,}ing\b"
+                            r"|^(?:" + ADVERB + r")(?:\s+(?:" + ADVERB + r"))*\s+(?:in|at|on)\s", re.I)  # "Currently in high school"
 _QUANTITY_FRAGMENT = re.compile(r"^(?:about|around|roughly|nearly|almost|over|under|just under|just over)?\s*[\d£$€]")
 
 
@@ -399,7 +408,7 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
     we_name = we or name
     plural_we = we is not None and " and " in we
     poss = possessive(name)
-    text = clause
+    text = re.sub(r"^(I\b.*?),?\s+myself$", r"\1", clause)  # "I'm a cat person myself": emphatic
     text = re.sub(r"\b(?:[Mm]e and|[Mm]yself and)\b", f"{name} and", text)
     text = re.sub(r"\band (?:I|me|myself)\b", f"and {name}", text)
     # contractions and auxiliaries
@@ -428,6 +437,8 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
 
     def subject_verb(match: re.Match[str], who: str) -> str:
         adverbs, verb = match.group(1) or "", match.group(2)
+        if len(verb) >= 7 and verb.lower().endswith("ing"):  # "my kids and I leaving for": a dropped "am"
+            return f"{who} is {adverbs}{verb}"
         return f"{who} {adverbs}{third_person(verb)}"
 
     text = re.sub(r"\bI\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
@@ -601,6 +612,8 @@ def _correction_candidates(user_text: str, assistant_text: str, name: str) -> li
 
 def build_candidates(messages: list[Message], default_name: str | None = None) -> list[Candidate]:
     """Every clause of the user's messages that could state a fact, rewritten in the third person."""
+    from .answers import answer_facts  # answers.py builds on this module's helpers
+
     names = _speaker_names(messages, default_name)
     speakers = sorted(set(names.values()))
     by_speaker: dict[str, list[int]] = {}
@@ -640,10 +653,6 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
         for fixed, wrong in _correction_candidates(text, prev_assistant, name) if prev_assistant else []:
             out.append(Candidate(fixed, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
                                  "correction", i, corrects=wrong))
-        claim = confirmed_claim(prev_assistant, text, name) if prev_assistant else None
-        if claim:  # "So you live in Denver, right?" / "yep"
-            out.append(Candidate(claim, name, _ids([message]), message.created_at, src + "\n" + prev_assistant,
-                                 "confirmed", i))
         for kind, fact in _identifier_facts(text, name):
             # built from a matched identifier: its template words ("phone number") are ours
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, kind, i))
@@ -657,6 +666,17 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "terse", i))
         for fact in _named_relations(text, name):
             out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "named", i))
+        asked = messages[i - 1].content if i and messages[i - 1].role == "assistant" else ""
+        for fact in answer_facts(asked, src, name) if asked else []:
+            # built from the question's words, the answer's and a template's ("years old")
+            out.append(Candidate(fact, name, _ids([messages[i - 1], message]), message.created_at,
+                                 src + "\n" + asked + "\n" + fact, "answer", i))
+        named = {m.group(1) for m in map(NAMED_RELATION.search, _named_relations(text, name)) if m}
+        for sentence in split_sentences(text):
+            for fact in implied_possessions(sentence, name):
+                if fact.rsplit(" ", 1)[-1] not in named:  # "has a cat named Borscht" says it already
+                    out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "implied", i))
+        said_i = False  # an earlier sentence of this message had "I" as its subject
         for sentence in split_sentences(text):
             question = sentence.rstrip().endswith("?")
             clauses = split_clauses(sentence)
@@ -668,6 +688,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                     continue
                 if question and k == len(clauses) - 1:
                     continue
+                if k == 0 and said_i and _ELIDED_GERUND.match(raw.strip()) and len(_words(clause)) >= 3:
+                    clause = f"I'm {clause[0].lower()}{clause[1:]}"  # "I'm a nurse. Currently living in Ohio"
                 kind, clause = _classify(clause, subject_prefix, k)
                 if kind == "first-person" and re.match(r"^(?:I|I'm|we|we're)\b", clause):
                     subject_prefix = "I'm" if re.match(r"^(?:I'm|I am)\b", clause) else "I"
@@ -690,6 +712,7 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                 # a resolved pronoun names someone from an earlier message: ground in those too
                 grounding = "\n".join(history.get(names[i], [])) + "\n" + src if kind == "third-party" else src
                 out.append(Candidate(fact[:1].upper() + fact[1:], name, _ids([message]), message.created_at, grounding, kind, i, raw))
+            said_i = said_i or bool(subject_prefix)
         history.setdefault(names[i], []).append(src)
     return _dedupe(_apply_self_corrections(_drop_covered_links(out), messages, names))
 
@@ -834,7 +857,8 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return None, clause  # "Omelette it is", "I can do it": replies, not facts
     if _PAST_PROGRESSIVE.search(clause):
         return None, clause  # past progressive narrates a moment ("I was watching a vlog")
-    if re.search(r"\bI'll\b|\bI will\b|\bgoing to\b", clause) and len(words) <= 6:
+    # a short plan is no lasting fact; "I enjoy going to concerts" is no plan
+    if re.search(r"\bI'll\b|\bI will\b|(?:\b(?:am|is|are|was|were)|'m|'s|'re)\s+going to\b", clause) and len(words) <= 6:
         return None, clause
     if _TRANSIENT.search(clause) and len(words) <= 12:
         return None, clause

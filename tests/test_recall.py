@@ -225,3 +225,43 @@ def test_name_here_introduces_the_speaker_and_a_terse_list_follows() -> None:
 @pytest.mark.parametrize("text", ["Cooking, cleaning, sleeping.", "no kids, not married", "Watching a film, new one and surveys"])
 def test_bare_gerunds_and_unreadable_parts_are_not_terse_facts(text: str) -> None:
     assert terse_facts(text, "Sven") == []
+@pytest.mark.parametrize(
+    "sentence, expected",
+    [
+        ("I'm 46 with kids, maybe she did not like that", ["I'm 46 with kids", "maybe she did not like that"]),
+        ("That is really cool I like cats", ["That is really cool", "I like cats"]),
+    ],
+)
+def test_a_hedged_or_run_on_new_subject_starts_a_clause(sentence: str, expected: list[str]) -> None:
+    assert split_clauses(sentence) == expected
+
+
+@pytest.mark.parametrize(
+    "clause, expected",
+    [
+        ("I'm a cat person myself", "Oona is a cat person"),
+        ("I am a nurse myself", "Oona is a nurse"),
+        ("I'm just leaving for the airport", "Oona is just leaving for the airport"),
+        ("I leaving for the airport", "Oona is leaving for the airport"),  # a dropped "am"
+        ("I bring lunch", "Oona brings lunch"),
+    ],
+)
+def test_an_emphatic_myself_goes_and_a_bare_gerund_gets_its_is(clause: str, expected: str) -> None:
+    assert rewrite_first_person(clause, "Oona") == expected
+
+
+def test_a_sentence_opening_on_a_gerund_takes_the_speakers_earlier_i() -> None:
+    got = facts([user("I'm a sound engineer. Currently living in Leeds")], "oona")
+    assert "Oona is currently living in Leeds" in got
+
+
+@pytest.mark.parametrize("text", ["Currently living in Leeds", "I'm a sound engineer. Also like hunting and fishing",
+                                  "Something is wrong. Running late again"])
+def test_no_i_is_carried_without_an_earlier_i_or_past_a_filler(text: str) -> None:
+    got = facts([user(text)], "oona")
+    assert not any(t.startswith("Oona is currently") or t.startswith("Oona is hunting") or "running" in t.lower()
+                   for t in got), got
+
+
+def test_an_adverb_and_a_place_after_an_earlier_i_are_the_speakers() -> None:
+    assert "Oona is currently in high school" in facts([user("I am 16. Currently in high school.")], "oona")
