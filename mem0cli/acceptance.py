@@ -5,8 +5,8 @@ on real MSC dialogues. `AcceptanceModel` is a logistic regression over
 
 - the judge's " yes" - " no" logit margin,
 - the candidate's MiniLM embedding (384 numbers; the bundled all-MiniLM-L6-v2),
-- a few general features: lengths, the cosine to its source message and to the
-  assistant turn right before it, whether the message or that turn asked a question, digits, negation, capitalised words, how many
+- a few general features: lengths (its own, its message's, the share of the message
+  it is), whether the message or the assistant's turn right before it asked a question, digits, negation, capitalised words, how many
   candidates its message gave, whether the fact is about the speaker, and its kind
   (a kind the weights do not know adds nothing: it scores as the average kind).
 
@@ -39,9 +39,11 @@ FORMAT = "mem0cli-acceptance-1"
 #: embedding follow them). Nothing depends on where the message sits in the batch given
 #: to extract() (one message or a whole conversation): position features added nothing
 #: on validation and would score a one-message `add` unlike the same message in a batch.
+#: Only the candidate is embedded: its cosine to the source message and to the assistant's
+#: turn added nothing on validation either, and embedding those turns cost time.
 NUMERIC_FEATURES = (
-    "margin", "words", "source_words", "share_of_source", "cosine_source", "cosine_assistant",
-    "source_question", "assistant_question", "digits", "negation", "capitalised", "siblings", "about_speaker",
+    "margin", "words", "source_words", "share_of_source", "source_question", "assistant_question", "digits",
+    "negation", "capitalised", "siblings", "about_speaker",
 )
 MARGIN_CLIP = 15.0
 _NEGATION = re.compile(r"\b(?:not|never|no|n't|cannot|nobody|nothing)\b|n't\b", re.I)
@@ -69,8 +71,7 @@ def contexts(candidates: Sequence[Candidate], messages: Sequence[Message]) -> li
     return out
 
 
-def numeric_features(cand: Candidate, ctx: CandidateContext, margin: float, cosine_source: float,
-                     cosine_assistant: float) -> list[float]:
+def numeric_features(cand: Candidate, ctx: CandidateContext, margin: float) -> list[float]:
     """The general features of one candidate, in NUMERIC_FEATURES order (unscaled)."""
     words = len(cand.text.split())
     source_words = max(1, len(ctx.source.split()))
@@ -80,8 +81,6 @@ def numeric_features(cand: Candidate, ctx: CandidateContext, margin: float, cosi
         math.log1p(words),
         math.log1p(source_words),
         min(1.5, words / source_words),
-        cosine_source,
-        cosine_assistant,
         float("?" in ctx.source),
         float("?" in ctx.assistant_before),
         float(bool(re.search(r"\d", cand.text))),
@@ -97,20 +96,14 @@ def feature_rows(candidates: Sequence[Candidate], messages: Sequence[Message], m
     """(numeric features, candidate embeddings, kinds) for candidates of one conversation.
 
     `embed` turns a list of texts into unit vectors (an Embedder's embed_documents);
-    each distinct text is embedded once.
+    each distinct candidate text is embedded once.
     """
     ctxs = contexts(candidates, messages)
-    texts = list(dict.fromkeys([c.text for c in candidates] + [x.source for x in ctxs]
-                               + [x.assistant_before for x in ctxs if x.assistant_before]))
+    texts = list(dict.fromkeys(c.text for c in candidates))
     vectors = np.asarray(embed(texts), dtype=np.float32) if texts else np.zeros((0, 0), np.float32)
     row_of = {t: i for i, t in enumerate(texts)}
-    numeric, embedded = [], []
-    for cand, ctx, margin in zip(candidates, ctxs, margins):
-        vec = vectors[row_of[cand.text]]
-        cos_source = float(vec @ vectors[row_of[ctx.source]])
-        cos_assistant = float(vec @ vectors[row_of[ctx.assistant_before]]) if ctx.assistant_before else 0.0
-        numeric.append(numeric_features(cand, ctx, margin, cos_source, cos_assistant))
-        embedded.append(vec)
+    numeric = [numeric_features(cand, ctx, margin) for cand, ctx, margin in zip(candidates, ctxs, margins)]
+    embedded = [vectors[row_of[cand.text]] for cand in candidates]
     dims = vectors.shape[1] if len(texts) else 0
     return (np.asarray(numeric, dtype=np.float64).reshape(len(candidates), len(NUMERIC_FEATURES)),
             np.asarray(embedded, dtype=np.float64).reshape(len(candidates), dims),

@@ -142,8 +142,8 @@ def test_features_read_the_candidates_context() -> None:
     numeric, embedded, kinds = feature_rows(cands, messages, [1.0, -20.0], FakeEmbedder().embed_documents)
     row = dict(zip(NUMERIC_FEATURES, numeric[0]))
     later = dict(zip(NUMERIC_FEATURES, numeric[1]))
-    assert row["cosine_assistant"] == 0.0 and later["assistant_question"] == 1.0 and row["assistant_question"] == 0
+    assert later["assistant_question"] == 1.0 and row["assistant_question"] == 0
     assert later["source_question"] == 0.0 and row["siblings"] == later["siblings"]
-    assert later["margin"] == -acceptance.MARGIN_CLIP
-    assert row["about_speaker"] == 1.0 and 0 < row["cosine_source"] <= 1.0
+    assert later["margin"] == -acceptance.MARGIN_CLIP and row["margin"] == 1.0
+    assert row["about_speaker"] == 1.0 and 0 < row["share_of_source"] < 1
     assert embedded.shape == (2, 64) and kinds == ["first-person", "elided"]
