@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import prompts
 from .candidates import NAMED_RELATION, PETS, Candidate, build_candidates, display_name, normalise
-from .errors import ModelError
+from .errors import InputError, ModelError
 from .models import ExtractionResult, Fact, Message
 from .wellformed import check, check_facts
 
@@ -319,6 +319,8 @@ class LlamaCppExtractor(_CandidateExtractor):
         super().__init__(max_facts_per_message=max_facts_per_message)
         from .llm import resolve_model_path
 
+        if threshold is not None and not 0.0 <= threshold <= 1.0:
+            raise InputError(f"threshold is a probability between 0 and 1, not {threshold}")
         self.model_path = None if model is not None else resolve_model_path(model_path)
         self._threshold_given = threshold
         self.n_threads = n_threads

@@ -11,7 +11,7 @@ import pytest
 from mem0cli import acceptance
 from mem0cli.acceptance import NUMERIC_FEATURES, AcceptanceModel, feature_rows
 from mem0cli.candidates import Candidate
-from mem0cli.errors import ModelError
+from mem0cli.errors import InputError, ModelError
 from mem0cli.extract import LlamaCppExtractor
 from mem0cli.models import Message
 from tests.fakes import FakeEmbedder, FakeScoringModel
@@ -147,3 +147,9 @@ def test_features_read_the_candidates_context() -> None:
     assert later["margin"] == -acceptance.MARGIN_CLIP and row["margin"] == 1.0
     assert row["about_speaker"] == 1.0 and 0 < row["share_of_source"] < 1
     assert embedded.shape == (2, 64) and kinds == ["first-person", "elided"]
+
+
+@pytest.mark.parametrize("threshold", [-0.5, 1.5])
+def test_a_threshold_is_a_probability(threshold: float) -> None:
+    with pytest.raises(InputError, match="probability"):
+        LlamaCppExtractor(model=FakeScoringModel(), embedder=FakeEmbedder(), threshold=threshold)
