@@ -153,3 +153,12 @@ def test_features_read_the_candidates_context() -> None:
 def test_a_threshold_is_a_probability(threshold: float) -> None:
     with pytest.raises(InputError, match="probability"):
         LlamaCppExtractor(model=FakeScoringModel(), embedder=FakeEmbedder(), threshold=threshold)
+
+
+def test_a_self_introduction_is_kept_whatever_the_model_says(tmp_path: Path) -> None:
+    embedder = FakeEmbedder()
+    against = AcceptanceModel(write(tmp_path / "w.json", weights_for(embedder, margin_weight=-2.0)))
+    extractor = LlamaCppExtractor(model=FakeScoringModel(), embedder=embedder, acceptance=against)
+    messages = [Message("user", "Hi, I'm Jordan. I live in Dunedin.", id="m1")]
+    texts = [f.text for f in extractor.extract(messages, default_name="newbie").facts]
+    assert texts == ["Newbie's name is Jordan"]
