@@ -138,7 +138,7 @@ def make_extractor(args: argparse.Namespace):
         extractor.extract([Message("user", "I live in Oslo.", id="warm-up")])  # load outside the timed part
         return extractor
     kwargs = {} if args.threshold is None else {"threshold": args.threshold}
-    extractor = LlamaCppExtractor(args.model, **kwargs)
+    extractor = LlamaCppExtractor(args.model, n_threads=args.threads, **kwargs)
     _ = extractor.model  # load outside the timed part
     extractor.judge("Warm-up statement")
     return extractor
@@ -229,8 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--llm-url", default=None, help="generative extraction with this local endpoint")
     parser.add_argument("--llm-name", default=None, help="the model's name at --llm-url")
     parser.add_argument("--threads", type=int, default=None,
-                        help="llama.cpp threads for --llm-model (default: all cores; 1 on a busy machine)")
-    parser.add_argument("--threshold", type=float, default=None, help="judge threshold (yes-no logit margin)")
+                        help="llama.cpp threads for the judge or --llm-model (default: all cores; 1 on a busy machine)")
+    parser.add_argument("--threshold", type=float, default=None,
+                        help="acceptance threshold: the least probability (0-1) a kept candidate has"
+                             " (default: the one stored with the weights, mem0cli/data/acceptance.json)")
     parser.add_argument("-v", "--verbose", action="store_true", help="per-conversation details (with --json)")
     args = parser.parse_args(argv)
     if args.file:

@@ -177,7 +177,7 @@ class GenerativeExtractor(_CandidateExtractor):
             out += [self._candidate(text, users) for text in parse_fact_list(reply)]
         return out
 
-    def _score(self, candidates: list[Candidate]) -> list[tuple[Candidate, float]]:
+    def _score(self, candidates: list[Candidate], messages: list[Message]) -> list[tuple[Candidate, float]]:
         return [(c, 1.0) for c in candidates]
 
     def _threshold(self, candidate: Candidate) -> float:

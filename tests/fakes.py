@@ -60,3 +60,26 @@ class ScriptedExtractor:
         facts = [Fact(text=t, source_ids=ids, said_at=last.created_at, speaker=last.name or default_name) for t in texts]
         warnings = [] if texts or raw.strip() in ("", "[]") else ["model output could not be parsed"]
         return ExtractionResult(facts=facts, dropped=0, warnings=warnings)
+
+
+class FakeScoringModel:
+    """Stands in for llm.ScoringModel: the judge's " yes" logit is high for texts with a
+    lasting-sounding verb, low otherwise; " no" is fixed. Deterministic, no model file."""
+
+    model_id = "fake-judge.gguf@000000000000"
+    LASTING = ("lives", "works", "allergic", "teaches", "has", "owns")
+
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self._ids = {" yes": 1, " no": 2}
+
+    def token_id(self, text: str, *, after: str = "") -> int:
+        return self._ids[text]
+
+    def prime(self, prefix: str, head: str = "") -> None:
+        self.primed = (prefix, head)
+
+    def next_logits(self, item: str, token_ids: list[int]) -> list[float]:
+        self.items.append(item)
+        yes = 3.0 if any(f" {w} " in f" {item.lower()} " for w in self.LASTING) else -3.0
+        return [yes if t == 1 else 0.0 for t in token_ids]

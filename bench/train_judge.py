@@ -1,0 +1,274 @@
+"""Train the acceptance model (mem0cli/acceptance.py) and write mem0cli/data/acceptance.json.
+
+    python bench/train_judge.py [--dump PATH] [--msc N] [--dry-run] [--as-is]
+
+One command, end to end:
+1. the candidate dump (bench/judge_dump.py): every grounded candidate of dev1, dev2 and
+   N msc-tune dialogues (default 600, never the held-out msc slice) with the judge's
+   margin and its best cosine to a gold fact. Made once (the slow part: about
+   0.5-1 conversation/s on 2 cores), reused while the candidate and judge code are
+   unchanged, redone when they change (after merging new candidate kinds);
+2. features with the product's own code (acceptance.feature_rows) and the bundled
+   MiniLM through the product's embedder; embeddings are cached beside the dump;
+3. a logistic regression (scikit-learn, at training time only) fitted on the "train"
+   part (dev tune splits, 3 in 4 of the dumped msc-tune dialogues), each of the three
+   sets weighing the same, its L2 strength chosen on the "valid" part (the dev files'
+   `--split holdout` conversations and the other msc-tune dialogues);
+4. the threshold chosen on the valid part: the probability that maximises the mean
+   over the three valid sets of F1 (precision = kept positives / kept; recall = gold
+   facts matched by a kept candidate / gold facts);
+5. the weights (rounded to 6 significant digits) and threshold written as JSON; ROC AUC
+   of the judge margin alone and of the model printed per valid set.
+
+Time (2 cores shared with other work, load 8-10): the dump of 700 conversations
+(4,201 candidates) took 32 min with the judge on 1 thread; the first embedding of the
+texts 11 min; with both cached, steps 2-5 take about 40 s. Data is read from
+../shared/data; the product never reads it. After retraining, bump
+prompts.PROMPT_VERSION so `mem0cli reextract` redoes the facts of the older weights.
+
+Measured (valid part, ROC AUC judge margin alone -> this model): dev1 0.856 -> 0.894,
+dev2 0.769 -> 0.850, msc-tune 0.631 -> 0.742; without the margin feature the model
+still reaches 0.881 / 0.843 / 0.739.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import extraction as bench  # noqa: E402
+import judge_dump  # noqa: E402
+
+from mem0cli import acceptance  # noqa: E402
+from mem0cli.candidates import Candidate  # noqa: E402
+
+SETS = ("dev1", "dev2", "msc-tune")
+C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+VERSION = "accept-2026.1"
+
+
+def load_dump(path: Path) -> list[dict]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return [json.loads(line) for line in lines[1:] if line.strip()]
+
+
+def cases_by_key() -> dict[tuple[str, str], dict]:
+    out = {}
+    for name in SETS:
+        for case in bench.load_set(name, "all"):
+            out[(name, case["id"])] = case
+    return out
+
+
+class CachedEmbedder:
+    """The product's embedder (bundled MiniLM) behind a text -> vector cache on disk."""
+
+    def __init__(self, path: Path) -> None:
+        from mem0cli.embed import SentenceTransformerEmbedder
+
+        self.path = path
+        self.inner = SentenceTransformerEmbedder()
+        self.cache: dict[str, np.ndarray] = {}
+        if path.exists():
+            data = np.load(path, allow_pickle=False)
+            self.cache = dict(zip(data["texts"].tolist(), data["vectors"]))
+        self.added = 0
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self.cache]
+        if missing:
+            for text, vector in zip(missing, self.inner.embed_documents(missing)):
+                self.cache[text] = np.asarray(vector, dtype=np.float32)
+            self.added += len(missing)
+        return np.stack([self.cache[t] for t in texts])
+
+    def prefetch(self, texts: list[str]) -> None:
+        """Embed what is not cached in large batches (sentence-transformers), then save."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self.cache))
+        for start in range(0, len(missing), 512):
+            self(missing[start:start + 512])
+        if self.added:
+            self.save()
+
+    def save(self) -> None:
+        texts = list(self.cache)
+        np.savez(self.path, texts=np.array(texts), vectors=np.stack([self.cache[t] for t in texts]))
+
+
+def build_matrix(rows: list[dict], embed: CachedEmbedder) -> dict:
+    """Features, labels and bookkeeping for every dumped candidate."""
+    cases = cases_by_key()
+    texts = []
+    for row in rows:
+        case = cases[(row["set"], row["id"])]
+        texts += [c["text"] for c in row["candidates"]] + [c["source_text"] for c in row["candidates"]]
+        texts += [m.get("content") or "" for m in case["messages"]]
+    embed.prefetch([t for t in texts if t])
+    numeric, embedded, kinds, labels, margins, meta = [], [], [], [], [], []
+    for row in rows:
+        if not row["candidates"]:
+            meta.append((row["set"], row["part"], row["id"], row["gold"], 0))
+            continue
+        messages = bench.to_messages(cases[(row["set"], row["id"])])
+        cands = [Candidate(c["text"], c["speaker"], (), None, c["source_text"], c["kind"], c["message_index"],
+                           c.get("clause", "")) for c in row["candidates"]]
+        ms = [c["margin"] for c in row["candidates"]]
+        num, emb, ks = acceptance.feature_rows(cands, messages, ms, embed)
+        numeric.append(num)
+        embedded.append(emb)
+        kinds += ks
+        margins += ms
+        labels += [(c["cosine"] >= bench.MATCH_COSINE, c["gold_index"] if c["cosine"] >= bench.MATCH_COSINE else -1)
+                   for c in row["candidates"]]
+        meta.append((row["set"], row["part"], row["id"], row["gold"], len(cands)))
+    return {
+        "numeric": np.vstack(numeric), "embedded": np.vstack(embedded), "kinds": kinds,
+        "y": np.array([y for y, _ in labels], dtype=int), "gold_index": [g for _, g in labels],
+        "margin": np.array(margins), "meta": meta,
+    }
+
+
+def design(data: dict, kinds: list[str], mean: np.ndarray, scale: np.ndarray) -> np.ndarray:
+    onehot = np.array([[k == kind for kind in kinds] for k in data["kinds"]], dtype=np.float64)
+    return np.hstack([(data["numeric"] - mean) / scale, onehot, data["embedded"]])
+
+
+def row_info(data: dict) -> tuple[np.ndarray, np.ndarray, list[tuple[str, str, int]]]:
+    """Per candidate: set, part, and (set, conversation id, gold index) of the fact it matches."""
+    sets, parts, keys = [], [], []
+    k = 0
+    for set_name, part, conv, _gold, n in data["meta"]:
+        for _ in range(n):
+            sets.append(set_name)
+            parts.append(part)
+            keys.append((set_name, conv, data["gold_index"][k]))
+            k += 1
+    return np.array(sets), np.array(parts), keys
+
+
+def set_figures(keep: np.ndarray, y: np.ndarray, keys: list, gold_total: int) -> tuple[float, float, float]:
+    """Bench-like precision, recall, F1 of keeping `keep` among one set's candidates."""
+    kept = int(keep.sum())
+    precision = float(y[keep].sum() / kept) if kept else 0.0
+    matched = {keys[i] for i in np.flatnonzero(keep & (y == 1))}
+    recall = len(matched) / gold_total if gold_total else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def auc(scores: np.ndarray, y: np.ndarray) -> float:
+    from sklearn.metrics import roc_auc_score
+
+    return float(roc_auc_score(y, scores)) if 0 < y.sum() < len(y) else float("nan")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--dump", type=Path, default=judge_dump.DEFAULT_DUMP)
+    parser.add_argument("--msc", type=int, default=judge_dump.DEFAULT_MSC, help="msc-tune dialogues in the dump")
+    parser.add_argument("--out", type=Path, default=acceptance.WEIGHTS_PATH)
+    parser.add_argument("--dry-run", action="store_true", help="print the figures, write no weights")
+    parser.add_argument("--as-is", action="store_true", help="train on the dump as it is: neither extend nor redo it")
+    args = parser.parse_args(argv)
+    from sklearn.linear_model import LogisticRegression
+
+    start = time.perf_counter()
+    if not args.as_is:
+        judge_dump.dump(args.dump, args.msc)
+    rows = load_dump(args.dump)
+    embed = CachedEmbedder(args.dump.with_suffix(".embeddings.npz"))
+    data = build_matrix(rows, embed)
+    sets, parts, keys = row_info(data)
+    y = data["y"]
+    train, valid = parts == "train", parts == "valid"
+    kinds = sorted({k for k, t in zip(data["kinds"], train) if t})
+    mean = data["numeric"][train].mean(axis=0)
+    scale = data["numeric"][train].std(axis=0)
+    scale[scale == 0] = 1.0
+    x = design(data, kinds, mean, scale)
+    weight = np.ones(len(y))
+    for name in SETS:  # each set weighs the same in training, however many candidates it has
+        mask = train & (sets == name)
+        weight[mask] = train.sum() / (len(SETS) * max(1, mask.sum()))
+    gold = {(s, p): sum(g for ss, pp, _, g, _ in data["meta"] if ss == s and pp == p) for s in SETS
+            for p in ("train", "valid")}
+    print(f"{len(y)} candidates ({y.mean():.2f} positive), {int(train.sum())} train / {int(valid.sum())} valid; "
+          f"{len(kinds)} kinds", flush=True)
+
+    best = None
+    for c in C_GRID:
+        model = LogisticRegression(C=c, max_iter=3000).fit(x[train], y[train], sample_weight=weight[train])
+        p = model.predict_proba(x)[:, 1]
+        aucs = [auc(p[valid & (sets == s)], y[valid & (sets == s)]) for s in SETS]
+        print(f"C={c}: valid AUC " + "  ".join(f"{s} {a:.3f}" for s, a in zip(SETS, aucs)), flush=True)
+        if best is None or np.mean(aucs) > best[0]:
+            best = (float(np.mean(aucs)), c, model, p)
+    _, c, model, p = best
+    print(f"chosen C={c}")
+    print("valid ROC AUC, judge margin alone -> learned model:")
+    for s in SETS:
+        m = valid & (sets == s)
+        print(f"  {s}: {auc(data['margin'][m], y[m]):.3f} -> {auc(p[m], y[m]):.3f}  ({int(m.sum())} candidates)")
+
+    threshold = choose_threshold(p, y, sets, valid, keys, gold)
+    weights = np.concatenate([model.coef_[0]])
+    n = len(acceptance.NUMERIC_FEATURES)
+    kind_w = weights[n:n + len(kinds)]
+    kind_freq = np.array([sum(1 for k, t in zip(data["kinds"], train) if t and k == kind) for kind in kinds])
+    centre = float(kind_w @ kind_freq / kind_freq.sum())  # an unknown kind scores as the average kind
+    weights[n:n + len(kinds)] = kind_w - centre
+    bias = float(model.intercept_[0]) + centre
+    print("numeric weights: " + ", ".join(f"{f} {w:+.2f}" for f, w in zip(acceptance.NUMERIC_FEATURES, weights[:n])))
+    print("kind weights: " + ", ".join(f"{k} {w:+.2f}" for k, w in zip(kinds, weights[n:n + len(kinds)])))
+    out = {
+        "format": acceptance.FORMAT, "version": VERSION,
+        "trained_on": f"{args.dump.name}: {int(train.sum())} candidates (dev1/dev2 tune splits, "
+                      f"msc-tune train part); C={c}",
+        "judge_model": rows and json.loads(args.dump.read_text(encoding="utf-8").splitlines()[0]).get("model_id"),
+        "embed_model": embed.inner.model_id, "dimensions": int(data["embedded"].shape[1]),
+        "features": list(acceptance.NUMERIC_FEATURES), "kinds": kinds,
+        "mean": _round(mean), "scale": _round(scale), "weights": _round(weights), "bias": float(f"{bias:.6g}"),
+        "threshold": round(threshold, 3),
+    }
+    if not args.dry_run:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
+        print(f"wrote {args.out} ({args.out.stat().st_size} bytes)")
+    print(f"took {time.perf_counter() - start:.0f} s")
+    return 0
+
+
+def choose_threshold(p: np.ndarray, y: np.ndarray, sets: np.ndarray, valid: np.ndarray, keys: list,
+                     gold: dict) -> float:
+    """The valid-part threshold maximising the sets' mean F1 (dev precision floor where it can hold)."""
+    print("threshold  " + "  ".join(f"{s:>22}" for s in SETS) + "   mean F1")
+    table = []
+    for t in np.arange(0.05, 0.951, 0.025):
+        figures = []
+        for s in SETS:
+            m = valid & (sets == s)
+            idx = np.flatnonzero(m)
+            figures.append(set_figures(p[idx] >= t, y[idx], [keys[i] for i in idx], gold[(s, "valid")]))
+        mean_f1 = float(np.mean([f[2] for f in figures]))
+        table.append((t, figures, mean_f1))
+        print(f"  {t:.3f}   " + "  ".join(f"P {a:.2f} R {b:.2f} F1 {c:.2f}" for a, b, c in figures)
+              + f"   {mean_f1:.3f}")
+    t, figures, mean_f1 = max(table, key=lambda row: row[2])
+    print(f"chosen threshold {t:.3f} (mean valid F1 {mean_f1:.3f})")
+    return float(t)
+
+
+def _round(values: np.ndarray) -> list[float]:
+    return [float(f"{v:.6g}") for v in np.asarray(values, dtype=np.float64)]
+
+
+if __name__ == "__main__":
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    raise SystemExit(main())
