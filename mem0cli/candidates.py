@@ -552,8 +552,10 @@ _INTRO = re.compile(
 )
 
 
+# a greeting before a self-introduction: "Hi, ", "hey there! "
+_GREETING = r"(?:(?i:hi|hey|hello|hiya)(?:\s+there)?[,!.]?\s+)?"
 # "Priya here." opening a message: a self-introduction without a verb
-_NAME_HERE = re.compile(r"^\s*(?:(?i:hi|hey|hello|hiya)(?:\s+there)?[,!.]?\s+)?"
+_NAME_HERE = re.compile(r"^\s*" + _GREETING +
                         r"(?!(?:Same|Me|Us|Nobody|Noone|Everyone|Everybody|Someone|Somebody|Anyone|Mom|Mum|Dad|Ditto|All|Both)\b)"
                         + _NAME + r"\s+here\s*(?:[.,!:;-]|$)")
 
@@ -934,14 +936,14 @@ def terse_facts(text: str, name: str) -> list[str]:
 
 
 # "I'm Jordan, 29, software engineer at Stripe": a self-introduction, then a terse list
-_INTRO_THEN_LIST = re.compile(r"^\s*(?:(?i:hi|hey|hello|hiya)(?:\s+there)?[,!.]?\s+)?(?:I'm|I am|(?i:my name is|call me))\s+"
+_INTRO_THEN_LIST = re.compile(r"^\s*" + _GREETING + r"(?:I'm|I am|(?i:my name is|call me))\s+"
                               + _NAME + r",\s+(?=\S)")
-_JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]{3,}(?:er|or|ist|ian|ant|ent|eer|ier|ive|man|woman|smith|wright))"
+_JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]+)"
                   r"(?:\s+(?:at|for|in|with)\s+[\w&' -]+)?$")
 
 
 def _is_job(part: str) -> bool:
-    """ "welder", "software engineer at Stripe": an agent noun, a modifier before it and a workplace after."""
+    """ "welder", "software engineer at Stripe": an agent noun (`_AGENT_NOUN`), a modifier before it and a workplace after."""
     job = _JOB.match(part)
     return bool(job and _AGENT_NOUN.match(job.group(1)))
 
