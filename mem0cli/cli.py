@@ -379,7 +379,7 @@ def search(
     half_life: Annotated[float, typer.Option(help="Days after which the freshness boost halves.")] = 90.0,
     confirmation_weight: Annotated[float, typer.Option(help="Boost per doubling of a fact's confirmations.")] = 0.05,
     keyword_weight: Annotated[float, typer.Option(help="Weight of keyword (BM25) ranks in the fusion.")] = 1.0,
-    graph: Annotated[Optional[bool], typer.Option("--graph/--no-graph", help="Blend in the graph: entities the query names pull in their related memories (default: MEM0CLI_GRAPH, off).")] = None,
+    graph: Annotated[Optional[bool], typer.Option("--graph/--no-graph", help="Blend in the graph: entities the query names pull in their related memories (default: MEM0CLI_GRAPH, on).")] = None,
     show_expired: ShowExpiredOpt = False,
     as_json: JsonOpt = False,
 ) -> None:

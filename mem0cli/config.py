@@ -87,7 +87,7 @@ class Settings:
     update_policy: str = "prefer-latest"
     secrets: str = "redact"  # redact: secrets never reach the store (`redact.py`); keep: no detection
     store_url: str | None = None  # a postgresql:// URL: the team store, instead of the directory
-    graph: bool = False  # search blends the graph in: off: bench/longmem.py measures a small single-hop answer loss (README)
+    graph: bool = True  # search blends the graph in: on: no category measures lower with it (bench/longmem.py, README)
 
     def __post_init__(self) -> None:
         if self.update_policy not in UPDATE_POLICIES:
@@ -141,7 +141,7 @@ class Settings:
             embed_model=os.environ.get("MEM0CLI_EMBED_MODEL") or None,
             update_policy=policy,
             secrets=secrets,
-            graph=_flag("MEM0CLI_GRAPH", False),
+            graph=_flag("MEM0CLI_GRAPH", True),
         )
 
 

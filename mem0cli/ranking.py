@@ -202,8 +202,10 @@ _AUXILIARY = r"(?:do|does|did|has|have|had|is|are|was|were|can|could|will|would)
 #: "What activities does ...", "Which cities has ...", "What types of pottery ...": a noun
 #: ending in -s between the question word and the verb (or "of"/"for").
 _MANY = re.compile(
-    rf"^\s*(?:what|which)\s+(?!{_AUXILIARY}\b)(?:[\w+/'-]+\s+){{0,2}}?([a-z]+s)\s+(?:{_AUXILIARY}|of|for)\b", re.I
+    rf"^\s*(?:what|which)\s+(?!{_AUXILIARY}\b)(?:[\w+/'-]+\s+){{0,2}}?([a-z]+s)\s+({_AUXILIARY}|of|for)\b", re.I
 )
+#: The simple past asks about one occasion ("What emotions did John feel at the party?").
+_ONE_OCCASION = frozenset({"did", "was", "were", "had"})
 
 
 #: "What has Melanie painted?", "Where have they camped?": the present perfect asks for all of it.
@@ -212,12 +214,13 @@ _ALL_SO_FAR = re.compile(r"^\s*(?:what|where)\s+(?:has|have)\s+(?:\S+\s+){1,3}?(
 
 
 def asks_for_many(query: str) -> bool:
-    """Whether a question asks for a list of things: a plural noun after what/which
-    ("What activities does Melanie do?"; not "What class does ...", "What is ..."), or
-    what/where in the present perfect ("Where has Melanie camped?")."""
+    """Whether a question asks for a list of things: a plural noun after what/which in
+    the present or present perfect ("What activities does Melanie do?"; not "What class
+    does ...", "What is ...", nor the one occasion of "What emotions did John feel at the
+    party?"), or what/where in the present perfect ("Where has Melanie camped?")."""
     found = _MANY.match(query)
     if found is not None and not found.group(1).lower().endswith(("ss", "us", "is")):
-        return True
+        return found.group(2).lower() not in _ONE_OCCASION
     return _ALL_SO_FAR.match(query) is not None
 
 

@@ -151,9 +151,11 @@ def test_heres_my_thing_is_the_speaker_showing_it() -> None:
      ("What is Caroline's identity?", False), ("What class does Ana take?", False),
      ("What did the posters say?", False), ("When did Melanie paint a sunset?", False),
      ("Where has Melanie camped?", True), ("What has Maria done to feel closer to her faith?", True),
-     ("What has Caroline's mother said?", False), ("Where has Ana's brother been?", True)],
+     ("What has Caroline's mother said?", False), ("Where has Ana's brother been?", True),
+     ("What books do you recommend for a long flight?", True),
+     ("What emotions did Sam feel at the wedding?", False), ("Which tools were on the bench?", False)],
 )
-def test_a_list_question_has_a_plural_noun_after_what_or_which(question: str, many: bool) -> None:
+def test_a_list_question_has_a_plural_noun_after_what_or_which_and_no_single_occasion(question: str, many: bool) -> None:
     from mem0cli.ranking import asks_for_many
 
     assert asks_for_many(question) is many

@@ -81,14 +81,16 @@ def test_search_explain_shows_the_path_and_no_graph_leaves_it_out(stored) -> Non
                            "--json").stdout)
     assert not any("graph_path" in r["explain"] for r in plain["results"])
     default = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--explain", "--json").stdout)
-    assert [r["id"] for r in default["results"]] == [r["id"] for r in plain["results"]]  # off unless asked for
-    assert not any("graph_path" in r["explain"] for r in default["results"])
+    assert default["results"] == lifted["results"]  # on unless turned off
 
 
-def test_mem0cli_graph_on_makes_the_graph_the_default(stored, monkeypatch) -> None:
-    monkeypatch.setenv("MEM0CLI_GRAPH", "on")
+def test_mem0cli_graph_off_turns_the_graph_off(stored, monkeypatch) -> None:
+    monkeypatch.setenv("MEM0CLI_GRAPH", "off")
     found = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--explain", "--json").stdout)
-    assert any("graph_path" in r["explain"] for r in found["results"])
+    assert found["results"] and not any("graph_path" in r["explain"] for r in found["results"])
+    forced = json.loads(run("search", "where is Caroline's sister now", "-u", "caroline", "--graph", "--explain",
+                            "--json").stdout)
+    assert any("graph_path" in r["explain"] for r in forced["results"])  # the flag wins over the variable
     monkeypatch.setenv("MEM0CLI_GRAPH", "maybe")
     bad = run("search", "x", "-u", "caroline")
     assert bad.exit_code == 2 and "MEM0CLI_GRAPH must be on or off" in bad.stderr
