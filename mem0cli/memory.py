@@ -358,11 +358,12 @@ class Memory:
         blend = self.settings.graph if graph is None else bool(graph)
         scope = {k: v for k, v in (("user_id", user_id), ("agent_id", agent_id), ("run_id", run_id)) if v}
         drawn = worker.submit(graph_hits, store.graph_reader(), query, scope) if blend else None
-        vector = self.embedder.embed_query(query)
+        vectors = search_mod.QueryVectors(self.embedder.embed_query, query)
+        vectors.guessed()  # embedded meanwhile
         prefetch.result()  # its rows, or its error
         hits = drawn.result() if drawn is not None else None
         ranked, rows, sources = search_mod.rank(
-            store, vector, query, tree, limit, rank or RankSettings(), threshold, keyword, hits
+            store, vectors, query, tree, limit, rank or RankSettings(), threshold, keyword, hits
         )
         fact_keys = [r.key for r in ranked if r.kind == "fact"]
         evidence = store.sources_of(fact_keys)

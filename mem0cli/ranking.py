@@ -17,7 +17,8 @@ Score of a result (documented in the README):
             x (1 + confirmation_weight x log2(confirmations))
             x superseded_factor (for a superseded memory)
             x (1 + time_weight) (when the query names a period the memory was said in)
-            x (1 + speaker_weight) (when the query names the person who said it)
+            x (1 + speaker_weight) (when the query names the person who said it; the
+            vector and keyword lists were searched without that name: `search.QueryVectors`)
 1.0 is what an item ranked first by both vector and keyword search scores before context, lifts and boosts.
 The ten (`limit`) best are shown, one per turn (`select`); for a list question ("What activities
 does ...?", `asks_for_many`) blended with the graph, the last 3 of 10 places go to the graph's
@@ -35,6 +36,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from .dates import MONTHS, parse_when
+from .stopwords import STOP_WORDS
 
 
 @dataclass(frozen=True)
@@ -300,6 +302,16 @@ def without_names(query: str, names: frozenset[str]) -> str:
     for name in sorted(names, key=len, reverse=True):
         query = re.sub(r"(?<!\w)" + re.escape(name) + r"(?:'s)?(?!\w)", " ", query, flags=re.IGNORECASE)
     return query
+
+
+def likely_names(query: str) -> frozenset[str]:
+    """The words of a query that look like names (capitalised, not a question or function
+    word, "'s" dropped), lower-cased: a guess at the speakers it names, made before search
+    knows who speaks, so the query without them is embedded while the stores are read."""
+    words = re.findall(r"(?<![\w'])[A-Z][\w-]*(?:'s)?", query.replace("\u2019", "'"))
+    return frozenset(
+        w.lower().removesuffix("'s") for w in words if w != "I" and w.lower().removesuffix("'s") not in STOP_WORDS
+    )
 
 
 _PERIOD = re.compile(

@@ -5,7 +5,7 @@ exact filter), fused and ranked by `ranking`; and the text search sees of a fact
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -103,9 +103,40 @@ def candidates_wanted(limit: int) -> int:
     return max(limit * 10, 100)
 
 
+class QueryVectors:
+    """The vectors a query may be searched with, each embedded once, when first asked for.
+
+    A query that names speakers is searched with the vector of the query without their
+    names (`naming`): every turn carries its speaker's name and most facts start with it,
+    so the name would pull in whatever that person said, or was told, where the rest of
+    the query says what is asked. Who said it is the speaker boost's to weigh, as for
+    keyword search (`ranking.without_names`).
+    """
+
+    def __init__(self, embed: Callable[[str], list[float]], query: str) -> None:
+        self.embed, self.query = embed, query
+        self._texts: dict[str, list[float]] = {}
+
+    def _of(self, text: str) -> list[float]:
+        if text not in self._texts:
+            self._texts[text] = self.embed(text)
+        return self._texts[text]
+
+    def naming(self, speakers: frozenset[str]) -> list[float]:
+        """The vector to search with when the query names `speakers` (lower-cased): the
+        query's without their names, or the whole query's when nothing else is left."""
+        rest = ranking.without_names(self.query, speakers) if speakers else ""
+        return self._of(rest if keyword_words(rest) else self.query)
+
+    def guessed(self) -> list[float]:
+        """The vector for the speakers the query seems to name (`ranking.likely_names`),
+        before search knows who speaks in the scope."""
+        return self.naming(ranking.likely_names(self.query))
+
+
 def rank(
     store: Store,
-    vector: list[float],
+    vectors: QueryVectors,
     query: str,
     tree: flt.Filter | None,
     limit: int,
@@ -120,8 +151,13 @@ def rank(
     another thread (used unless the query names a speaker, whose name is then left out).
     `graph`: the graph's list for the query (`graph.search.graph_hits`), fused as a third
     list; its memories and turns outside the filter are left out.
+    `vectors`: the query's (`QueryVectors`): searched with the one for the speakers it seems
+    to name (`ranking.likely_names`), again with the right one when the speakers among the
+    nearest memories say the guess was wrong.
     """
     want = candidates_wanted(limit)
+    guessed = ranking.likely_names(query)
+    vector = vectors.guessed()
     # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
     # without a second vector query in most searches
     wide = store.vector_candidates(vector, tree, 3 * want)
@@ -137,6 +173,11 @@ def rank(
     named = ranking.named_speakers(
         query, {getattr(r, "speaker", None) or getattr(r, "name", None) or "" for r in rows.values()}
     )
+    if named != guessed and vectors.naming(named) is not vector:  # the guess was wrong: search again
+        vector = vectors.naming(named)
+        wide = store.vector_candidates(vector, tree, 3 * want)
+        by_vector = wide[:want]
+        rows = read_rows([(k, kind) for k, kind, _ in by_vector])
     if named:
         if keyword_started is not None:
             keyword_started.cancel()  # the whole query's keywords are not wanted (if not begun)

@@ -13,8 +13,16 @@ import json
 import pytest
 
 from mem0cli import InputError, Memory, backup, doctor
-from mem0cli.ranking import RankSettings, Scored, add_context, lift, named_speakers, without_names
-from mem0cli.search import search_text, turn_texts
+from mem0cli.ranking import (
+    RankSettings,
+    Scored,
+    add_context,
+    lift,
+    likely_names,
+    named_speakers,
+    without_names,
+)
+from mem0cli.search import QueryVectors, search_text, turn_texts
 from tests.fakes import FakeEmbedder, ScriptedExtractor
 
 
@@ -157,6 +165,41 @@ def test_speaker_names_in_a_query():
     assert named_speakers("Melanie's painting", {"Mel"}) == frozenset()
     kept = without_names("What did Mel's kids paint?", frozenset({"mel"}))
     assert kept.split() == ["What", "did", "kids", "paint?"]
+
+
+def test_words_that_look_like_names_are_guessed_before_search_knows_the_speakers():
+    assert likely_names("What activities does Melanie partake in?") == {"melanie"}
+    assert likely_names("Did Melanie's kids like Jon-Paul's pottery?") == {"melanie", "jon-paul"}
+    assert likely_names("What did I say about the trip?") == frozenset()  # "I" and question words are no names
+    assert likely_names("when did sam move") == frozenset()
+
+
+def test_query_vectors_leave_the_speakers_names_out_and_embed_each_text_once():
+    asked: list[str] = []
+
+    def embed(text: str) -> list[float]:
+        asked.append(text)
+        return [float(len(asked))]
+
+    vectors = QueryVectors(embed, "What sport does Mia do?")
+    first = vectors.guessed()
+    assert asked == ["What sport does   do?"]
+    assert vectors.naming(frozenset({"mia"})) is first and len(asked) == 1  # embedded once
+    assert vectors.naming(frozenset()) == [2.0] and asked[-1] == "What sport does Mia do?"
+    only_a_name = QueryVectors(embed, "Mia?")
+    only_a_name.naming(frozenset({"mia"}))
+    assert asked[-1] == "Mia?"  # nothing left without the name: the whole query
+
+
+def test_a_wrong_guess_is_searched_again_with_the_speakers_it_names(memory):
+    memory.add([turn("I moved to Paris in May", "d1", "Jon"), turn("Great news Jon", "d2", "Gina")],
+               user_id="c1", infer=False)
+    asked: list[str] = []
+    embed = memory.embedder.embed_query
+    memory.embedder.embed_query = lambda text: asked.append(text) or embed(text)
+    memory.search("When did Jon move to Paris?", user_id="c1")
+    # guessed: Jon and Paris; the speakers among the nearest turns: Jon alone
+    assert [a.split() for a in asked] == [["When", "did", "move", "to", "?"], ["When", "did", "move", "to", "Paris?"]]
 
 
 def test_search_text_carries_the_previous_turn_briefly():
