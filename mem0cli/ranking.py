@@ -47,7 +47,9 @@ class RankSettings:
     keyword_weight: float = 1.0
     rrf_k: int = 10
     context_weight: float = 0.5
-    speaker_weight: float = 0.5
+    # the speakers a query names are left out of its vector and keyword searches, so who
+    # said it is weighed here alone (1.0-2.0 measure alike on bench/longmem.py)
+    speaker_weight: float = 1.5
     freshness_weight: float = 0.1
     half_life_days: float = 90.0
     confirmation_weight: float = 0.05
