@@ -197,8 +197,6 @@ def main(argv: list[str] | None = None) -> int:
     for name in SETS:  # each set weighs the same in training, however many candidates it has
         mask = train & (sets == name)
         weight[mask] = train.sum() / (len(SETS) * max(1, mask.sum()))
-    gold = {(s, p): sum(g for ss, pp, _, g, _ in data["meta"] if ss == s and pp == p) for s in SETS
-            for p in ("train", "valid")}
     print(f"{len(y)} candidates ({y.mean():.2f} positive), {int(train.sum())} train / {int(valid.sum())} valid; "
           f"{len(kinds)} kinds", flush=True)
 
@@ -217,7 +215,13 @@ def main(argv: list[str] | None = None) -> int:
         m = valid & (sets == s)
         print(f"  {s}: {auc(data['margin'][m], y[m]):.3f} -> {auc(p[m], y[m]):.3f}  ({int(m.sum())} candidates)")
 
-    threshold = choose_threshold(p, y, sets, valid, keys, gold)
+    peer = peer_rows(data)
+    print("chats between peers (chat_style.py): " + ", ".join(
+        f"{s} {np.mean([m for m, ss in zip(peer, sets) if ss == s]):.2f} of candidates" for s in SETS))
+    print("threshold for chats with an assistant:")
+    threshold = choose_threshold(p, y, sets, valid & ~peer, keys, style_gold(data, False))
+    print("threshold for chats between peers:")
+    peer_threshold = choose_threshold(p, y, sets, valid & peer, keys, style_gold(data, True))
     weights = np.concatenate([model.coef_[0]])
     n = len(acceptance.NUMERIC_FEATURES)
     kind_w = weights[n:n + len(kinds)]
@@ -235,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         "embed_model": embed.inner.model_id, "dimensions": int(data["embedded"].shape[1]),
         "features": list(acceptance.NUMERIC_FEATURES), "kinds": kinds,
         "mean": _round(mean), "scale": _round(scale), "weights": _round(weights), "bias": float(f"{bias:.6g}"),
-        "threshold": round(threshold, 3),
+        "threshold": round(threshold, 3), "peer_threshold": round(peer_threshold, 3),
     }
     if not args.dry_run:
         args.out.parent.mkdir(parents=True, exist_ok=True)
@@ -245,14 +249,39 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def peer_rows(data: dict) -> np.ndarray:
+    """Per candidate: whether its conversation is a chat between peers (chat_style.is_peer_chat)."""
+    from mem0cli.chat_style import is_peer_chat
+
+    cases = cases_by_key()
+    out = []
+    for set_name, _part, conv, _gold, n in data["meta"]:
+        out += [is_peer_chat(bench.to_messages(cases[(set_name, conv)]))] * n
+    return np.array(out, dtype=bool)
+
+
+def style_gold(data: dict, peer: bool) -> dict:
+    """Gold facts per (set, part), counting only conversations of one style (peer or not)."""
+    from mem0cli.chat_style import is_peer_chat
+
+    cases = cases_by_key()
+    gold: dict = {}
+    for set_name, part, conv, n_gold, _n in data["meta"]:
+        if is_peer_chat(bench.to_messages(cases[(set_name, conv)])) == peer:
+            gold[(set_name, part)] = gold.get((set_name, part), 0) + n_gold
+    return gold
+
+
 def choose_threshold(p: np.ndarray, y: np.ndarray, sets: np.ndarray, valid: np.ndarray, keys: list,
                      gold: dict) -> float:
-    """The valid-part threshold maximising the sets' mean F1 (dev precision floor where it can hold)."""
-    print("threshold  " + "  ".join(f"{s:>22}" for s in SETS) + "   mean F1")
+    """The threshold maximising the mean F1 over the sets with valid conversations in `valid`
+    (a set with fewer than 20 gold facts there is left out: its F1 would be noise)."""
+    counted = [s for s in SETS if gold.get((s, "valid"), 0) >= 20]
+    print("threshold  " + "  ".join(f"{s:>22}" for s in counted) + "   mean F1")
     table = []
     for t in np.arange(0.05, 0.951, 0.025):
         figures = []
-        for s in SETS:
+        for s in counted:
             m = valid & (sets == s)
             idx = np.flatnonzero(m)
             figures.append(set_figures(p[idx] >= t, y[idx], [keys[i] for i in idx], gold[(s, "valid")]))

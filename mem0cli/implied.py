@@ -57,3 +57,74 @@ def implied_possessions(sentence: str, name: str) -> list[str]:
         else:
             out.append(f"{name} has {'an' if phrase[0] in 'aeiou' else 'a'} {phrase}")
     return list(dict.fromkeys(out))
+
+
+# nouns that name no thing a person has: "my mind", "my turn", "my day", "my pleasure"
+_ABSTRACT = frozenset(
+    """mind opinion life day time way name turn fault bad god goodness gosh pleasure favorite favourite fave fav guess
+    point question answer advice thought thoughts heart soul self dream dreams goal goals plan plans idea ideas feeling
+    feelings mood head eyes eye face hand hands body days years year week weekend weekends part side best lot end
+    experience chance attention word words own thing things stuff bit work place home town city country state area
+    neighborhood neighbourhood street road school church office""".split()
+)
+# words before the noun that say nothing of it: "my only car", "my own place"
+_EMPTY_MODIFIER = frozenset("own only whole entire very first last next other current".split())
+# mass nouns take no article: "User has long red hair", not "a long red hair"
+_MASS = frozenset("""hair money music gear equipment furniture clothing jewelry jewellery software luggage food art homework
+    luck knowledge information health skin weight coffee tea""".split())
+_NOUN_STOP = frozenset(
+    """is are was were has have had will would can could should do does did am be been and or but nor to in on at of for
+    with from by that which who whom when where because so as than then there here this these those it its that's
+    just also really still now very too not never always already even much many more less again ago
+    yesterday today tonight tomorrow""".split()
+)
+
+
+def owned_things(sentence: str, name: str) -> list[str]:
+    """"my waist length red hair" -> ["NAME has waist length red hair"]: a possessive presupposes the thing.
+
+    Beside relatives and pets (implied_possessions), anything named after "my"/"our" that is
+    a thing that is not the subject of "is" (that clause says it already): up to four words, the
+    last its head; abstract nouns ("my mind", "my turn"),
+    gerunds ("my cooking"), favourites and the kinds of possessive `implied_possessions`
+    covers give nothing, and nor does a hypothetical sentence or a late/ex/dream thing.
+    """
+    if _HYPOTHETICAL.search(sentence):
+        return []
+    from .lexicon import PAST_IRREGULAR, verb_form  # the lexicon: grammar, not topics
+
+    out = []
+    for match in re.finditer(r"(?<!\bis )(?<!\bwas )\b(?i:my|our)\s+(?=((?:[a-z][a-z-]*\s*){1,6}))", sentence):
+        if _NOT_OWNED.search(sentence[: match.start(1)]):
+            continue
+        written = match.group(1).split()
+        words = list(written)
+        while words and words[0] in _EMPTY_MODIFIER:
+            words = words[1:]
+        phrase: list[str] = []
+        for word in words[:4]:
+            form = verb_form(word)
+            # a base verb is the clause's own after a plural ("my plants grow") and part of the noun
+            # after a singular ("my red bike"), which would need "bikes"
+            verb = form is not None and (form[1] != "base" or phrase[-1].endswith("s")) if phrase else False
+            if word in _NOUN_STOP or phrase and (verb or word in PAST_IRREGULAR or word.endswith("ly")):
+                break  # the noun phrase ends where a verb or a function word starts
+            phrase.append(word)
+        if not phrase:
+            continue
+        head = phrase[-1]
+        if (head in _ABSTRACT or head.endswith("ing") or len(head) < 3 or any(w in _ABSTRACT for w in phrase)
+                or head in _KIN or head in _KIN_PLURAL or head in _PETS or head.rstrip("s") in _PETS):
+            continue
+        after = sentence[match.start(1) + len(" ".join(written[: len(written) - len(words) + len(phrase)])):]
+        if re.match(r"\s*'", after):
+            continue  # "my friend's house": the thing is the friend's
+        if re.match(r"\s+(?:is|are|was|were)\b", after):
+            continue  # "my phone is +44 ...": the clause itself states the thing and its value
+        if re.match(r"(?:ex|late|former|dead|future|dream)\b", phrase[0]):
+            continue
+        text = " ".join(phrase)
+        plural = head.endswith("s") and not head.endswith(("ss", "us", "is"))
+        article = "" if plural or head in _MASS else ("an " if text[0] in "aeiou" else "a ")
+        out.append(f"{name} has {article}{text}")
+    return list(dict.fromkeys(out))
