@@ -75,7 +75,8 @@ _MASS = frozenset("""hair money music gear equipment furniture clothing jewelry 
 _NOUN_STOP = frozenset(
     """is are was were has have had will would can could should do does did am be been and or but nor to in on at of for
     with from by that which who whom when where because so as than then there here this these those it its that's
-    just also really still now very too not never always already even much many more less again ago
+    just also really still now very too not never always already even much many more less again ago every each
+    all some any no a an the
     yesterday today tonight tomorrow""".split()
 )
 
@@ -87,7 +88,8 @@ def owned_things(sentence: str, name: str) -> list[str]:
     a thing that is not the subject of "is" (that clause says it already): up to four words, the
     last its head; abstract nouns ("my mind", "my turn"),
     gerunds ("my cooking"), favourites and the kinds of possessive `implied_possessions`
-    covers give nothing, and nor does a hypothetical sentence or a late/ex/dream thing.
+    covers give nothing, and nor does a hypothetical sentence, a late/ex/dream thing, or the
+    object of a past act ("I sold my car").
     """
     if _HYPOTHETICAL.search(sentence):
         return []
@@ -97,6 +99,9 @@ def owned_things(sentence: str, name: str) -> list[str]:
     for match in re.finditer(r"(?<!\bis )(?<!\bwas )\b(?i:my|our)\s+(?=((?:[a-z][a-z-]*\s*){1,6}))", sentence):
         if _NOT_OWNED.search(sentence[: match.start(1)]):
             continue
+        before = re.search(r"([a-z]+)\s+(?:[a-z]+ly\s+)?(?i:my|our)\s+$", sentence[: match.start(1)])
+        if before and (before.group(1) in PAST_IRREGULAR or (verb_form(before.group(1)) or ("", ""))[1] == "past"):
+            continue  # "I sold my car", "I passed my driving test": a past act may have ended the having
         written = match.group(1).split()
         words = list(written)
         while words and words[0] in _EMPTY_MODIFIER:

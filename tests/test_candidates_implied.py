@@ -183,7 +183,7 @@ def test_a_relative_named_or_in_the_predicate_implies_nothing_more(sentence: str
     [
         ("The boys pull my waist length red hair", ["Noa has waist length red hair"]),
         ("I drive my big truck and listen to country music", ["Noa has a big truck"]),
-        ("I sold my old laptop and my bike", ["Noa has an old laptop", "Noa has a bike"]),
+        ("I use my old laptop and my bike", ["Noa has an old laptop", "Noa has a bike"]),
         ("the bathroom down the hall in our new house", ["Noa has a new house"]),
         ("my car needs fixing", ["Noa has a car"]),
         ("my only car is a Ford", []),  # the clause itself says it
@@ -197,7 +197,7 @@ def test_a_possessive_of_a_thing_implies_having_it(sentence: str, expected: list
     "sentence",
     ["my mind is blown", "it was my turn", "my favorite band is Wet Leg", "my cooking is bad", "my friend's house is big",
      "my ex-boyfriend plays football", "if I had my own boat", "my son plays football", "my phone is +44 7700 900123",
-     "I love my town", "I've got my dreams"],
+     "I love my town", "I've got my dreams", "I sold my car", "I passed my driving test", "I finally lost my phone"],
 )
 def test_no_thing_is_implied_by_abstractions_gerunds_relatives_or_hypotheticals(sentence: str) -> None:
     assert owned_things(sentence, "Noa") == []
@@ -205,7 +205,7 @@ def test_no_thing_is_implied_by_abstractions_gerunds_relatives_or_hypotheticals(
 
 _THING = st.sampled_from(["car", "old laptop", "new guitar", "red bike", "garden", "keys", "hair"])
 # a verb after the thing must be one the lexicon knows ("needs"): "my car leaks" would read as a compound noun
-_AROUND = st.sampled_from(["I washed my {} yesterday", "the roof of my {} needs fixing", "we sold my {}", "I love my {} so much"])
+_AROUND = st.sampled_from(["I wash my {} every week", "the roof of my {} needs fixing", "we keep my {} here", "I love my {} so much"])
 
 
 @given(_THING, _AROUND)
