@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 
 from .dates import resolve_dates
-from .implied import implied_possessions, owned_things
+from .implied import implied_possessions
 from .lexicon import ADVERBS, MODALS, PAST_IRREGULAR, VERBS, is_past_verb, possessive, third_person, verb_form
 from .models import Message
 
@@ -682,8 +682,6 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
             for fact in implied_possessions(sentence, name):
                 if fact.rsplit(" ", 1)[-1] not in named:  # "has a cat named Borscht" says it already
                     out.append(Candidate(fact, name, _ids([message]), message.created_at, src, "implied", i))
-            for fact in owned_things(sentence, name):  # "has" is ours: the thing's words are the source's
-                out.append(Candidate(fact, name, _ids([message]), message.created_at, src + "\n" + fact, "owned", i))
         said_i = False  # an earlier sentence of this message had "I" as its subject
         for sentence in split_sentences(text):
             question = sentence.rstrip().endswith("?")
