@@ -12,7 +12,8 @@ on real MSC dialogues. `AcceptanceModel` is a logistic regression over
 
 Its output is the probability that the candidate matches a fact a person wrote down
 for the conversation. The weights (`data/acceptance.json`, a few KB, plain numbers)
-and the default threshold come from bench/train_judge.py; inference is numpy only.
+and the default thresholds (one for chats with an assistant, one for chats between
+peers: chat_style.py) come from bench/train_judge.py; inference is numpy only.
 A missing or damaged weights file is a ModelError, never a silent fallback.
 """
 
@@ -136,11 +137,14 @@ class AcceptanceModel:
             weights = _vector(data["weights"], len(NUMERIC_FEATURES) + len(self.kinds) + self.dimensions)
             self.bias = float(data["bias"])
             self.threshold = float(data["threshold"])
+            # a chat between peers (chat_style.py) has its own threshold; older files have one for both
+            self.peer_threshold = float(data.get("peer_threshold", self.threshold))
             self.version = str(data["version"])
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"the acceptance weights {self.path} are damaged ({exc}); "
                              "reinstall mem0cli or rerun bench/train_judge.py") from exc
         if not (np.all(np.isfinite(weights)) and math.isfinite(self.bias) and 0.0 < self.threshold < 1.0
+                and 0.0 < self.peer_threshold < 1.0
                 and np.all(self.scale > 0)):
             raise ModelError(f"the acceptance weights {self.path} are damaged (values out of range); "
                              "reinstall mem0cli or rerun bench/train_judge.py")

@@ -538,10 +538,14 @@ def _speaker_names(messages: list[Message], default_name: str | None) -> dict[in
 
 
 # "I'm Irish" is not a name: nationalities, faiths and similar capitalised words
-_NOT_A_NAME = re.compile(
-    r"^(?:\w+(?:ish|ese|ic)|American|Canadian|Mexican|German|Italian|Indian|Australian|Brazilian|Russian|"
+# nationalities and faiths: adjectives that keep their capital ("Priya is Irish", not "Priya is Vegetarian")
+_PROPER_ADJECTIVE = (
+    r"\w+(?:ish|ese|ic)|American|Canadian|Mexican|German|Italian|Indian|Australian|Brazilian|Russian|"
     r"Korean|Nigerian|Kenyan|African|Asian|European|Latino|Latina|Christian|Muslim|Jewish|Catholic|Hindu|"
-    r"Buddhist|Pakistani|Israeli|Nepali|Bangladeshi|Kiwi|Aussie|Vegan|Vegetarian|Gen|Type|Level|Team|Not|Just|So|"
+    r"Buddhist|Pakistani|Israeli|Nepali|Bangladeshi|Kiwi|Aussie"
+)
+_NOT_A_NAME = re.compile(
+    r"^(?:" + _PROPER_ADJECTIVE + r"|Vegan|Vegetarian|Gen|Type|Level|Team|Not|Just|So|"
     r"Also|Back|Here|Home|Done|Fine|Good|Sorry|Glad|Happy|Sure|Still|In|On|At|From|With|The|A|An|Very|Really)$"
 )
 _NAME = r"([A-Z][\w'-]*[a-z][\w'-]*(?:\s+[A-Z][\w'-]*[a-z][\w'-]*)?)"
@@ -837,7 +841,13 @@ _PASSING_STATE = re.compile(
     r"done|ready|sure|sorry|glad|happy|excited|bored|tired|busy|home|free|awake|alright|curious|confused|lost|stuck|"
     r"hungry|sleepy|listening|not sure)(?:\s+(?:thanks|thank you|now|too|again|lol|haha|today|tonight|then|anyway))*$"
 )
-_CONVERSATIONAL_STATE = re.compile(r"^I(?:'m| am)\s+(?:\w+\s+)?(?:curious|wondering|kidding|joking|not sure)\b")
+# what the speaker is doing in this very chat: "I'm just browsing ideas for a gift", "I'm only asking"
+_CONVERSATIONAL_STATE = re.compile(r"^I(?:'m| am)\s+(?:\w+\s+)?(?:curious|wondering|kidding|joking|not sure|browsing|asking|"
+                                   r"looking around)\b")
+# a hedge: a weak modal with a hedging adverb or a vague time ("I might maybe try yoga at some point");
+# "Maybe I can go golfing sometime" and "I would like to ... eventually" say more and stay
+_WEAK_MODAL = re.compile(r"\b(?:might|may|could)\b", re.I)
+_HEDGE = re.compile(r"\b(?:maybe|perhaps|possibly|at some point|sometime|some time|one of these days|eventually)\b", re.I)
 _DEICTIC_OBJECT = re.compile(r"^I\s+(?:\w+\s+)?\w+\s+(?:this|that|these|those)\s+[a-z]+\b")
 
 
@@ -864,6 +874,8 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return None, clause
     if _TRANSIENT.search(clause) and len(words) <= 12:
         return None, clause
+    if _WEAK_MODAL.search(clause) and _HEDGE.search(clause):
+        return None, clause  # a hedge says what might happen, not what is
     if _PASSING_STATE.match(clause) or _CONVERSATIONAL_STATE.match(clause):
         return None, clause  # "I'm good", "I'm back", "I'm curious about black holes": the chat, not the person
     if _DEICTIC_OBJECT.search(clause) and len(words) <= 6:
@@ -948,6 +960,17 @@ def _is_job(part: str) -> bool:
     return bool(job and _AGENT_NOUN.match(job.group(1)))
 
 
+# a word read as an adjective: by its ending ("diabetic", "retired", "vegan"), a hyphen ("gluten-free"),
+# a complement ("allergic to nuts") or as one of the short adjectives that describe people
+_ADJECTIVE_END = re.compile(r"(?:ic|al|ous|ful|ish|ary|able|ible|less|y|ed|an|ese|ile|ar|ant|ent|ive|en)$")
+_SHORT_ADJECTIVES = frozenset("single sober blind deaf tall short young old bald broke gay straight bi trans fit sick ill "
+                              "fine free new left right".split())
+
+
+def _is_adjective(part: str) -> bool:
+    return " " in part or "-" in part or part in _SHORT_ADJECTIVES or bool(_ADJECTIVE_END.search(part))
+
+
 _GERUND_PART = re.compile(r"^(?i:[a-z]+ing)\b(?:\s+[\w'-]+){2,7}$")
 _NOT_A_DESCRIPTION = re.compile(r"^(?:no|not|never|very|so|too|maybe|more|less|much|many|some|any|the|a|an|this|that|just|really)\b")
 
@@ -976,12 +999,13 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
         elif re.fullmatch(r"[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?", part) and not _NOT_A_NAME.match(part.split()[0]):
             out.append(f"{name} lives in {part}")
         elif re.fullmatch(r"[A-Z][a-z]+", part) and _NOT_A_NAME.match(part) and part.lower() not in _STOP_NAMES:
-            out.append(f"{name} is {part if re.search(r'(?:ish|ese|ic|an|i)$', part) else part.lower()}")
+            out.append(f"{name} is {part if re.fullmatch(_PROPER_ADJECTIVE, part) else part.lower()}")
         elif _is_job(part):
             out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
         elif re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[a-z][\w-]+)?", part) \
                 and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):
-            out.append(f"{name} is {part}")
+            article = "" if _is_adjective(part) else ("an " if part[0] in "aeiou" else "a ")
+            out.append(f"{name} is {article}{part}")  # "nurse" -> "a nurse", "vegan" stays bare
         else:
             return []  # a part we cannot read: say nothing rather than guess
     return out

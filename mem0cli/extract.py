@@ -13,7 +13,8 @@ Design (see bench/extraction.py for the figures):
    about one short forward pass;
 4. acceptance.py decides: a logistic model over that margin, the candidate's
    MiniLM embedding and a few general features gives the probability that a
-   person would write the candidate down; kept at or above `threshold`;
+   person would write the candidate down; kept at or above `threshold`
+   (`peer_threshold` in a chat between peers, chat_style.py);
 5. at most `max_facts_per_message` facts per message, best scores first;
 6. wellformed.py repairs or drops what is not one standalone sentence, both
    before judging (so each part of a split predicate is judged alone) and as
@@ -30,6 +31,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from . import prompts
 from .candidates import NAMED_RELATION, PETS, Candidate, build_candidates, display_name, normalise
+from .chat_style import is_peer_chat
 from .errors import InputError, ModelError
 from .models import ExtractionResult, Fact, Message
 from .wellformed import check, check_facts
@@ -190,9 +192,10 @@ class _CandidateExtractor:
         grounded, names = self.grounded_candidates(messages, default_name, stats)
         scored = self._score(grounded, messages)
         stats.scores = [(c.text, s) for c, s in scored]
+        peer = is_peer_chat(messages)
         kept: list[tuple[Candidate, float]] = []
         for cand, score in scored:
-            if score >= self._threshold(cand):
+            if score >= self._threshold(cand, peer):
                 kept.append((cand, score))
             else:
                 stats.rejected += 1
@@ -272,7 +275,8 @@ class _CandidateExtractor:
     def _score(self, candidates: list[Candidate], messages: list[Message]) -> list[tuple[Candidate, float]]:
         raise NotImplementedError
 
-    def _threshold(self, candidate: Candidate) -> float:
+    def _threshold(self, candidate: Candidate, peer: bool) -> float:
+        """The least score `candidate` is kept with; `peer`: the chat is between peers (chat_style.py)."""
         raise NotImplementedError
 
 
@@ -288,7 +292,7 @@ class RuleExtractor(_CandidateExtractor):
     def _score(self, candidates: list[Candidate], messages: list[Message]) -> list[tuple[Candidate, float]]:
         return [(c, 1.0) for c in candidates]
 
-    def _threshold(self, candidate: Candidate) -> float:
+    def _threshold(self, candidate: Candidate, peer: bool) -> float:
         return 0.0
 
 
@@ -382,6 +386,11 @@ class LlamaCppExtractor(_CandidateExtractor):
         """The least acceptance probability a kept candidate has (default: the weights' own)."""
         return self.acceptance.threshold if self._threshold_given is None else self._threshold_given
 
+    @property
+    def peer_threshold(self) -> float:
+        """The same in a chat between peers (chat_style.py); a threshold given to the extractor serves both."""
+        return self.acceptance.peer_threshold if self._threshold_given is None else self._threshold_given
+
     def judge(self, text: str) -> float:
         """The logit margin of " yes" over " no" for `text` being a lasting fact."""
         model = self.model
@@ -409,5 +418,7 @@ class LlamaCppExtractor(_CandidateExtractor):
         2-core machine: 28 ms a candidate, against 58-132 ms through torch in small batches."""
         return [self.embedder.embed_query(text) for text in texts]
 
-    def _threshold(self, candidate: Candidate) -> float:
-        return 0.0 if candidate.kind in SURE_KINDS else self.threshold
+    def _threshold(self, candidate: Candidate, peer: bool) -> float:
+        if candidate.kind in SURE_KINDS:
+            return 0.0
+        return self.peer_threshold if peer else self.threshold

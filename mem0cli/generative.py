@@ -180,7 +180,7 @@ class GenerativeExtractor(_CandidateExtractor):
     def _score(self, candidates: list[Candidate], messages: list[Message]) -> list[tuple[Candidate, float]]:
         return [(c, 1.0) for c in candidates]
 
-    def _threshold(self, candidate: Candidate) -> float:
+    def _threshold(self, candidate: Candidate, peer: bool) -> float:
         return 0.0
 
     # -- the prompt -------------------------------------------------------------------

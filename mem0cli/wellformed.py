@@ -4,7 +4,8 @@ A fact is well-formed when it has a subject that names who it is about (no
 unresolved "he"/"it", no imperative), a verb that agrees with it, nothing
 dangling at the end ("and", a comma, an open quote or bracket), no tautology
 ("Alex is Alex", "Alex's name is Alex"), no first or second person outside
-quotes, and no empty hesitation ("um", "hmm").
+quotes, no empty hesitation ("um", "hmm"), and no bare auxiliary left of an answer
+("Sam does not", "Sam did too").
 
 `repair()` turns one text into the facts it safely stands for: coordinated
 predicates are split with the subject carried over ("Alice lives in Seattle and
@@ -154,7 +155,17 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
         out.append("glued predicates")
     if len(words) >= 3 and not _has_verb(words):
         out.append("no verb")  # a noun phrase, not a sentence: "Dana's dog Biscuit"
+    if _ELLIPSIS.match(text):
+        out.append("no predicate")  # an answer's ellipsis: "Sam does not", "Sam did too", "Sam does, it is ..."
     return out
+
+
+# a subject and an auxiliary with nothing it governs: the predicate was in another turn
+_ELLIPSIS_TAIL = r"(?:\s+(?i:not|never|too|also|either|really|still|so|as well))*"
+_ELLIPSIS = re.compile(
+    r"^[A-Z][\w'-]*(?:'s\s+[a-z][\w-]*)?\s+(?:(?i:is|are|was|were|am|do|does|did|has|have|had|can|could|will|would|"
+    r"should|must)" + _ELLIPSIS_TAIL + r"\s*[.!]*$|(?i:do|does|did)" + _ELLIPSIS_TAIL + r"\s*,)"
+)
 
 
 def _has_verb(words: list[str]) -> bool:

@@ -237,12 +237,17 @@ def test_a_short_comment_on_the_thing_just_named_is_cut_off() -> None:
 
 
 @pytest.mark.parametrize("text", ["I'm good thanks, how are you?", "I'm back!", "I'm so tired", "I'm curious about black holes",
-                                  "I love this explanation!", "I was just wondering how rainbows form", "I'm having a rough day"])
+                                  "I love this explanation!", "I was just wondering how rainbows form", "I'm having a rough day",
+                                  "I'm just browsing ideas for a gift", "I'm only asking about the return policy",
+                                  "I might maybe try yoga at some point", "I could possibly learn Spanish one of these days",
+                                  "We may get a dog eventually"])
 def test_passing_states_and_remarks_about_the_chat_yield_nothing(text: str) -> None:
     assert texts([user(text)], "u-1") == []
 
 
 @pytest.mark.parametrize("text, expected", [("I'm good at math.", "User is good at math"), ("I'm vegan.", "User is vegan"),
+                                            ("I might move to Porto in May.", "User might move to Porto in May 2024"),
+                                            ("Maybe I can go golfing sometime.", "Maybe User can go golfing sometime"),
                                             ("I'm happy with my job at Acme.", "User is happy with User's job at Acme")])
 def test_a_lasting_state_is_still_a_candidate(text: str, expected: str) -> None:
     assert texts([user(text)], "u-1") == [expected]

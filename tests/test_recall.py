@@ -117,6 +117,20 @@ def test_terse_messages_give_one_fact_a_part(text: str, expected: list[str]) -> 
     assert all(f in facts([user(text)], "sven") for f in expected)
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("nurse, 41, Cork", ["Sven is a nurse", "Sven is 41 years old", "Sven lives in Cork"]),
+        ("chef btw", ["Sven is a chef"]),
+        ("introvert btw", ["Sven is an introvert"]),
+        ("Vegetarian, Leeds", ["Sven is vegetarian", "Sven lives in Leeds"]),
+        ("Irish, vegan, gluten-free", ["Sven is Irish", "Sven is vegan", "Sven is gluten-free"]),
+    ],
+)
+def test_a_bare_noun_takes_an_article_and_only_proper_adjectives_keep_a_capital(text: str, expected: list[str]) -> None:
+    assert terse_facts(text, "Sven") == expected
+
+
 @pytest.mark.parametrize("text", ["ok, thanks", "Paris", "lol ok", "sounds good, cheers!", "yes", "where, when?", "I'm 41"])
 def test_replies_are_not_terse_facts(text: str) -> None:
     assert terse_facts(text, "Sven") == []

@@ -123,6 +123,26 @@ def test_hesitation_is_removed(text: str, expected: list[str]) -> None:
     assert repair(text, NAMES) == expected
 
 
+@pytest.mark.parametrize("text", ["Alex does not", "Alex did too", "Alice is not", "Alex has never", "Alex's son does too",
+                                  "Alex does, it is one of Alex's hobbies", "User would as well"])
+def test_an_answers_bare_auxiliary_is_no_fact(text: str) -> None:
+    assert "no predicate" in problems(text, NAMES)
+    assert repair(text, NAMES) == []
+
+
+@pytest.mark.parametrize("text", ["Alex does yoga", "Alice is not sure about Leeds", "Alex has, since 2019, lived in Leeds",
+                                  "Alex is from Leeds"])
+def test_an_auxiliary_with_its_predicate_stays(text: str) -> None:
+    assert problems(text, NAMES) == []
+
+
+@given(st.sampled_from(["Alex", "Alice", "User", "Alex's son"]),
+       st.sampled_from(["is", "was", "does", "did", "has", "can", "will", "would"]),
+       st.sampled_from(["", " not", " never", " too", " not either"]))
+def test_every_subject_with_a_bare_auxiliary_is_dropped(subject: str, aux: str, tail: str) -> None:
+    assert repair(f"{subject} {aux}{tail}", NAMES) == []
+
+
 @pytest.mark.parametrize("text", ["He lives in Cork", "It is in the garage", "Call Bob Bob"])
 def test_a_fact_needs_a_subject(text: str) -> None:
     assert "no subject" in problems(text, NAMES)
