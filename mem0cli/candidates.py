@@ -954,10 +954,17 @@ _JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]+)"
                   r"(?:\s+(?:at|for|in|with)\s+[\w&' -]+)?$")
 
 
+#: "nurse at St Mary's", "intern for Oxfam": a noun at a named workplace is a job, agent noun or not
+_AT_WORKPLACE = re.compile(r"^[a-z]+\s+(?:at|for|with)\s+[A-Z]")
+
+
 def _is_job(part: str) -> bool:
-    """ "welder", "software engineer at Stripe": an agent noun (`_AGENT_NOUN`), a modifier before it and a workplace after."""
+    """ "welder", "software engineer at Stripe", "nurse at St Mary's": an agent noun (`_AGENT_NOUN`),
+    or any noun at a named workplace, a modifier before it and a workplace after."""
     job = _JOB.match(part)
-    return bool(job and _AGENT_NOUN.match(job.group(1)))
+    if not job:
+        return False
+    return bool(_AGENT_NOUN.match(job.group(1))) or bool(_AT_WORKPLACE.match(part)) and not _is_adjective(job.group(1))
 
 
 # a word read as an adjective: by its ending ("diabetic", "retired", "vegan"), a hyphen ("gluten-free"),
@@ -1111,20 +1118,26 @@ def _ids(messages: list[Message]) -> tuple[str, ...]:
 def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     """Candidates with repeats dropped, and clauses that restate what their message's identifier
     or terse candidates already say ("Jordan is 29, engineer at Stripe" beside "Jordan is 29 years old"
-    and "Jordan is an engineer at Stripe")."""
+    and "Jordan is an engineer at Stripe"; "Jordan nurses at St Mary's" beside "Jordan is a nurse at
+    St Mary's")."""
     seen: set[str] = set()
     identifiers = {(c.message_index, c.text.rsplit(" is ", 1)[-1]) for c in candidates if c.kind == "identifier"}
     terse_words: dict[int, set[str]] = {}
     for c in candidates:
         if c.kind == "terse":
-            terse_words.setdefault(c.message_index, set()).update(_words(c.text.lower()))
+            terse_words.setdefault(c.message_index, set()).update(_bare_words(c.text))
     out = []
     for c in candidates:
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
         restated = c.kind != "identifier" and any(i == c.message_index and value in c.text for i, value in identifiers)
-        listed = c.kind != "terse" and set(_words(c.text.lower())) <= terse_words.get(c.message_index, set())
+        listed = c.kind != "terse" and _bare_words(c.text) <= terse_words.get(c.message_index, set())
         if key in seen or restated or listed:
             continue
         seen.add(key)
         out.append(c)
     return out
+
+
+def _bare_words(text: str) -> set[str]:
+    """The lower-cased words of `text` without a final -s ("nurses" and "nurse" say the same)."""
+    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(text.lower())}

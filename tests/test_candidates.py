@@ -225,6 +225,18 @@ def test_a_self_introduction_followed_by_a_terse_list() -> None:
     assert "Jordan is 29, software engineer at Stripe" not in got
 
 
+@pytest.mark.parametrize(
+    ("message", "job"),
+    [("I'm Jordan, 29, nurse at St Mary's.", "Jordan is a nurse at St Mary's"),
+     ("Kai here. 30, intern at Google.", "Kai is an intern at Google"),
+     ("I'm Lee, 45, volunteer for Oxfam.", "Lee is a volunteer for Oxfam")],
+)
+def test_a_noun_at_a_named_workplace_in_a_terse_list_is_a_job_not_a_verb(message: str, job: str) -> None:
+    got = texts([user(message)], "u-1")
+    assert job in got
+    assert not any(w in f for f in got for w in (" nurses ", " interns ", " volunteers "))  # not read as a verb
+
+
 def test_compound_subject_with_me_and_hyphenated_words() -> None:
     assert "User and User's brother Sam run a landscaping business" in texts(
         [user("Me and my brother Sam run a landscaping business.")], "u-1")
