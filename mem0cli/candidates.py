@@ -16,7 +16,17 @@ from dataclasses import dataclass, field
 
 from .dates import resolve_dates
 from .implied import implied_possessions
-from .lexicon import ADVERBS, MODALS, PAST_IRREGULAR, VERBS, is_past_verb, possessive, third_person, verb_form
+from .lexicon import (
+    ADVERBS,
+    MODALS,
+    PAST_IRREGULAR,
+    VERBS,
+    is_past_verb,
+    possessive,
+    singular,
+    third_person,
+    verb_form,
+)
 from .models import Message
 
 # -- vocabulary ---------------------------------------------------------------
@@ -1139,5 +1149,5 @@ def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
 
 
 def _bare_words(text: str) -> set[str]:
-    """The lower-cased words of `text` without a final -s ("nurses" and "nurse" say the same)."""
-    return {w[:-1] if len(w) > 3 and w.endswith("s") else w for w in _words(text.lower())}
+    """The lower-cased words of `text`, each as a singular noun would be ("nurses" and "nurse" say the same)."""
+    return {singular(w) for w in _words(text.lower())}

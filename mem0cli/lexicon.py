@@ -98,3 +98,18 @@ def third_person(verb: str) -> str:
     if len(low) > 2 and low.endswith("y") and low[-2] not in "aeiou":
         return verb[:-1] + "ies"
     return verb + "s"
+
+
+def singular(word: str) -> str:
+    """An English noun's singular, by inflection: "kids" -> "kid", "stories" -> "story"."""
+    irregular = {"children": "child", "people": "person", "men": "man", "women": "woman", "kids": "kid",
+                 "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
+    if word in irregular:
+        return irregular[word]
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
+        return word[:-2]
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
+        return word[:-1]
+    return word

@@ -310,10 +310,8 @@ def likely_names(query: str) -> frozenset[str]:
     """The words of a query that look like names (capitalised, not a question or function
     word, "'s" dropped), lower-cased: a guess at the speakers it names, made before search
     knows who speaks, so the query without them is embedded while the stores are read."""
-    words = re.findall(r"(?<![\w'])[A-Z][\w-]*(?:'s)?", query.replace("\u2019", "'"))
-    return frozenset(
-        w.lower().removesuffix("'s") for w in words if w != "I" and w.lower().removesuffix("'s") not in STOP_WORDS
-    )
+    words = re.findall(r"(?<![\w'])([A-Z][\w-]*)(?:'s)?", query.replace("\u2019", "'"))
+    return frozenset(w.lower() for w in words if w != "I" and w.lower() not in STOP_WORDS)
 
 
 _PERIOD = re.compile(

@@ -115,6 +115,8 @@ class QueryVectors:
 
     def __init__(self, embed: Callable[[str], list[float]], query: str) -> None:
         self.embed, self.query = embed, query
+        #: the speakers the query seems to name, before search knows who speaks in the scope
+        self.guessed_names = ranking.likely_names(query)
         self._texts: dict[str, list[float]] = {}
 
     def _of(self, text: str) -> list[float]:
@@ -129,9 +131,8 @@ class QueryVectors:
         return self._of(rest if keyword_words(rest) else self.query)
 
     def guessed(self) -> list[float]:
-        """The vector for the speakers the query seems to name (`ranking.likely_names`),
-        before search knows who speaks in the scope."""
-        return self.naming(ranking.likely_names(self.query))
+        """The vector for the speakers the query seems to name (`guessed_names`)."""
+        return self.naming(self.guessed_names)
 
 
 def rank(
@@ -156,7 +157,6 @@ def rank(
     nearest memories say the guess was wrong.
     """
     want = candidates_wanted(limit)
-    guessed = ranking.likely_names(query)
     vector = vectors.guessed()
     # the nearest `want` are fused; the wider net gives keyword-only hits their similarity
     # without a second vector query in most searches
@@ -173,8 +173,9 @@ def rank(
     named = ranking.named_speakers(
         query, {getattr(r, "speaker", None) or getattr(r, "name", None) or "" for r in rows.values()}
     )
-    if named != guessed and vectors.naming(named) is not vector:  # the guess was wrong: search again
-        vector = vectors.naming(named)
+    renamed = vectors.naming(named) if named != vectors.guessed_names else vector
+    if renamed is not vector:  # the guess was wrong: search again
+        vector = renamed
         wide = store.vector_candidates(vector, tree, 3 * want)
         by_vector = wide[:want]
         rows = read_rows([(k, kind) for k, kind, _ in by_vector])

@@ -22,6 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..candidates import possessive, rewrite_first_person, split_clauses, split_sentences
+from ..lexicon import singular
 
 # -- closed word classes --------------------------------------------------------
 KINSHIP = frozenset(
@@ -162,21 +163,6 @@ def entity_key(name: str) -> str:
     key = re.sub(r"\s+", " ", name.replace("\u2019", "'").strip().lower())
     head, _, last = key.rpartition(" ")
     return f"{head} {singular(last)}" if head else singular(last)
-
-
-def singular(word: str) -> str:
-    """An English noun's singular, by inflection: "kids" -> "kid", "stories" -> "story"."""
-    irregular = {"children": "child", "people": "person", "men": "man", "women": "woman", "kids": "kid",
-                 "feet": "foot", "teeth": "tooth", "mice": "mouse", "geese": "goose"}
-    if word in irregular:
-        return irregular[word]
-    if len(word) > 4 and word.endswith("ies"):
-        return word[:-3] + "y"
-    if len(word) > 4 and word.endswith(("ches", "shes", "sses", "xes")):
-        return word[:-2]
-    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is", "'s")):
-        return word[:-1]
-    return word
 
 
 def base_verb(word: str) -> str:

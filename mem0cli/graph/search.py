@@ -26,9 +26,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from ..lexicon import singular
 from ..stopwords import STOP_WORDS
 from ..store.graph_tables import EntityRow, GraphTables, RelationRow
-from .parse import base_verb, entity_key, singular
+from .parse import base_verb, entity_key
 
 #: How much a second hop counts against a first.
 HOP_DECAY = 0.5
