@@ -9,9 +9,12 @@ Score of a result (documented in the README):
             graph's list is that of `graph.search`, when the search blends the graph in)
   lifted  = fused + the best fused score among the fact's source turns (for a fact),
             or among the facts drawn from the turn (for a turn)
-  context = context_weight x max(0, lifted of the turn before - lifted of the turn)
+  context = max over the k-th turn before (k = 1 .. context_turns) of
+            context_weight^k x max(0, lifted of that turn - lifted of the turn)
             (for a fact, that of its source turn): a reply inherits relevance from what
-            it replies to, since an answer often shares no word with its question
+            it replies to, and less from the turns before that ("They loved the dinosaurs"
+            answers "What were they stoked about?", which follows "I took the kids to the
+            museum"), since an answer often shares no word with its question
   score   = (lifted + context) / best_possible_fused x boosts
   boosts  = (1 + freshness_weight x 2^(-age_days / half_life))
             x (1 + confirmation_weight x log2(confirmations))
@@ -47,6 +50,9 @@ class RankSettings:
     keyword_weight: float = 1.0
     rrf_k: int = 10
     context_weight: float = 0.5
+    # how many turns back a reply inherits from, the k-th at context_weight^k (3 lifts
+    # multi-hop evidence and answers with the extractor on bench/longmem.py; 1 was the old rule)
+    context_turns: int = 3
     # the speakers a query names are left out of its vector and keyword searches, so who
     # said it is weighed here alone (1.0-2.0 measure alike on bench/longmem.py)
     speaker_weight: float = 1.5
@@ -129,15 +135,16 @@ def lift(items: dict[str, Scored], sources: dict[str, list[str]]) -> None:
 
 
 def add_context(
-    items: dict[str, Scored], sources: dict[str, list[str]], before: dict[str, str], weight: float
+    items: dict[str, Scored], sources: dict[str, list[str]], before: dict[str, str], weight: float, turns_back: int = 1
 ) -> None:
-    """A reply inherits the relevance of what it replies to.
+    """A reply inherits the relevance of what it replies to, and less of the turns before that.
 
-    A turn and the facts drawn from it form one result; when the turn before it is a
-    candidate too, the result gains `weight` x the amount by which that turn's result
-    (its fused score plus its best fact's) exceeds its own. With weight <= 1 a result
-    never passes the one before it on context alone. `before` maps a turn's key to the
-    key of the turn said just before it.
+    A turn and the facts drawn from it form one result; when the k-th turn before it
+    (k <= `turns_back`) is a candidate too, the result gains `weight`^k x the amount by
+    which that turn's result (its fused score plus its best fact's) exceeds its own; the
+    largest gain counts. With weight <= 1 a result never passes a turn before it on
+    context alone. `before` maps a turn's key to the key of the turn said just before it
+    (`thread_before` follows it further back).
     """
     if not weight:
         return
@@ -150,12 +157,28 @@ def add_context(
     turns = {k for k, item in items.items() if item.kind == "message"} | set(facts_of)
     gain = {}
     for pk in turns:
-        prev = before.get(pk)
-        if prev is not None and (prev in items or prev in facts_of):
-            gain[pk] = weight * max(0.0, unit(prev) - unit(pk))
+        own, prev, share = unit(pk), before.get(pk), weight
+        for _ in range(turns_back):
+            if prev is None:
+                break
+            if prev in items or prev in facts_of:
+                gain[pk] = max(gain.get(pk, 0.0), share * max(0.0, unit(prev) - own))
+            prev, share = before.get(prev), share * weight
     for item in items.values():
         turns_of = [item.key] if item.kind == "message" else sources.get(item.key, [])
         item.context = max((gain.get(t, 0.0) for t in turns_of), default=0.0)
+
+
+def thread_before(previous_turns: Callable[[list[str]], dict[str, str]], pks: list[str], turns_back: int) -> dict[str, str]:
+    """The turn before each of `pks`, and the one before that, `turns_back` deep, as one
+    map from a turn to the turn said just before it (`previous_turns` reads one step)."""
+    before: dict[str, str] = {}
+    asked = pks
+    for _ in range(turns_back):
+        found = previous_turns(asked) if asked else {}
+        before.update(found)
+        asked = sorted(set(found.values()) - before.keys())
+    return before
 
 
 def _facts_of(items: dict[str, Scored], sources: dict[str, list[str]]) -> dict[str, list[str]]:
@@ -208,6 +231,11 @@ _AUXILIARY = r"(?:do|does|did|has|have|had|is|are|was|were|can|could|will|would)
 _MANY = re.compile(
     rf"^\s*(?:what|which)\s+(?!{_AUXILIARY}\b)(?:[\w+/'-]+\s+){{0,2}}?([a-z]+s)\s+({_AUXILIARY}|of|for)\b", re.I
 )
+#: "How many dogs has Maria adopted?", "How many times has ...": counting needs every instance
+#: (not a span of time: "How many weeks passed ...").
+_COUNT = re.compile(r"^\s*how\s+many\s+(?!(?:seconds|minutes|hours|days|weeks|months|years)\b)[a-z]+\s", re.I)
+#: "What are some changes ...", "What people has ...", "What children ...": plurals without -s
+_SOME = re.compile(rf"^\s*(?:what|which)\s+(?:(?:are|were)\s+some\s+\w+|(?:people|children)\s+{_AUXILIARY})\b", re.I)
 #: The simple past asks about one occasion ("What emotions did John feel at the party?").
 _ONE_OCCASION = frozenset({"did", "was", "were", "had"})
 
@@ -221,7 +249,10 @@ def asks_for_many(query: str) -> bool:
     """Whether a question asks for a list of things: a plural noun after what/which in
     the present or present perfect ("What activities does Melanie do?"; not "What class
     does ...", "What is ...", nor the one occasion of "What emotions did John feel at the
-    party?"), or what/where in the present perfect ("Where has Melanie camped?")."""
+    party?"), what/where in the present perfect ("Where has Melanie camped?"), a count
+    ("How many dogs has Maria adopted?", not a span of time) or "what are some ..."."""
+    if _COUNT.match(query) or _SOME.match(query):
+        return True
     found = _MANY.match(query)
     if found is not None and not found.group(1).lower().endswith(("ss", "us", "is")):
         return found.group(2).lower() not in _ONE_OCCASION

@@ -223,9 +223,10 @@ def rank(
     turn_keys = {k for k, item in items.items() if item.kind == "message"}
     turn_keys.update(pk for pks in sources.values() for pk in pks)
     # the turn stored just before each candidate turn (or fact's source): the one it is indexed with
-    before = store.previous_turns(sorted(turn_keys)) if settings.context_weight and turn_keys else {}
+    depth = settings.context_turns if settings.context_weight else 0
+    before = ranking.thread_before(store.previous_turns, sorted(turn_keys), depth)
     ranking.lift(items, sources)
-    ranking.add_context(items, sources, before, settings.context_weight)
+    ranking.add_context(items, sources, before, settings.context_weight, settings.context_turns)
     now = datetime.now(timezone.utc)
     period = ranking.named_period(query, lambda: parse_when(store.newest_said_at(tree)))
     scored = []

@@ -153,7 +153,11 @@ def test_heres_my_thing_is_the_speaker_showing_it() -> None:
      ("Where has Melanie camped?", True), ("What has Maria done to feel closer to her faith?", True),
      ("What has Caroline's mother said?", False), ("Where has Ana's brother been?", True),
      ("What books do you recommend for a long flight?", True),
-     ("What emotions did Sam feel at the wedding?", False), ("Which tools were on the bench?", False)],
+     ("What emotions did Sam feel at the wedding?", False), ("Which tools were on the bench?", False),
+     ("How many dogs has Maria adopted?", True), ("How many times has Ana moved?", True),
+     ("How many weeks passed between the two trips?", False), ("How many years ago did Sam move?", False),
+     ("What are some changes Caroline has faced?", True), ("What people has Maria helped?", True),
+     ("What children does Ana teach?", True), ("What are Ana's plans?", False)],
 )
 def test_a_list_question_has_a_plural_noun_after_what_or_which_and_no_single_occasion(question: str, many: bool) -> None:
     from mem0cli.ranking import asks_for_many

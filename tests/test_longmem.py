@@ -20,6 +20,7 @@ from mem0cli.ranking import (
     lift,
     likely_names,
     named_speakers,
+    thread_before,
     without_names,
 )
 from mem0cli.search import QueryVectors, search_text, turn_texts
@@ -386,3 +387,28 @@ def test_export_and_import_carry_the_evidence(memory, extractor, tmp_path):
     assert mirror.get(fact["id"])["evidence"] == memory.get(fact["id"])["evidence"]
     assert mirror.search("Borscht", user_id="sven", memory_type="message")["results"][0]["sources"] == ["d1"]
     mirror.close()
+
+
+def test_a_reply_inherits_less_from_each_turn_further_back():
+    # "museum" (m) -> "what were they stoked about?" (w) -> "the dinosaurs!" (d): only m matches
+    items = {"m": Scored("m", "message", fused=0.10), "w": Scored("w", "message", fused=0.0),
+             "d": Scored("d", "message", fused=0.02)}
+    before = {"d": "w", "w": "m"}
+    add_context(items, {}, before, 0.5, turns_back=2)
+    assert items["w"].context == pytest.approx(0.5 * 0.10)
+    assert items["d"].context == pytest.approx(0.25 * 0.08)  # two turns back: weight squared
+    add_context(items, {}, before, 0.5, turns_back=1)
+    assert items["d"].context == 0.0  # "w" scores below "d", and one turn back is all it looks
+
+
+def test_the_thread_before_a_turn_is_read_one_step_at_a_time():
+    chain = {"d": "c", "c": "b", "b": "a"}
+    asked: list[list[str]] = []
+
+    def previous_turns(pks: list[str]) -> dict[str, str]:
+        asked.append(pks)
+        return {pk: chain[pk] for pk in pks if pk in chain}
+
+    assert thread_before(previous_turns, ["d", "c"], 2) == {"d": "c", "c": "b", "b": "a"}
+    assert asked == [["d", "c"], ["b"]]  # "c" was known already: only "b" is asked next
+    assert thread_before(previous_turns, ["d"], 0) == {}
