@@ -34,7 +34,7 @@ from typing import IO, Any
 from . import __version__
 from . import filters as flt
 from .checks import fact_hash
-from .errors import InputError
+from .errors import InputError, json_problem
 from .graph.build import rebuild as rebuild_graph
 from .items import stored_message_digest
 from .memory import Memory, now_iso
@@ -179,7 +179,7 @@ def _read_jsonl(text: str) -> ImportPlan:
         try:
             record = json.loads(line)
         except (json.JSONDecodeError, RecursionError) as exc:
-            raise InputError(f"line {number}: invalid JSON: {getattr(exc, 'msg', exc)}") from None
+            raise InputError(f"line {number}: invalid JSON: {json_problem(exc)}") from None
         if not isinstance(record, dict):
             raise InputError(f"line {number}: expected a JSON object")
         if plan is None:
@@ -212,7 +212,7 @@ def _read_mem0_json(text: str) -> ImportPlan:
     try:
         data = json.loads(text)
     except (json.JSONDecodeError, RecursionError) as exc:
-        raise InputError(f"invalid JSON: {getattr(exc, 'msg', exc)}") from None
+        raise InputError(f"invalid JSON: {json_problem(exc)}") from None
     items = data.get("results", data.get("memories")) if isinstance(data, dict) else data
     if not isinstance(items, list):
         raise InputError("expected a Mem0 export: a list of memories or {\"results\": [...]}")

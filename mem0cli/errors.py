@@ -38,3 +38,12 @@ class ModelError(Mem0cliError):
 
 class StoreError(Mem0cliError):
     """The store is damaged, locked or inconsistent."""
+
+
+def json_problem(exc: ValueError | RecursionError) -> str:
+    """What is wrong with a JSON text, with the column: "Expecting ':' delimiter (column 12)"."""
+    import json
+
+    if isinstance(exc, json.JSONDecodeError):
+        return f"{exc.msg.removesuffix(' at')} (column {exc.colno})"  # "Invalid control character at"
+    return "nested too deeply or a number too long"

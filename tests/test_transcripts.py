@@ -615,3 +615,8 @@ def test_a_pasted_log_of_named_speakers_gives_each_their_messages():
 def test_notes_one_speaker_or_prose_first_stay_one_user_message(text):
     messages = read_transcript(text).conversations[0].messages
     assert [(m.role, m.name) for m in messages] == [("user", None)]
+
+
+def test_invalid_json_names_the_line_column_and_problem() -> None:
+    with pytest.raises(TranscriptError, match=r"^line 2: invalid JSON: Invalid control character \(column 15\)$"):
+        read_transcript('[{"role": "user",\n "content": "a\tb"}]')

@@ -19,7 +19,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from typing import Any
 
-from mem0cli.errors import TranscriptError
+from mem0cli.errors import TranscriptError, json_problem
 from mem0cli.models import Message
 
 _ROLES = {
@@ -226,9 +226,9 @@ def _kind(value: Any) -> str:
 def _json_error(e: ValueError | RecursionError, line: int | None = None) -> TranscriptError:
     """`line N: invalid JSON: ...`; `line` is given for one JSONL line."""
     if isinstance(e, json.JSONDecodeError):
-        return TranscriptError(f"line {line or e.lineno}: invalid JSON: {e.msg}")
+        return TranscriptError(f"line {line or e.lineno}: invalid JSON: {json_problem(e)}")
     where = f"line {line}: " if line else ""
-    return TranscriptError(f"{where}invalid JSON: nested too deeply or a number too long")
+    return TranscriptError(f"{where}invalid JSON: {json_problem(e)}")
 
 
 def _read_messages_list(items: list[Any], reader: _Reader, label: str = "record") -> list[Message]:
