@@ -510,12 +510,24 @@ def _noun_phrase(first: str, rest: str) -> str:
     return " ".join(words)
 
 
+# an "it" that stands for what follows ("it's awesome how art shows emotions", "it was great to
+# see them", "it's been fun seeing ...") or names who or what it was ("it was Matt Patterson")
+_DUMMY_IT = re.compile(
+    r"^(?:(?:is|was|has been|had been|'s been|been)\s+)?(?:(?:so|really|very|pretty|just|super|truly|always|such|"
+    r"quite|also|still|not)\s+)*(?:something\s+)?(?!(?:a|an|the|my|his|her|their|our|your|its|this|that|not)\b)[a-z]+"
+    r"\s+(?:how|what|when|where|why|that|to|seeing|being|having|getting|hearing|knowing|watching|reading|"
+    r"looking|working|doing|meeting|talking)\b|^(?:is|was)\s+[A-Z][a-z]+\b"
+)
+
+
 def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
     """Replace a third-person subject pronoun; None when it cannot be resolved."""
     match = re.match(r"^(she's|he's|it's|she|he|her|his|its|it)(?!')\b\s*(.*)$", clause, re.I)
     if not match:
         return clause
     pronoun, rest = match.group(1).lower(), match.group(2)
+    if pronoun in {"it", "it's"} and _DUMMY_IT.match(rest):
+        return None  # "it's awesome how ...", "it was Matt": no thing said before is meant
     key = {"she": "she", "she's": "she", "her": "she", "he": "he", "he's": "he", "his": "he"}.get(pronoun, "it")
     ref = state.referents.get(key)
     if not ref:

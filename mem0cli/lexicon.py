@@ -16,7 +16,8 @@ PAST_IRREGULAR = frozenset(
     """was were had did got went came ran began bought sold gave took made left lost met quit felt
     found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
     flew fell won paid built brought caught used died lied tied forgot wore chose drank ate swam sang spoke
-    stole woke rode hid fought hung led lent meant slept stood struck swore threw understood""".split()
+    stole woke rode hid fought hung led lent meant slept stood struck swore threw understood
+    learnt dreamt burnt spelt spilt leapt knelt smelt dealt""".split()
 )
 NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 
@@ -83,14 +84,17 @@ def possessive(name: str) -> str:
 def is_past_verb(word: str) -> bool:
     """"quit", "moved": an irregular past or a regular -ed past (not "need", "feed")."""
     low = word.lower()
-    return low.isalpha() and (low in PAST_IRREGULAR or (low.endswith("ed") and low not in NOT_PAST_ED and len(low) > 4))
+    irregular = low in PAST_IRREGULAR or (low.startswith("re") and low[2:] in PAST_IRREGULAR)  # "retook"
+    return low.isalpha() and (irregular or (low.endswith("ed") and low not in NOT_PAST_ED and len(low) > 4))
 
 
 def third_person(verb: str) -> str:
-    """'teach' -> 'teaches', 'study' -> 'studies', 'have' -> 'has'; past and modals unchanged."""
+    """'teach' -> 'teaches', 'study' -> 'studies', 'have' -> 'has'; past, modals and 'is' unchanged."""
     low = verb.lower()
     if low in IRREGULAR_3RD:
         return IRREGULAR_3RD[low]
+    if low in AUX_3SG:  # "is", "has": third person already
+        return verb
     if low in MODALS or low in PAST_IRREGULAR or is_past_verb(low) or "'" in low or not low.isalpha():
         return verb
     if low.endswith(("s", "sh", "ch", "x", "z", "o")):

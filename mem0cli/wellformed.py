@@ -30,8 +30,17 @@ from .lexicon import ADVERBS, AUXILIARY, MODALS, VERBS, third_person, verb_form 
 from .models import Fact
 
 _PRONOUN_SUBJECT = frozenset(
-    "he she it they them this that these those there his her its their him i'm it's that's there's".split()
+    "he she it they them this that these those there his her its their him i'm it's that's there's here here's".split()
 )
+# a sentence opened by an interjection or thanks is a chat reply, not a fact ("Woah, that pic's from ...")
+_INTERJECTION = re.compile(r"^(?:wow|woah|whoa|oh|ooh|aw+|yeah|yep|yay|hey|hi|hello|omg|haha|lol|thanks|thank you|glad|congrats|congratulations)\b",
+                           re.I)
+# nouns in -s that are singular ("Jon's news is")
+_SINGULAR_IN_S = frozenset("news series species physics mathematics politics economics athletics gymnastics lens "
+                           "means crossroads headquarters".split())
+# what may join a second clause to the first: "Alex is proud of how far Alex has come"
+_CLAUSE_OPENERS = frozenset("and but or so because since while when where how what why who whom whose which that "
+                            "if unless until after before as though although whether than".split())
 # "I" after a capitalised word is a numeral ("Type I", "World War I"), not the speaker
 _NUMERAL_I = "".join(rf"(?<![A-Z][a-z]{{{n}}} )" for n in range(1, 9))
 _FIRST_PERSON = re.compile(_NUMERAL_I + r"\bI\b(?!\.)|\b(?:I'm|I've|I'd|I'll)\b"
@@ -157,7 +166,65 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
         out.append("no verb")  # a noun phrase, not a sentence: "Dana's dog Biscuit"
     if _ELLIPSIS.match(text):
         out.append("no predicate")  # an answer's ellipsis: "Sam does not", "Sam did too", "Sam does, it is ..."
+    if _INTERJECTION.match(text):
+        out.append("interjection")
+    if _vocative(text, names):
+        out.append("vocative")  # "Jon won't give up, Gina": the chat partner addressed
+    if _disagrees(words):
+        out.append("verb does not agree")  # "Gina's customers is tough"
+    if _gerund_fragment(words) or _two_predicates(words):
+        out.append("not one clause")  # "Being Gina's own boss and doing something"; "Jon is seeing X is fun"
     return out
+
+
+def _vocative(text: str, names: Collection[str]) -> re.Match[str] | None:
+    """A speaker's name addressed at the end: ", Gina" in "Jon won't give up, Gina"."""
+    if not names:
+        return None
+    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True) if n)
+    return re.search(rf",\s*(?:{alternatives})[.!]*$", text, re.I) if alternatives else None
+
+
+def _disagrees(words: list[str]) -> bool:
+    """A plural possessed noun with a singular verb: "Melanie's kids was", "Gina's customers is"."""
+    found = _subject_and_verb(words)
+    if found is None or words[found[0]].lower() not in {"is", "was", "has"}:
+        return False
+    subject = words[: found[0]]
+    last = subject[-1]
+    possessed = any(w.endswith("'s") for w in subject[:-1])
+    plural = bool(re.fullmatch(r"[a-z]+[^s'u]s|people|children", last)) and last not in _SINGULAR_IN_S
+    return possessed and plural
+
+
+def _finite_at(words: list[str], i: int) -> bool:
+    """Whether words[i] is a finite verb: an auxiliary, a modal, a contraction, a -s or past
+    form not right after a determiner or a possessive ("the needs", "Ana's plans" are nouns)."""
+    low = words[i].lower()
+    if low in AUXILIARY or low in MODALS or low.endswith(("n't", "'re", "'ve", "'ll", "'d", "'m")):
+        return True
+    form = verb_form(low)
+    before = words[i - 1].lower() if i else ""
+    return bool(form and form[1] in {"3sg", "past"}) and before not in _DETERMINERS and not before.endswith("'s")
+
+
+def _gerund_fragment(words: list[str]) -> bool:
+    """A gerund phrase with no finite verb: "Getting to know the needs of Maria's neighbourhood"."""
+    return bool(words) and re.fullmatch(r"[A-Z][a-z]+ing", words[0]) is not None \
+        and not any(_finite_at(words, i) for i in range(1, len(words)))
+
+
+def _two_predicates(words: list[str]) -> bool:
+    """A gerund subject glued behind "X is": "Jon is helping those in need is important to Jon"."""
+    if len(words) < 4 or words[1].lower() not in {"is", "was"} or not words[2].lower().endswith("ing"):
+        return False
+    for i in range(3, len(words)):
+        low = words[i].lower()
+        if low in _CLAUSE_OPENERS or words[i - 1].endswith(","):
+            return False
+        if low in {"is", "was"}:
+            return True
+    return False
 
 
 # a subject and an auxiliary with nothing it governs: the predicate was in another turn
@@ -239,7 +306,7 @@ def _carried_prefix(before: str, subject: list[str], form: str, second: str) -> 
 
 def repair(text: str, names: Collection[str] = (), speaker: str | None = None, depth: int = 0) -> list[str]:
     """The well-formed facts `text` safely stands for: itself, its repaired parts, or nothing."""
-    text = _tidy(text, speaker)
+    text = _tidy(text, speaker, names)
     if text is None:
         return []
     glued = _glued_at(text) if depth < 6 else None
@@ -272,9 +339,13 @@ def _plural(subject: str) -> bool:
     return " and " in subject or bool(re.fullmatch(r"[a-z]+[^s']s|people|children", last))
 
 
-def _tidy(text: str, speaker: str | None) -> str | None:
-    """Safe local repairs: spacing, emoticons, hesitations, dangling ends, a first person left."""
+def _tidy(text: str, speaker: str | None, names: Collection[str] = ()) -> str | None:
+    """Safe local repairs: spacing, emoticons, hesitations, dangling ends, a first person left,
+    a speaker addressed at the end."""
     text = re.sub(r"\s+", " ", text).strip()
+    vocative = _vocative(text, names)
+    if vocative:
+        text = text[: vocative.start()]
     emoticon = _EMOTICON.search(text)
     if emoticon:  # an emoticon ends a sentence in chat: what follows is another one
         text = text[: emoticon.start()].strip()

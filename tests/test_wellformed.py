@@ -201,6 +201,61 @@ def test_a_quoted_introduction_is_not_the_users() -> None:
     assert not any("Carla" in f for f in facts_for(text, "u-9"))
 
 
+# -- chat between two people: what a peer chat leaves in a clause ----------------------
+
+PEERS = {"Jon", "Gina"}
+
+
+@pytest.mark.parametrize("text", ["Gina's customers is tough", "Melanie's kids was special to watch",
+                                  "Maria's church friends was great to be surrounded"])
+def test_a_plural_possessed_subject_with_a_singular_verb_is_dropped(text: str) -> None:
+    assert "verb does not agree" in problems(text, PEERS)
+    assert repair(text, PEERS) == []
+
+
+@pytest.mark.parametrize("text", ["Jon's news is big", "Gina's kids are great", "Jon's students progress is fast"])
+def test_singular_nouns_in_s_and_plural_verbs_agree(text: str) -> None:
+    assert "verb does not agree" not in problems(text, PEERS)
+
+
+def test_the_partner_addressed_at_the_end_is_cut() -> None:
+    assert repair("Jon won't give up, Gina", PEERS) == ["Jon won't give up"]
+    assert "vocative" in problems("Jon won't give up, Gina", PEERS)
+    assert repair("Jon moved to Paris, Texas", PEERS) == ["Jon moved to Paris, Texas"]  # no speaker's name
+
+
+@pytest.mark.parametrize("text", ["Woah, that pic's from when Jon's crew won", "Thanks Gina, it was amazing being there",
+                                  "Here's a peek at the space Gina designed", "Glad Gina could help"])
+def test_a_chat_reply_is_no_fact(text: str) -> None:
+    assert repair(text, PEERS) == []
+
+
+@pytest.mark.parametrize("text", ["Jon is helping those in need is important to Jon",
+                                  "Being Gina's own boss and doing something",
+                                  "Chasing Gina and Jon's dreams and helping each other out"])
+def test_a_fact_is_one_clause_with_a_finite_verb(text: str) -> None:
+    assert "not one clause" in problems(text, PEERS)
+
+
+@pytest.mark.parametrize("text", ["Jon is proud of how far Jon has come", "Dancing brings Jon joy",
+                                  "Painting landscapes is Gina's favorite", "Jon is making plans for Gina"])
+def test_a_clause_with_its_own_opener_or_a_gerund_subject_stays(text: str) -> None:
+    assert repair(text, PEERS) == [text]
+
+
+def test_a_dummy_it_is_nobodys_thing() -> None:
+    # "it" stands for what follows, not for "my kids" said before
+    assert facts_for("I got my new bike yesterday. It's awesome how art can show emotions.", "mel") == [
+        "Mel got Mel's new bike yesterday"]
+    assert facts_for("I love my garden. It was great to be surrounded by flowers.", "mel") == ["Mel loves Mel's garden"]
+    assert facts_for("I fixed my car. It was Matt who helped.", "mel") == ["Mel fixed Mel's car"]
+
+
+def test_a_second_predicate_keeps_a_verb_that_is_third_person_already() -> None:
+    assert repair("Gina chose furniture that looks great and is comfy", PEERS) != ["Gina ises comfy"]
+    assert not any("ises" in f or "learnts" in f for f in facts_for("I chose a sofa and is comfy. I learnt French.", "u"))
+
+
 # -- properties over generated sentences -----------------------------------------------
 
 VERB_PAIRS = [("live", "lives"), ("work", "works"), ("prefer", "prefers"), ("play", "plays"), ("teach", "teaches"),
