@@ -50,6 +50,10 @@ _HESITATION = re.compile(r"(?<![\w'])(?:u+m+|u+h+|e+r+m+|e+r|h+m+|m{2,}|e+h+|a+h
 _LEADING_WELL = re.compile(r"^(?:well|so|like|okay|ok)\b(?:\s*(?:\.{2,}|\u2026|,))\s*", re.I)
 _EMOTICON = re.compile(r"(?:(?<=\s)|^)(?:[:;=8][-'^o]?[()\[\]DPpOo/\\|*]+|[()\[\]][-'^]?[:;=]|<3|\^_?\^|xD|XD)(?=\s|$|[.,!?])")
 _DANGLING_END = re.compile(r"(?:[\s,;:\-\u2013\u2014/&+]|\.{2,}|\u2026|\b(?-i:and|but|or|nor|plus|because))+$", re.I)
+# a conjunction with only an adverb after it was cut short: "moved to Almaty last month and now"
+_DANGLING_ADVERB = re.compile(r",?\s+(?:and|but|or)\s+(?:now|then|so|also|still|yet)[.!]*$", re.I)
+# a possessive with its noun left out: "Thandiwe's are falling apart" (my [shoes] are ...)
+_NOUN_LEFT_OUT = re.compile(r"^[A-Z][\w-]*'s\s+(?:is|are|was|were|has|have)\b")
 # words that need something after them: a fact ending in one is cut short ("plans to").
 # A stranded preposition ("where Alex is from") or an elided verb ("when Alex can") is fine.
 _NEEDS_COMPLEMENT = frozenset("to the a an my their our your its very than".split())
@@ -146,7 +150,10 @@ def problems(text: str, names: Collection[str] = ()) -> list[str]:
     elif words and verb_form(words[0]) and verb_form(words[0])[1] == "base" and words[0] not in names \
             and not (len(words) > 1 and verb_form(words[1])):
         out.append("no subject")  # an imperative: "Call Bob Bob"
-    if _DANGLING_END.search(text) or _DANGLING_MODAL.search(text) or _dangling_so(words) \
+    if _NOUN_LEFT_OUT.match(text):
+        out.append("no subject")
+    if _DANGLING_END.search(text) or _DANGLING_MODAL.search(text) or _DANGLING_ADVERB.search(text) \
+            or _dangling_so(words) \
             or (words and words[-1].lower() in _NEEDS_COMPLEMENT) \
             or _unbalanced(text) is not None:
         out.append("dangling end")
@@ -358,7 +365,7 @@ def _tidy(text: str, speaker: str | None, names: Collection[str] = ()) -> str | 
     open_at = _unbalanced(text)
     if open_at is not None:
         text = text[:open_at]
-    text = _DANGLING_END.sub("", _DANGLING_MODAL.sub("", text)).strip()
+    text = _DANGLING_END.sub("", _DANGLING_MODAL.sub("", _DANGLING_ADVERB.sub("", text))).strip()
     if _dangling_so(text.split()):
         text = _DANGLING_END.sub("", text[:-2]).strip()
     text = re.sub(r"[.!]+$", "", text).strip()

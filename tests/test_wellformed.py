@@ -354,3 +354,12 @@ def test_a_self_introduction_with_an_apposition_keeps_the_apposition() -> None:
     assert repair("Dana is Dana, a product manager at Shopify", {"Dana"}) == ["Dana is a product manager at Shopify"]
     assert "Dana is Dana, a product manager at Shopify" not in facts_for(
         "Hi! I'm Dana, a product manager at Shopify. I love hiking.", "dana")
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Gulnara moved to Almaty last month and now", ["Gulnara moved to Almaty last month"]),
+    ("Thandiwe's are falling apart", []), ("Ana's has been great", []),
+    ("Ana's been to Porto", ["Ana's been to Porto"]), ("Ana's shoes are falling apart", ["Ana's shoes are falling apart"]),
+])
+def test_a_clause_cut_short_or_missing_its_noun(text: str, expected: list[str]) -> None:
+    assert repair(text, PEERS) == expected
