@@ -28,6 +28,7 @@ from .lexicon import (
     verb_form,
 )
 from .models import Message
+from .stopwords import STOP_WORDS
 
 # -- vocabulary ---------------------------------------------------------------
 
@@ -309,7 +310,8 @@ def _carry_first_person(pieces: list[str]) -> list[str]:
             subject = opening.group(1)
         elif subject and _starts_with_verb(piece) and not _ADDRESSED.search(piece):
             piece = f"{subject} {piece}"
-        elif lead and _OBJECT_AND_USE.match(piece) and not _has_finite_verb(piece):
+        elif lead and _OBJECT_AND_USE.match(piece) and not _has_finite_verb(piece) \
+                and piece.split()[0].lower() not in STOP_WORDS:
             piece = f"{lead} {piece}"
         else:
             subject = None
@@ -318,13 +320,16 @@ def _carry_first_person(pieces: list[str]) -> list[str]:
         for part in parts:
             verb = _SUBJECT_AND_VERB.match(part)
             split = _split_listed_objects(part, verb.group(0).strip()) if verb else None
-            if split:
-                lead = verb.group(0).strip()
+            if split or (verb and _TAKES_OBJECT.match(part[verb.end():])):
+                lead = verb.group(0).strip()  # "I use a ThinkPad, and neovim for everything": "I use" is carried
             out.extend(split or [part])
     return out
 
 
 _SUBJECT_AND_VERB = re.compile(r"^(?:I|[Ww]e)\s+(?:" + ADVERB + r"\s+)*[a-z]+\s+")
+# a verb's direct object follows it (not a preposition): "use a ThinkPad", not "deploy to fly.io"
+_TAKES_OBJECT = re.compile(r"(?!(?:to|in|on|at|for|with|from|into|about|by|of|up|out|off|over|around|as|like|that|"
+                           r"because|if|when|so|and|but|or)\b)(?:a|an|the|my|our|[A-Z][\w.+#-]*|[a-z]+)\b")
 # an object with what it is for or where it runs: "terraform for infra", "kubernetes on GKE"
 _OBJECT_AND_USE = re.compile(r"^(?!(?:a|an|the|some|it|that|this)\s)[\w.+#-]+(?:\s+[\w.+#-]+){0,2}\s+(?:for|on|as|in)\s+[\w.+#-]+(?:\s+[\w.+#-]+){0,2}$")
 
@@ -980,11 +985,16 @@ _JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]+)"
 _AT_WORKPLACE = re.compile(r"^[a-z]+\s+(?:at|for|with)\s+[A-Z]")
 
 
+#: words in -ant/-ent that describe, not employ, a person ("lactose intolerant", "pregnant")
+_ADJECTIVES_IN_ANT = frozenset("tolerant intolerant pregnant hesitant reluctant distant observant ignorant arrogant "
+                               "brilliant pleasant vibrant patient independent dependent confident fluent".split())
+
+
 def _is_job(part: str) -> bool:
     """ "welder", "software engineer at Stripe", "nurse at St Mary's": an agent noun (`_AGENT_NOUN`),
     or any noun at a named workplace, a modifier before it and a workplace after."""
     job = _JOB.match(part)
-    if not job:
+    if not job or job.group(1) in _ADJECTIVES_IN_ANT:
         return False
     return bool(_AGENT_NOUN.match(job.group(1))) or bool(_AT_WORKPLACE.match(part)) and not _is_adjective(job.group(1))
 
@@ -1031,8 +1041,9 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
             out.append(f"{name} is {part if re.fullmatch(_PROPER_ADJECTIVE, part) else part.lower()}")
         elif _is_job(part):
             out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
-        elif re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[a-z][\w-]+)?", part) \
-                and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):
+        elif (re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[A-Za-z][\w-]+)?", part)
+              or re.fullmatch(r"[a-z]+\s+(?:[a-z]+(?:ic|al|ous|ful|ish|ary|able|ible|less|ant|ent|ive)|free|intolerant)", part)) \
+                and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):  # "gluten free", "lactose intolerant"
             article = "" if _is_adjective(part) else ("an " if part[0] in "aeiou" else "a ")
             out.append(f"{name} is {article}{part}")  # "nurse" -> "a nurse", "vegan" stays bare
         else:

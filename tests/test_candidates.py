@@ -219,6 +219,26 @@ def test_listed_objects_with_their_uses_each_carry_the_verb() -> None:
     assert texts([user("I live in Paris, in a flat by the river.")], "u-1") == ["User lives in Paris, in a flat by the river"]
 
 
+def test_a_second_object_without_its_verb_takes_the_verb_before_it() -> None:
+    got = texts([user("I use a ThinkPad X1 Carbon running Arch, and neovim for everything.")], "u-1")
+    assert got == ["User uses a ThinkPad X1 Carbon running Arch", "User uses neovim for everything"]
+    # a verb with a preposition after it lends nothing: "postgres 16" is not deployed "to"
+    assert not any("deploys postgres" in f for f in texts([user("we deploy to fly.io, postgres 16 for the db")], "u-1"))
+
+
+@pytest.mark.parametrize(
+    ("message", "fact"),
+    [("gluten free btw", "User is gluten free"), ("lactose intolerant btw", "User is lactose intolerant"),
+     ("pregnant btw", "User is pregnant"), ("fluent in French btw", "User is fluent in French")],
+)
+def test_a_terse_description_of_two_words_or_with_a_named_complement(message: str, fact: str) -> None:
+    assert texts([user(message)], "u-1") == [fact]
+
+
+def test_a_terse_noun_is_not_read_as_a_description() -> None:
+    assert texts([user("big fan btw")], "u-1") == []
+
+
 def test_a_self_introduction_followed_by_a_terse_list() -> None:
     got = texts([user("I'm Jordan, 29, software engineer at Stripe. I mostly write Ruby.")], "u-1")
     assert got[:3] == ["User's name is Jordan", "Jordan is 29 years old", "Jordan is a software engineer at Stripe"]
