@@ -546,6 +546,19 @@ def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
     return f"{ref} {rest}"
 
 
+def _fix_own_clause_possessives(text: str, state: _SpeakerState) -> str:
+    """"I'm her main carer", "I visit his flat": a possessive "his", or a "her" after a copula or a
+    preposition (not the object of "help her make"), names the person said before."""
+    she, he = state.referents.get("she"), state.referents.get("he")
+    if she:
+        text = re.sub(r"\b(is|am|are|was|were|I'm|of|for|with|to|at|in|on|about|from) her\s+(?=[a-z])"
+                      r"(?!(?:a|an|the|to|and|with|for|in|on|at|up|out|off|back)\b)",
+                      lambda m: f"{m.group(1)} {possessive(she)} ", text)
+    if he:
+        text = re.sub(r"\bhis\s+(?=[a-z])", possessive(he) + " ", text)
+    return text
+
+
 def _fix_third_party_pronouns(text: str, state: _SpeakerState) -> str:
     """"her dad" -> "Nadia's girlfriend's dad" inside a clause whose subject is already resolved."""
     she, he = state.referents.get("she"), state.referents.get("he")
@@ -737,6 +750,8 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                     if resolved is None:
                         continue
                     clause = _fix_third_party_pronouns(resolved, state)
+                elif kind == "first-person":
+                    clause = _fix_own_clause_possessives(clause, state)  # "I'm her main carer": her = my mum
                 fact = rewrite_first_person(clause, name, we=we)
                 fact = resolve_dates(fact, message.created_at)
                 fact = re.sub(r"\s+", " ", fact).strip(" ,")

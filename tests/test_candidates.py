@@ -239,6 +239,16 @@ def test_a_terse_noun_is_not_read_as_a_description() -> None:
     assert texts([user("big fan btw")], "u-1") == []
 
 
+def test_a_possessive_in_the_speakers_own_clause_names_the_person_said_before() -> None:
+    got = texts([user("My mum has dementia and I'm her main carer.")], "u-1")
+    assert "User is User's mum's main carer" in got
+    got = texts([user("My brother lives in Leeds. I visit his flat every week.")], "u-1")
+    assert "User visits User's brother's flat every week" in got
+    # "her" as an object is no possessive: it is left as said, not glued to the next verb
+    got = texts([user("My daughter Salma is 15. I want to help her make a budget.")], "u-1")
+    assert not any("Salma's make" in f for f in got), got
+
+
 def test_a_self_introduction_followed_by_a_terse_list() -> None:
     got = texts([user("I'm Jordan, 29, software engineer at Stripe. I mostly write Ruby.")], "u-1")
     assert got[:3] == ["User's name is Jordan", "Jordan is 29 years old", "Jordan is a software engineer at Stripe"]
