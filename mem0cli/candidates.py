@@ -937,7 +937,9 @@ def _classify(clause: str, subject_prefix: str, position: int) -> tuple[str | No
         return "third-party", clause
     if re.match(r"^[A-Z][\w'-]+(?:\s+[A-Z][\w'-]+)?\s+(?:\w+\s+)?(?:is|are|was|has|have|had|will|does|doesn't|can't|hates|loves|likes|plays|works|lives|starts|got|moved|goes)\b", clause):
         return "third-party", clause
-    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
+    # "the wifi SSID at home is Skynet-5G": a thing, where it is, and what it is
+    if re.match(r"^(?:the\s+)?[a-z][\w-]*(?:\s+[a-z][\w-]*)?(?:\s+(?:at|in|on|for)\s+(?:the\s+)?[a-z][\w-]*)?"
+                r"\s+(?:is|are)\s+(?:at|on|in|\d|£|\$|€|R\d|a\s|an\s|every|due|prepaid|called|(?-i:[A-Z]))", clause, re.I):
         return "third-party", clause
     if _SCHEDULE.match(clause):
         return "third-party", clause

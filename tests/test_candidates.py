@@ -249,6 +249,11 @@ def test_a_possessive_in_the_speakers_own_clause_names_the_person_said_before() 
     assert not any("Salma's make" in f for f in got), got
 
 
+@pytest.mark.parametrize("message", ["The wifi SSID at home is Skynet-5G.", "The printer at work is an HP 4050."])
+def test_a_thing_with_where_it_is_and_what_it_is(message: str) -> None:
+    assert texts([user(message)], "u-1") == [message.rstrip(".")]
+
+
 def test_a_self_introduction_followed_by_a_terse_list() -> None:
     got = texts([user("I'm Jordan, 29, software engineer at Stripe. I mostly write Ruby.")], "u-1")
     assert got[:3] == ["User's name is Jordan", "Jordan is 29 years old", "Jordan is a software engineer at Stripe"]
