@@ -73,10 +73,24 @@ def test_photo_captions_and_parentheses_are_not_objects() -> None:
 @pytest.mark.parametrize(
     ("word", "base"),
     [("moved", "move"), ("lives", "live"), ("studies", "study"), ("went", "go"), ("stopped", "stop"),
-     ("joined", "join"), ("works", "work"), ("relocated", "relocate"), ("visited", "visit")],
+     ("joined", "join"), ("works", "work"), ("relocated", "relocate"), ("visited", "visit"),
+     ("handled", "handle"), ("juggling", "juggle"), ("travelled", "travel"), ("called", "call"), ("spelled", "spell")],
 )
 def test_base_verb(word: str, base: str) -> None:
     assert base_verb(word) == base
+
+
+def test_a_verb_before_to_and_a_second_verb_is_one_relation() -> None:
+    assert triples("Maria plans to visit Spain") == [("Maria", "plan to visit", "Spain")]
+    assert triples("Jon decided to open a dance studio") == [("Jon", "decide to open", "dance studio")]
+    assert triples("Ana moved to the city") == [("Ana", "move to", "city")]  # a place, not a verb
+
+
+def test_a_superlative_a_time_phrase_and_their_name_no_object() -> None:
+    assert triples("Thandiwe's longest ever was the Two Oceans half") == []
+    assert ("Ana", "run at", "moment") not in triples("Ana runs 40 km a week at the moment, mostly around Durban")
+    # "their" is the zoo's, not Gulnara's: no "Gulnara's exotic animal vet"
+    assert all("Gulnara's" not in o for _s, _r, o in triples("Gulnara works at the city zoo as their vet"))
 
 
 def test_entity_keys_ignore_case_spacing_and_curly_apostrophes() -> None:

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass
 
 from ..candidates import possessive, rewrite_first_person, split_clauses, split_sentences
-from ..lexicon import singular
+from ..lexicon import VERBS, singular
 
 # -- closed word classes --------------------------------------------------------
 KINSHIP = frozenset(
@@ -95,6 +95,9 @@ _QUANTITY = re.compile(
     + r")\b(?:\s+(?:a|an|per|each)\s+\w+)?(?:\s+of\b)?", re.I
 )
 _ADJECTIVE_ENDINGS = ("ous", "ful", "less", "ish", "est")
+# a time phrase inside a clause names no object: "runs 40 km a week at the moment, mostly easy runs"
+_TIME_PHRASE = re.compile(r"\b(?:at the moment|at the time|at present|right now|these days|for now|for a while|"
+                          r"in the end|at first|at last)\b")
 _STOP_TAIL = re.compile(
     r"\s+(?:that|which|who|whom|whose|where|when|while|because|since|so|but|and then|if|than|"
     r"(?:last|next|this|every) (?:week|month|year|weekend|summer|winter|spring|fall|autumn)|"
@@ -119,7 +122,7 @@ _NOT_VERBS = frozenset(
 )
 _CONNECTIVES = frozenset("and or but so than then because while when where which who whom whose that if".split())
 _SUBJECT_PRONOUN = re.compile(r"^(?:she|he|they)\b\s*", re.I)
-_POSSESSIVE_PRONOUN = re.compile(r"\b(?:her|his|their)\s+(?=[a-z])", re.I)
+_POSSESSIVE_PRONOUN = re.compile(r"\b(?:her|his)\s+(?=[a-z])", re.I)  # "their" is rarely one named person's
 _SENTENCE_STARTERS = frozenset(
     "The A An This That These Those It He She They We You I What When Where Why How Who Which Also But And So"
     " Then There Here Yes No Oh My Our Your His Her Their Its Do Does Did Have Has Had Is Are Was Were Can Could"
@@ -193,11 +196,13 @@ def base_verb(word: str) -> str:
     ending = "ed" if low.endswith("ed") else "ing" if low.endswith("ing") else ""
     if ending and len(low) > len(ending) + 2:
         stem = low[: -len(ending)]
-        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz":
-            return stem[:-1]  # "stopped" -> "stop"
+        if len(stem) > 2 and stem[-1] == stem[-2] and stem[-1] not in "lsz" or len(stem) > 5 and stem.endswith("ell"):
+            return stem[:-1]  # "stopped" -> "stop", "travelled" -> "travel" (not "called" -> "cal")
         if stem.endswith(("at", "iv", "ov", "ur", "dg", "ag", "ak", "ar", "rs", "ik", "ys", "as", "os", "us", "ic", "uc", "ag", "ng", "rv", "id", "ud", "ir", "ok")) \
                 or (len(stem) > 2 and stem[-1] in "cgsvz" and stem[-2] in "aeiouln"):
             return stem + "e"  # "moved" -> "move", "lived" -> "live"
+        if len(stem) > 2 and stem[-1] == "l" and stem[-2] not in "aeiourlw":
+            return stem + "e"  # "handled" -> "handle", "juggling" -> "juggle"
         return stem
     if low.endswith("s") and not low.endswith(("ss", "us", "is")) and len(low) > 3:
         return low[:-1]
@@ -318,7 +323,8 @@ def _possessed(text: str, speaker: str | None, at_start: bool) -> tuple[Mention,
             break
     role = " ".join(words).lower()
     noun = role.split()[-1].split("'")[0]
-    if noun in _NOT_NOUNS or noun in _AUX or noun in _PREPOSITIONS or noun in _UNITS or noun.endswith(_ADJECTIVE_ENDINGS[:4]):
+    if noun in _NOT_NOUNS or noun in _AUX or noun in _PREPOSITIONS or noun in _UNITS or noun.endswith(_ADJECTIVE_ENDINGS[:4]) \
+            or _is_superlative(noun):
         return None
     owner = Mention(owner_name, "person" if noun in KINSHIP or noun in PET_NOUNS or owner_name == speaker else _kind_of(owner_name, None))
     named = re.match(rf",?\s+({_PROPER})(?!')", text[end:])
@@ -428,9 +434,31 @@ def verb_phrase(subject: Mention, rest: str, speaker: str | None = None) -> list
         particle = re.match(r"(up|out|off|back|down|away)\b\s*", after)
         if particle:
             verb, after = f"{verb} {particle.group(1)}", after[particle.end():]
-    after = _STOP_TAIL.sub("", after)
+        chain = re.match(r"to\s+([a-z]+)\b\s*(?=((?:the|a|an|my|his|her|their|our|some)\b|[A-Z])?)", after)
+        if chain and (chain.group(1) in VERBS or chain.group(2)) and verb not in _MOTION_VERBS:
+            # "wants to tell the story": the relation is "want to tell", its object the story
+            verb, after = f"{verb} to {chain.group(1)}", after[chain.end():]
+    after = _STOP_TAIL.sub("", _TIME_PHRASE.sub(" ", after))
     after = _QUANTITY.sub(" ", after).strip()
     return _objects(subject, verb, after, speaker)
+
+
+#: adjectives whose superlative stands for a noun left out ("Thandiwe's longest [race] was ...")
+_SUPERLATIVE_STEMS = frozenset("long short old young fast high low great small larg strong new lat clos near hard deep "
+                               "cheap rich poor tall warm cold bright dark quick slow kind proud brav big hot fat thin wet "
+                               "sad easi happi funni earli bus fin saf wid".split())
+
+
+def _is_superlative(word: str) -> bool:
+    """"longest", "biggest", "easiest": a superlative (not "forest", "contest", "interest")."""
+    if not word.endswith("est") or len(word) < 6:
+        return False
+    stem = word[:-3]
+    return stem in _SUPERLATIVE_STEMS or (len(stem) > 2 and stem[-1] == stem[-2] and stem[:-1] in _SUPERLATIVE_STEMS)
+
+
+#: verbs whose "to" leads to a place, not to a second verb ("went to work", "moved to Braga")
+_MOTION_VERBS = frozenset("go come move travel drive fly walk return head commute get run ride".split())
 
 
 def _is_participle(word: str) -> bool:
