@@ -959,7 +959,7 @@ def terse_facts(text: str, name: str) -> list[str]:
 
 # "I'm Jordan, 29, software engineer at Stripe": a self-introduction, then a terse list
 _INTRO_THEN_LIST = re.compile(r"^\s*" + _GREETING + r"(?:I'm|I am|(?i:my name is|call me))\s+"
-                              + _NAME + r",\s+(?=\S)")
+                              + _NAME + r"(?:[,:.]|\s+[-\u2013\u2014])\s+(?=\S)")
 _JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]+)"
                   r"(?:\s+(?:at|for|in|with)\s+[\w&' -]+)?$")
 
@@ -995,7 +995,8 @@ _NOT_A_DESCRIPTION = re.compile(r"^(?:no|not|never|very|so|too|maybe|more|less|m
 def _terse_sentence(sentence: str, name: str) -> list[str]:
     stripped = re.sub(r"[!.]+$", "", sentence.strip())
     parts_text = _ASIDE.sub("", stripped)
-    if not stripped or _FINITE.search(_GERUNDS.sub("", parts_text)) or _FIRST_PERSON.search(stripped):
+    verbs_left = _FINITE.search(_PARTICIPLES.sub("", _GERUNDS.sub("", parts_text)))
+    if not stripped or verbs_left or _FIRST_PERSON.search(stripped):
         return []
     aside = bool(_ASIDE.search(stripped))
     parts = [p.strip(" .!-") for p in re.split(r"\s*[,;/+]\s*(?:and\s+)?|\s+and\s+", parts_text) if p.strip(" .!-")]
@@ -1007,6 +1008,8 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
         return []
     out = []
     for part in parts:
+        if re.fullmatch(r"[A-Z][a-z]{2,}ed", part):
+            part = part.lower()  # "Retired, 70": a participle capitalised as the sentence opens is no place
         if _SMALL_TALK_START.match(part) or part.lower() in _SLANG:
             return []  # "ok, thanks": a reply, not a list of facts
         if part in gerunds:
@@ -1029,6 +1032,9 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
 
 
 _GERUNDS = re.compile(r"(?:^|(?<=[,;/+]\s)|(?<=\band\s))[a-z]+ing\b", re.I)
+# "retired, widowed, 70": a participle standing alone as a part of the list describes the
+# speaker (an adjective), it is not a verb that would make the sentence a clause
+_PARTICIPLES = re.compile(r"(?:^|(?<=[,;/+]\s)|(?<=\band\s))[a-z]+ed(?=\s*(?:[,;/+]|\band\b|$))", re.I)
 
 
 PETS = frozenset("cat dog puppy kitten rabbit bunny hamster parrot horse pony tortoise turtle snake lizard gecko ferret budgie".split())
@@ -1140,7 +1146,7 @@ def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     for c in candidates:
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
         restated = c.kind != "identifier" and any(i == c.message_index and value in c.text for i, value in identifiers)
-        listed = c.kind != "terse" and _bare_words(c.text) <= terse_words.get(c.message_index, set())
+        listed = c.kind != "terse" and _bare_words(c.text) - {"and"} <= terse_words.get(c.message_index, set())
         if key in seen or restated or listed:
             continue
         seen.add(key)

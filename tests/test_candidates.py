@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from mem0cli.candidates import build_candidates, display_name, normalise, rewrite_first_person, third_person
+from mem0cli.extract import RuleExtractor
 from mem0cli.models import Message
 
 
@@ -235,6 +238,36 @@ def test_a_noun_at_a_named_workplace_in_a_terse_list_is_a_job_not_a_verb(message
     got = texts([user(message)], "u-1")
     assert job in got
     assert not any(w in f for f in got for w in (" nurses ", " interns ", " volunteers "))  # not read as a verb
+
+
+def stored(messages: list[Message], default_name: str) -> list[str]:
+    """What the rules store, after the well-formedness check ("Jordan's name is Jordan" is dropped there)."""
+    return [f.text for f in RuleExtractor().extract(messages, default_name=display_name(default_name)).facts]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I'm Jordan: retired, widowed, 70", "I'm Jordan. Retired, widowed, 70.", "Hi, I'm Jordan - retired, widowed, 70",
+     "I'm Jordan, retired, widowed, 70"],
+)
+def test_participles_in_a_terse_list_describe_the_speaker(message: str) -> None:
+    got = stored([user(message)], "jordan")
+    assert got == ["Jordan is retired", "Jordan is widowed", "Jordan is 70 years old"]  # not "Jordan retired, ..."
+
+
+@hypothesis.given(st.lists(st.sampled_from(["retired", "widowed", "married", "divorced", "engaged", "vegan",
+                                            "welder", "41", "Cork"]), min_size=2, max_size=4, unique=True),
+                  st.sampled_from([": ", ", ", ". ", " - "]))
+def test_each_part_of_an_introduced_terse_list_is_its_own_fact(parts: list[str], separator: str) -> None:
+    got = stored([user(f"I'm Jordan{separator}{', '.join(parts)}")], "jordan")
+    assert len(got) == len(parts) and all(f.startswith("Jordan is ") or f.startswith("Jordan lives ") for f in got)
+    assert all(part.lower() in f.lower() for part, f in zip(parts, got))
+
+
+def test_a_capitalised_participle_opening_a_list_is_no_place() -> None:
+    assert texts([user("Retired and widowed.")], "jordan") == ["Jordan is retired", "Jordan is widowed"]
+    assert texts([user("Tired, bored.")], "jordan") == ["Jordan is tired", "Jordan is bored"]
+    assert texts([user("Moved there, married.")], "jordan") == ["Jordan moved there, married"]  # a verb: a clause
 
 
 def test_compound_subject_with_me_and_hyphenated_words() -> None:
