@@ -18,6 +18,7 @@ from .dates import resolve_dates
 from .implied import implied_possessions
 from .lexicon import (
     ADVERBS,
+    BEFORE_VERB,
     MODALS,
     PAST_IRREGULAR,
     VERBS,
@@ -50,6 +51,7 @@ _SLANG = {
 # a word in -ly before a verb is an adverb ("I completely agree"), except these verbs
 _LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
 ADVERB = r"(?:" + "|".join(sorted(ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
+_BEFORE_VERB = r"(?:" + ADVERB + "|" + "|".join(sorted(BEFORE_VERB)) + r")"  # what a subject's verb may follow
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b(?!-)")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
@@ -426,7 +428,7 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
         (r"\bI'm not\b", f"{name} is not"), (r"\bI am not\b", f"{name} is not"),
         (r"\bI'm\b", f"{name} is"), (r"\bI am\b", f"{name} is"),
         (r"\bI've got\b", f"{name} has"), (r"\bI've\b", f"{name} has"), (r"\bI have got\b", f"{name} has"),
-        (r"\bI'd\b", f"{name} would"), (r"\bI'll\b", f"{name} will"),
+        (r"\bI'd\b", f"{name} would"), (r"\bI rather\b", f"{name} would rather"), (r"\bI'll\b", f"{name} will"),
         (r"\bI don't\b", f"{name} does not"), (r"\bI do not\b", f"{name} does not"),
         (r"\bI didn't\b", f"{name} did not"), (r"\bI can't\b", f"{name} can't"),
         (r"\bI won't\b", f"{name} won't"), (r"\bI haven't\b", f"{name} has not"),
@@ -447,15 +449,18 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
 
     def subject_verb(match: re.Match[str], who: str) -> str:
         adverbs, verb = match.group(1) or "", match.group(2)
+        before = match.string[:match.start()].split()
+        if before and (before[-1].lower() in MODALS or before[-1].lower() in {"do", "did", "does", "have", "had"}):
+            return f"{who} {adverbs}{verb}"  # "nor will I ever be": the verb after an inverted subject stays bare
         if len(verb) >= 7 and verb.lower().endswith("ing"):  # "my kids and I leaving for": a dropped "am"
             return f"{who} is {adverbs}{verb}"
         return f"{who} {adverbs}{third_person(verb)}"
 
-    text = re.sub(r"\bI\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
+    text = re.sub(r"\bI\s+((?:" + _BEFORE_VERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
     if plural_we:
         text = re.sub(r"\b[Ww]e\b", we_name, text)
     else:
-        text = re.sub(r"\b[Ww]e\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
+        text = re.sub(r"\b[Ww]e\s+((?:" + _BEFORE_VERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
     text = re.sub(r"\bI\b", name, text)
     text = re.sub(r"(?<![\w-])(?:[Mm]y|[Mm]ine)(?![\w-])", poss, text)  # not in "oh-my-zsh"
     text = re.sub(r"\b[Oo]ur(?:s)?\b", possessive(we_name), text)
