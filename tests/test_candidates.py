@@ -8,6 +8,7 @@ from hypothesis import strategies as st
 
 from mem0cli.candidates import build_candidates, display_name, normalise, rewrite_first_person, third_person
 from mem0cli.extract import RuleExtractor
+from mem0cli.lexicon import BEFORE_VERB
 from mem0cli.models import Message
 
 
@@ -38,6 +39,28 @@ def test_first_person_rewrite_conjugates() -> None:
     assert rewrite_first_person("I don't drink alcohol", "Amara") == "Amara does not drink alcohol"
     assert rewrite_first_person("I've got two cats", "Bo") == "Bo has two cats"
     assert third_person("study") == "studies" and third_person("watch") == "watches" and third_person("moved") == "moved"
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [("I once saw a shark at the beach", "Sam once saw a shark at the beach"),
+     ("I sure do love bourbon", "Sam sure does love bourbon"),
+     ("I hardly ever read", "Sam hardly ever reads"),
+     ("I quite like growing chillis", "Sam quite likes growing chillis"),
+     ("I heard they are easy to train", "Sam heard they are easy to train"),
+     ("I never held a snake", "Sam never held a snake"),
+     ("Nor will I ever be", "Nor will Sam ever be"),
+     ("I rather watch a comedy", "Sam would rather watch a comedy")],
+)
+def test_words_before_the_verb_are_not_conjugated(clause: str, expected: str) -> None:
+    assert rewrite_first_person(clause, "Sam") == expected
+
+
+@hypothesis.given(st.sampled_from(sorted(BEFORE_VERB | {"just", "really", "never"})),
+                  st.sampled_from(["like", "watch", "study", "play", "heard", "saw"]))
+def test_only_the_verb_after_a_pre_verb_word_is_inflected(word: str, verb: str) -> None:
+    out = rewrite_first_person(f"I {word} {verb} films", "Sam").split()
+    assert out[:2] == ["Sam", word] and out[2] == third_person(verb) and out[3] == "films"
 
 
 def test_lowercase_chat_pronouns_are_rewritten() -> None:
