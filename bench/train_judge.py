@@ -30,11 +30,20 @@ candidate change; the first embedding of the texts about 10 min; with both cache
 retraining, bump prompts.PROMPT_VERSION so `mem0cli reextract` redoes the facts of the
 older weights.
 
-Measured (valid part, ROC AUC judge margin alone -> this model), trained for judge-2026.3
-on all 1,878 msc-tune dialogues (13,253 candidates; C=0.3, mean valid F1 0.688, the best
-0.689 at C=3): dev1 0.849 -> 0.882, dev2 0.784 -> 0.828, msc-tune 0.624 -> 0.743 (0.764 at
-C=10); thresholds 0.425 (assistant) and 0.275 (peers). With 600 msc-tune dialogues
-(judge-2026.2) msc-tune was 0.634 -> 0.732.
+Neighbour features (neighbours.py, --neighbour-k 0 leaves them out): the train part's
+embeddings projected onto 128 principal directions form a bank of labelled candidates
+(written beside the weights as acceptance-bank.npz, int8, about 1 MB); each candidate's
+features are computed blind to the bank entries of its own episode (MSC sessions of the
+same two people), as an unseen conversation is at run time, and the episodes of the
+held-out msc slice are left out of the bank altogether.
+
+Measured (valid part, ROC AUC judge margin alone -> this model), trained for judge-2026.4
+on all 1,878 msc-tune dialogues (13,290 candidates; bank 8,498; C=1.0, mean valid F1
+0.695): dev1 0.849 -> 0.934, dev2 0.784 -> 0.838, msc-tune 0.624 -> 0.791 (0.743 without
+the neighbour features, judge-2026.3); thresholds 0.325 (assistant) and 0.200 (peers).
+On msc-tune valid with one-to-one matching as the bench does (a second candidate matching
+the same gold fact counts as a false positive; the tables above count it as a true one),
+F1 went from 0.465 (judge-2026.3 weights) to 0.485.
 """
 
 from __future__ import annotations
