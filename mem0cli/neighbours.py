@@ -8,7 +8,7 @@ nearest accepted and to the nearest rejected bank entry, and the mean cosine of 
 accepted minus that of its k nearest rejected. The acceptance model reads them beside its
 other features: on msc-tune validation dialogues they raised F1 by about 0.01 over the
 embedding alone, measured with every training candidate of the same MSC episode left out of
-the bank. Numpy only; a few milliseconds a message.
+the bank. Numpy only, on one thread; about 1 ms of CPU a message.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ BANK_FORMAT = "mem0cli-neighbours-1"
 
 def project(embedded: np.ndarray, mean: np.ndarray, components: np.ndarray) -> np.ndarray:
     """Embeddings onto the bank's principal directions, each row scaled to unit length."""
-    out = (np.asarray(embedded, dtype=np.float32) - mean) @ components.T
+    out = np.einsum("ij,kj->ik", np.asarray(embedded, dtype=np.float32) - mean, components)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.where(norms > 0, norms, 1.0)
 
@@ -42,7 +42,9 @@ def neighbour_features(queries: np.ndarray, bank: np.ndarray, labels: np.ndarray
     out = np.zeros((len(queries), len(FEATURES)))
     accepted = labels.astype(bool)[None, :]
     for start in range(0, len(queries), 1024):
-        sims = queries[start:start + 1024] @ bank.T
+        # einsum, not `@`: after a product this size OpenBLAS's threads spin for up to ~0.1 s and
+        # take a core from the judge (measured: 78 -> 150-230 ms of CPU a turn); einsum stays on one thread
+        sims = np.einsum("ij,kj->ik", queries[start:start + 1024], bank)
         if groups is not None:
             sims = np.where(groups[0][start:start + 1024, None] == groups[1][None, :], -2.0, sims)
         near_acc = np.sort(np.where(accepted, sims, -2.0), axis=1)[:, -k:]
