@@ -5,6 +5,8 @@ on real MSC dialogues. `AcceptanceModel` is a logistic regression over
 
 - the judge's " yes" - " no" logit margin,
 - the candidate's MiniLM embedding (384 numbers; the bundled all-MiniLM-L6-v2),
+- how it resembles the training candidates nearest to it, accepted and rejected
+  (neighbours.py; a bank of about 1.4 MB beside the weights),
 - a few general features: lengths (its own, its message's, the share of the message
   it is), whether the message or the assistant's turn right before it asked a question, digits, negation, capitalised words, how many
   candidates its message gave, whether the fact is about the speaker, and its kind
@@ -32,6 +34,8 @@ import numpy as np
 from .candidates import Candidate
 from .errors import ModelError
 from .models import Message
+from .neighbours import FEATURES as NEIGHBOUR_FEATURES
+from .neighbours import NeighbourBank
 
 WEIGHTS_PATH = Path(__file__).resolve().parent / "data" / "acceptance.json"
 FORMAT = "mem0cli-acceptance-1"
@@ -140,6 +144,7 @@ class AcceptanceModel:
             # a chat between peers (chat_style.py) has its own threshold; older files have one for both
             self.peer_threshold = float(data.get("peer_threshold", self.threshold))
             self.version = str(data["version"])
+            self._load_neighbours(data.get("neighbours"))
         except (KeyError, TypeError, ValueError) as exc:
             raise ModelError(f"the acceptance weights {self.path} are damaged ({exc}); "
                              "reinstall mem0cli or rerun bench/train_judge.py") from exc
@@ -153,6 +158,22 @@ class AcceptanceModel:
         self.kind_weights = dict(zip(self.kinds, weights[n:n + len(self.kinds)]))
         self.embedding_weights = weights[n + len(self.kinds):]
 
+    def _load_neighbours(self, spec: object) -> None:
+        """The optional nearest-neighbour block (neighbours.py): its bank file sits beside the weights."""
+        self.neighbours: NeighbourBank | None = None
+        if spec is None:
+            return
+        if not isinstance(spec, dict) or tuple(spec["features"]) != NEIGHBOUR_FEATURES:
+            raise ValueError("its neighbour features are not this version's")
+        self.neighbour_mean = _vector(spec["mean"], len(NEIGHBOUR_FEATURES))
+        self.neighbour_scale = _vector(spec["scale"], len(NEIGHBOUR_FEATURES))
+        self.neighbour_weights = _vector(spec["weights"], len(NEIGHBOUR_FEATURES))
+        if not (np.all(self.neighbour_scale > 0) and np.all(np.isfinite(self.neighbour_weights))):
+            raise ValueError("neighbour values out of range")
+        self.neighbours = NeighbourBank.load(self.path.parent / str(spec["bank"]))
+        if self.neighbours.dimensions != self.dimensions:
+            raise ValueError(f"its neighbour bank reads {self.neighbours.dimensions}-dimensional embeddings")
+
     def probabilities(self, numeric: np.ndarray, embedded: np.ndarray, kinds: Sequence[str]) -> np.ndarray:
         """P(a person would write this fact down) for each row (feature_rows' output)."""
         if len(kinds) == 0:
@@ -162,6 +183,9 @@ class AcceptanceModel:
                              f"({self.embed_model}), got {embedded.shape[1]}")
         logits = ((numeric - self.mean) / self.scale) @ self.numeric_weights + embedded @ self.embedding_weights
         logits += np.array([self.kind_weights.get(k, 0.0) for k in kinds]) + self.bias
+        if self.neighbours is not None:
+            near = self.neighbours.features(embedded)
+            logits += ((near - self.neighbour_mean) / self.neighbour_scale) @ self.neighbour_weights
         return 1.0 / (1.0 + np.exp(-logits))
 
 

@@ -24,6 +24,7 @@ _NO = re.compile(r"^(?:no|nope|nah|not really|not at all|never|not yet)\b(?!\s+(
                  r"|^i(?:\s+don't|\s+do not|\s+haven't|\s+have not|\s+can't|\s+cannot|\s+didn't|\s+did not|'m not|\s+am not)"
                  r"\s*(?:[,.!]|$)", re.I)
 _YES_NO = re.compile(r"^(?:(?:and|so|but|well|oh|hey|hi|wow)\s*,?\s+)*(do|are|have|can)\s+you\s+(.+)$", re.I)
+_ELIDED_EVER = re.compile(r"^(?:(?:and|so|oh)\s+)?ever\s+([a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)\b.+)$", re.I)
 _BARE_YES_NO = re.compile(r"^(?:(?:and|so|oh)\s+)?you\s+(have|like|love|enjoy|own|play|watch|work|live|are)\s+(.+)$", re.I)
 _MOMENT = re.compile(r"\b(?:today|tonight|now|right now|this (?:morning|evening|afternoon|week|weekend)|going to|gonna|"
                      r"ok|okay|alright|doing|still there|sure|serious|kidding|joking|there)\b", re.I)
@@ -47,6 +48,9 @@ def answer_facts(question_message: str, answer_message: str, name: str) -> list[
     if owned and _YES.match(answer) and not re.search(r"\bor\b", question):
         rest = _about_name(owned.group(3), name)
         return [f"{possessive(name)} {owned.group(2)} {owned.group(1).lower()} {rest}"] if rest else []
+    ever = _ELIDED_EVER.match(question)
+    if ever:  # "Ever been to Spain?": "have you" left out
+        return _polar("have", f"ever {ever.group(1)}", answer, name)
     yes_no = _YES_NO.match(question) or _BARE_YES_NO.match(question)
     if yes_no:
         return _polar(yes_no.group(1).lower(), yes_no.group(2), answer, name, bare=yes_no.re is _BARE_YES_NO)
@@ -133,7 +137,7 @@ def _last_question(text: str) -> str | None:
         body = re.sub(r"^(?:(?:so|and|but|ok|okay|well|oh|hey|hi|wow)\b[\s,]*)+", "", body.rstrip("?! ").strip(), flags=re.I)
         body = _TAG.sub("", body).strip()  # "you live in Denver, right?": the tag asks nothing
         body = re.sub(r"\byou're\b", "you are", body, flags=re.I)
-        if re.search(r"\byou(?:r)?\b", body, re.I):
+        if re.search(r"\byou(?:r)?\b", body, re.I) or _ELIDED_EVER.match(body):
             return body
         return None
     return None
@@ -171,9 +175,11 @@ def _polar(aux: str, rest: str, answer: str, name: str, *, bare: bool = False) -
     if aux == "have":
         if verb == "got":
             return [f"{name} has {tail}"] if yes else [f"{name} does not have {tail}"]
-        if not re.fullmatch(r"(?:ever\s+)?[a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)", verb):
+        participle = tail.partition(" ")[0] if verb == "ever" else verb  # "have you ever been to Spain"
+        if not re.fullmatch(r"[a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)", participle):
             return []  # "have you a ..." or anything not a participle
-        return [f"{name} has {rest}"] if yes else [f"{name} has never {re.sub(r'^ever ', '', rest)}"]
+        done = re.sub(r"^ever ", "", rest)
+        return [f"{name} has {done}"] if yes else [f"{name} has never {done}"]
     if aux == "can":
         return [f"{name} can {rest}"] if yes else [f"{name} cannot {rest}"]
     return []

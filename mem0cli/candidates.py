@@ -18,6 +18,7 @@ from .dates import resolve_dates
 from .implied import implied_possessions
 from .lexicon import (
     ADVERBS,
+    BEFORE_VERB,
     MODALS,
     PAST_IRREGULAR,
     VERBS,
@@ -51,6 +52,7 @@ _SLANG = {
 # a word in -ly before a verb is an adverb ("I completely agree"), except these verbs
 _LY_VERBS = "apply|reply|rely|supply|fly|comply|multiply|imply|ally|bully|rally|tally|sully|dally"
 ADVERB = r"(?:" + "|".join(sorted(ADVERBS)) + r"|(?!(?:" + _LY_VERBS + r")\b)[a-z]{2,}ly)"
+_BEFORE_VERB = r"(?:" + ADVERB + "|" + "|".join(sorted(BEFORE_VERB)) + r")"  # what a subject's verb may follow
 _FIRST_PERSON = re.compile(r"\b(?:I|I'm|I've|I'd|I'll|(?i:my|me|mine|myself|we|we're|we've|we'll|we'd|our|ours|us))\b(?!-)")
 _SECOND_PERSON = re.compile(r"\b(?:you|your|yours|yourself|you're|you've|you'll|you'd)\b", re.I)
 _QUESTION_START = re.compile(
@@ -431,7 +433,7 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
         (r"\bI'm not\b", f"{name} is not"), (r"\bI am not\b", f"{name} is not"),
         (r"\bI'm\b", f"{name} is"), (r"\bI am\b", f"{name} is"),
         (r"\bI've got\b", f"{name} has"), (r"\bI've\b", f"{name} has"), (r"\bI have got\b", f"{name} has"),
-        (r"\bI'd\b", f"{name} would"), (r"\bI'll\b", f"{name} will"),
+        (r"\bI'd\b", f"{name} would"), (r"\bI rather\b", f"{name} would rather"), (r"\bI'll\b", f"{name} will"),
         (r"\bI don't\b", f"{name} does not"), (r"\bI do not\b", f"{name} does not"),
         (r"\bI didn't\b", f"{name} did not"), (r"\bI can't\b", f"{name} can't"),
         (r"\bI won't\b", f"{name} won't"), (r"\bI haven't\b", f"{name} has not"),
@@ -452,15 +454,18 @@ def rewrite_first_person(clause: str, name: str, *, we: str | None = None) -> st
 
     def subject_verb(match: re.Match[str], who: str) -> str:
         adverbs, verb = match.group(1) or "", match.group(2)
+        before = match.string[:match.start()].split()
+        if before and (before[-1].lower() in MODALS or before[-1].lower() in {"do", "did", "does", "have", "had"}):
+            return f"{who} {adverbs}{verb}"  # "nor will I ever be": the verb after an inverted subject stays bare
         if len(verb) >= 7 and verb.lower().endswith("ing"):  # "my kids and I leaving for": a dropped "am"
             return f"{who} is {adverbs}{verb}"
         return f"{who} {adverbs}{third_person(verb)}"
 
-    text = re.sub(r"\bI\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
+    text = re.sub(r"\bI\s+((?:" + _BEFORE_VERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, name), text)
     if plural_we:
         text = re.sub(r"\b[Ww]e\b", we_name, text)
     else:
-        text = re.sub(r"\b[Ww]e\s+((?:" + ADVERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
+        text = re.sub(r"\b[Ww]e\s+((?:" + _BEFORE_VERB + r"\s+)*)([A-Za-z']+)", lambda m: subject_verb(m, we_name), text)
     text = re.sub(r"\bI\b", name, text)
     text = re.sub(r"(?<![\w-])(?:[Mm]y|[Mm]ine)(?![\w-])", poss, text)  # not in "oh-my-zsh"
     text = re.sub(r"\b[Oo]ur(?:s)?\b", possessive(we_name), text)
@@ -993,7 +998,7 @@ def terse_facts(text: str, name: str) -> list[str]:
 
 # "I'm Jordan, 29, software engineer at Stripe": a self-introduction, then a terse list
 _INTRO_THEN_LIST = re.compile(r"^\s*" + _GREETING + r"(?:I'm|I am|(?i:my name is|call me))\s+"
-                              + _NAME + r",\s+(?=\S)")
+                              + _NAME + r"(?:[,:.]|\s+[-\u2013\u2014])\s+(?=\S)")
 _JOB = re.compile(r"^(?:[a-z]+\s+)?([a-z]+)"
                   r"(?:\s+(?:at|for|in|with)\s+[\w&' -]+)?$")
 
@@ -1034,7 +1039,8 @@ _NOT_A_DESCRIPTION = re.compile(r"^(?:no|not|never|very|so|too|maybe|more|less|m
 def _terse_sentence(sentence: str, name: str) -> list[str]:
     stripped = re.sub(r"[!.]+$", "", sentence.strip())
     parts_text = _ASIDE.sub("", stripped)
-    if not stripped or _FINITE.search(_GERUNDS.sub("", parts_text)) or _FIRST_PERSON.search(stripped):
+    verbs_left = _FINITE.search(_PARTICIPLES.sub("", _GERUNDS.sub("", parts_text)))
+    if not stripped or verbs_left or _FIRST_PERSON.search(stripped):
         return []
     aside = bool(_ASIDE.search(stripped))
     parts = [p.strip(" .!-") for p in re.split(r"\s*[,;/+]\s*(?:and\s+)?|\s+and\s+", parts_text) if p.strip(" .!-")]
@@ -1046,6 +1052,8 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
         return []
     out = []
     for part in parts:
+        if re.fullmatch(r"[A-Z][a-z]{2,}ed", part):
+            part = part.lower()  # "Retired, 70": a participle capitalised as the sentence opens is no place
         if _SMALL_TALK_START.match(part) or part.lower() in _SLANG:
             return []  # "ok, thanks": a reply, not a list of facts
         if part in gerunds:
@@ -1069,6 +1077,9 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
 
 
 _GERUNDS = re.compile(r"(?:^|(?<=[,;/+]\s)|(?<=\band\s))[a-z]+ing\b", re.I)
+# "retired, widowed, 70": a participle standing alone as a part of the list describes the
+# speaker (an adjective), it is not a verb that would make the sentence a clause
+_PARTICIPLES = re.compile(r"(?:^|(?<=[,;/+]\s)|(?<=\band\s))[a-z]+ed(?=\s*(?:[,;/+]|\band\b|$))", re.I)
 
 
 PETS = frozenset("cat dog puppy kitten rabbit bunny hamster parrot horse pony tortoise turtle snake lizard gecko ferret budgie".split())
@@ -1180,7 +1191,7 @@ def _dedupe(candidates: list[Candidate]) -> list[Candidate]:
     for c in candidates:
         key = re.sub(r"\W+", " ", c.text.lower()).strip()
         restated = c.kind != "identifier" and any(i == c.message_index and value in c.text for i, value in identifiers)
-        listed = c.kind != "terse" and _bare_words(c.text) <= terse_words.get(c.message_index, set())
+        listed = c.kind != "terse" and _bare_words(c.text) - {"and"} <= terse_words.get(c.message_index, set())
         if key in seen or restated or listed:
             continue
         seen.add(key)

@@ -11,13 +11,18 @@ ADVERBS = frozenset(
     often sometimes basically literally honestly finally recently even probably definitely
     totally generally normally typically barely hardly rarely seriously""".split()
 )
+#: Words that sit between a subject and its verb without being the verb ("I once lived", "I sure do",
+#: "I hardly ever read"): a verb after them is conjugated, they are not.
+BEFORE_VERB = frozenset("ever once both all quite sure".split())
 MODALS = frozenset("can can't cannot could couldn't will won't would wouldn't should shouldn't must might may".split())
 PAST_IRREGULAR = frozenset(
     """was were had did got went came ran began bought sold gave took made left lost met quit felt
     found became broke spent sent told thought said saw knew wrote grew kept sat taught drove
     flew fell won paid built brought caught used died lied tied forgot wore chose drank ate swam sang spoke
     stole woke rode hid fought hung led lent meant slept stood struck swore threw understood
-    learnt dreamt burnt spelt spilt leapt knelt smelt dealt""".split()
+    heard held dealt dug fed fled forgave froze laid rang sank shook shot slid spun stuck swept swung tore
+    wept bit bled blew bred drew sought sprang
+    learnt dreamt burnt spelt spilt leapt knelt smelt""".split()
 )
 NOT_PAST_ED = frozenset("need feed bleed breed speed proceed succeed exceed seed heed weed shed embed".split())
 

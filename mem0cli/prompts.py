@@ -10,7 +10,7 @@ dev data) so the judge is not tuned to any conversation it is measured on.
 
 from __future__ import annotations
 
-PROMPT_VERSION = "judge-2026.3"  # 2025.2: named pets/relatives, links, statement-then-question clauses; 2025.3: vague and general clauses dropped (candidates); 2026.1: the learned acceptance model (acceptance.py) decides, the margin one of its features. judge-2026.2: weights retrained on the merged candidates (answers, implied). judge-2026.3: owned things, hedges and bare auxiliaries dropped, a threshold for chats between peers, weights retrained on all msc-tune dialogues. Bump it when the weights are retrained, so reextract redoes older facts
+PROMPT_VERSION = "judge-2026.4"  # 2025.2: named pets/relatives, links, statement-then-question clauses; 2025.3: vague and general clauses dropped (candidates); 2026.1: the learned acceptance model (acceptance.py) decides, the margin one of its features. judge-2026.2: weights retrained on the merged candidates (answers, implied). judge-2026.3: owned things, hedges and bare auxiliaries dropped, a threshold for chats between peers, weights retrained on all msc-tune dialogues. judge-2026.4: nearest-neighbour features (neighbours.py), words before a verb left unconjugated, "have you ever" answers, participles in terse lists; weights retrained. Bump it when the weights are retrained, so reextract redoes older facts
 
 # A base model continues text; a few-shot list of labelled statements makes the
 # next token after "Lasting fact:" a yes/no judgement whose logits we read.

@@ -37,6 +37,24 @@ def test_anything_else_confirms_nothing(question: str, reply: str) -> None:
     assert answer_facts(question, reply, "Sam") == []
 
 
+@pytest.mark.parametrize(
+    "question, reply, expected",
+    [
+        ("Have you ever been to Spain?", "Yes I have", "Sam has been to Spain"),
+        ("That is exciting. Ever been to Spain?", "Yes, I've. I bought a blouse there.", "Sam has been to Spain"),
+        ("Have you ever tried knitting?", "No, I never wanted to.", "Sam has never tried knitting"),
+        ("Ever ridden a horse?", "Nope", "Sam has never ridden a horse"),
+    ],
+)
+def test_have_you_ever_reads_its_participle(question: str, reply: str, expected: str) -> None:
+    assert answer_facts(question, reply, "Sam") == [expected]
+
+
+@pytest.mark.parametrize("question", ["Ever been?", "Ever wonder why?", "Have you ever?"])
+def test_have_you_ever_without_a_participle_and_object_says_nothing(question: str) -> None:
+    assert answer_facts(question, "Yes!", "Sam") == []
+
+
 def test_a_confirmed_claim_is_extracted_from_a_transcript() -> None:
     messages = [Message("user", "can you help me plan a trip?", id="1"),
                 Message("assistant", "Sure! So you live in Denver, right?", id="2"),

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import hypothesis
 import pytest
+from hypothesis import strategies as st
 
 from mem0cli.candidates import build_candidates, display_name, normalise, rewrite_first_person, third_person
+from mem0cli.extract import RuleExtractor
+from mem0cli.lexicon import BEFORE_VERB
 from mem0cli.models import Message
 
 
@@ -35,6 +39,28 @@ def test_first_person_rewrite_conjugates() -> None:
     assert rewrite_first_person("I don't drink alcohol", "Amara") == "Amara does not drink alcohol"
     assert rewrite_first_person("I've got two cats", "Bo") == "Bo has two cats"
     assert third_person("study") == "studies" and third_person("watch") == "watches" and third_person("moved") == "moved"
+
+
+@pytest.mark.parametrize(
+    ("clause", "expected"),
+    [("I once saw a shark at the beach", "Sam once saw a shark at the beach"),
+     ("I sure do love bourbon", "Sam sure does love bourbon"),
+     ("I hardly ever read", "Sam hardly ever reads"),
+     ("I quite like growing chillis", "Sam quite likes growing chillis"),
+     ("I heard they are easy to train", "Sam heard they are easy to train"),
+     ("I never held a snake", "Sam never held a snake"),
+     ("Nor will I ever be", "Nor will Sam ever be"),
+     ("I rather watch a comedy", "Sam would rather watch a comedy")],
+)
+def test_words_before_the_verb_are_not_conjugated(clause: str, expected: str) -> None:
+    assert rewrite_first_person(clause, "Sam") == expected
+
+
+@hypothesis.given(st.sampled_from(sorted(BEFORE_VERB | {"just", "really", "never"})),
+                  st.sampled_from(["like", "watch", "study", "play", "heard", "saw"]))
+def test_only_the_verb_after_a_pre_verb_word_is_inflected(word: str, verb: str) -> None:
+    out = rewrite_first_person(f"I {word} {verb} films", "Sam").split()
+    assert out[:2] == ["Sam", word] and out[2] == third_person(verb) and out[3] == "films"
 
 
 def test_lowercase_chat_pronouns_are_rewritten() -> None:
@@ -270,6 +296,36 @@ def test_a_noun_at_a_named_workplace_in_a_terse_list_is_a_job_not_a_verb(message
     got = texts([user(message)], "u-1")
     assert job in got
     assert not any(w in f for f in got for w in (" nurses ", " interns ", " volunteers "))  # not read as a verb
+
+
+def stored(messages: list[Message], default_name: str) -> list[str]:
+    """What the rules store, after the well-formedness check ("Jordan's name is Jordan" is dropped there)."""
+    return [f.text for f in RuleExtractor().extract(messages, default_name=display_name(default_name)).facts]
+
+
+@pytest.mark.parametrize(
+    "message",
+    ["I'm Jordan: retired, widowed, 70", "I'm Jordan. Retired, widowed, 70.", "Hi, I'm Jordan - retired, widowed, 70",
+     "I'm Jordan, retired, widowed, 70"],
+)
+def test_participles_in_a_terse_list_describe_the_speaker(message: str) -> None:
+    got = stored([user(message)], "jordan")
+    assert got == ["Jordan is retired", "Jordan is widowed", "Jordan is 70 years old"]  # not "Jordan retired, ..."
+
+
+@hypothesis.given(st.lists(st.sampled_from(["retired", "widowed", "married", "divorced", "engaged", "vegan",
+                                            "welder", "41", "Cork"]), min_size=2, max_size=4, unique=True),
+                  st.sampled_from([": ", ", ", ". ", " - "]))
+def test_each_part_of_an_introduced_terse_list_is_its_own_fact(parts: list[str], separator: str) -> None:
+    got = stored([user(f"I'm Jordan{separator}{', '.join(parts)}")], "jordan")
+    assert len(got) == len(parts) and all(f.startswith("Jordan is ") or f.startswith("Jordan lives ") for f in got)
+    assert all(part.lower() in f.lower() for part, f in zip(parts, got))
+
+
+def test_a_capitalised_participle_opening_a_list_is_no_place() -> None:
+    assert texts([user("Retired and widowed.")], "jordan") == ["Jordan is retired", "Jordan is widowed"]
+    assert texts([user("Tired, bored.")], "jordan") == ["Jordan is tired", "Jordan is bored"]
+    assert texts([user("Moved there, married.")], "jordan") == ["Jordan moved there, married"]  # a verb: a clause
 
 
 def test_compound_subject_with_me_and_hyphenated_words() -> None:

@@ -56,3 +56,9 @@ def test_first_messages_store_only_well_formed_facts(extractor: LlamaCppExtracto
 
 def test_small_talk_stores_nothing(extractor: LlamaCppExtractor) -> None:
     assert {text: stored(extractor, "u-1", text) for text in SMALL_TALK} == {text: [] for text in SMALL_TALK}
+
+
+def test_participles_in_a_terse_self_introduction_are_descriptions(extractor: LlamaCppExtractor) -> None:
+    facts = stored(extractor, "jordan", "I'm Jordan: retired, widowed, 70")
+    assert facts and set(facts) <= {"Jordan is retired", "Jordan is widowed", "Jordan is 70 years old"}, facts
+    assert "Jordan is retired" in facts, facts  # not "Jordan retired, widowed, 70" (a verb)
