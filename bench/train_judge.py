@@ -38,9 +38,9 @@ same two people), as an unseen conversation is at run time, and the episodes of 
 held-out msc slice are left out of the bank altogether.
 
 Measured (valid part, ROC AUC judge margin alone -> this model), trained for judge-2026.4
-on all 1,878 msc-tune dialogues (13,290 candidates; bank 8,498; C=1.0, mean valid F1
-0.695): dev1 0.849 -> 0.934, dev2 0.784 -> 0.838, msc-tune 0.624 -> 0.791 (0.743 without
-the neighbour features, judge-2026.3); thresholds 0.325 (assistant) and 0.200 (peers).
+on all 1,878 msc-tune dialogues (13,071 candidates; bank 8,361; C=1.0, mean valid F1 0.694): dev1 0.849 -> 0.934, dev2
+0.784 -> 0.846, msc-tune 0.626 -> 0.790 (0.743 without the neighbour features,
+judge-2026.3); thresholds 0.325 (assistant) and 0.225 (peers).
 On msc-tune valid with one-to-one matching as the bench does (a second candidate matching
 the same gold fact counts as a false positive; the tables above count it as a true one),
 F1 went from 0.465 (judge-2026.3 weights) to 0.485.

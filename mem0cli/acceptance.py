@@ -6,7 +6,7 @@ on real MSC dialogues. `AcceptanceModel` is a logistic regression over
 - the judge's " yes" - " no" logit margin,
 - the candidate's MiniLM embedding (384 numbers; the bundled all-MiniLM-L6-v2),
 - how it resembles the training candidates nearest to it, accepted and rejected
-  (neighbours.py; a bank of about 1.4 MB beside the weights),
+  (neighbours.py; a bank of about 1 MB beside the weights),
 - a few general features: lengths (its own, its message's, the share of the message
   it is), whether the message or the assistant's turn right before it asked a question, digits, negation, capitalised words, how many
   candidates its message gave, whether the fact is about the speaker, and its kind
