@@ -62,3 +62,28 @@ def test_participles_in_a_terse_self_introduction_are_descriptions(extractor: Ll
     facts = stored(extractor, "jordan", "I'm Jordan: retired, widowed, 70")
     assert facts and set(facts) <= {"Jordan is retired", "Jordan is widowed", "Jordan is 70 years old"}, facts
     assert "Jordan is retired" in facts, facts  # not "Jordan retired, widowed, 70" (a verb)
+
+
+@pytest.mark.parametrize(
+    ("text", "fact"),
+    [("I use a ThinkPad X1 Carbon running Arch, and neovim for everything.", "User uses neovim for everything"),
+     ("gluten free btw", "User is gluten free"),
+     ("My mum has dementia and I'm her main carer.", "User is User's mum's main carer"),
+     ("The wifi SSID at home is Skynet-5G.", "The wifi SSID at home is Skynet-5G")],
+)
+def test_tools_terse_descriptions_possessives_and_identifiers_are_stored(
+    extractor: LlamaCppExtractor, text: str, fact: str
+) -> None:
+    facts = stored(extractor, "u-1", text)
+    assert fact in facts, facts
+    assert all(not problems(f, {"User"}) for f in facts), facts
+
+
+def test_a_peer_chat_reply_stores_no_leftovers(extractor: LlamaCppExtractor) -> None:
+    messages = [Message("user", "I got my new bike yesterday. It's awesome how art can show emotions.", id="m1",
+                        name="Mel", created_at="2025-01-20T10:00:00"),
+                Message("user", "Wow, that's great! Thanks Mel, it was amazing being there with you.", id="m2",
+                        name="Jo", created_at="2025-01-20T10:01:00")]
+    facts = [f.text for f in extractor.extract(messages).facts]
+    assert not any(f.startswith(("Wow", "Thanks")) or "bike is awesome" in f for f in facts), facts
+    assert all(not problems(f, {"Mel", "Jo"}) for f in facts), facts
