@@ -4,8 +4,11 @@ A fact is well-formed when it has a subject that names who it is about (no
 unresolved "he"/"it", no imperative), a verb that agrees with it, nothing
 dangling at the end ("and", a comma, an open quote or bracket), no tautology
 ("Alex is Alex", "Alex's name is Alex"), no first or second person outside
-quotes, no empty hesitation ("um", "hmm"), and no bare auxiliary left of an answer
-("Sam does not", "Sam did too").
+quotes, no empty hesitation ("um", "hmm"), no bare auxiliary left of an answer
+("Sam does not", "Sam did too"), and none of what a chat between two people leaves in
+a clause: an opening interjection or thanks ("Wow, ...", "Thanks Gina, ..."), the
+partner addressed at the end (", Gina"), a plural possessed subject with a singular
+verb ("Gina's customers is"), a gerund fragment with no finite verb of its own.
 
 `repair()` turns one text into the facts it safely stands for: coordinated
 predicates are split with the subject carried over ("Alice lives in Seattle and
@@ -33,8 +36,8 @@ _PRONOUN_SUBJECT = frozenset(
     "he she it they them this that these those there his her its their him i'm it's that's there's here here's".split()
 )
 # a sentence opened by an interjection or thanks is a chat reply, not a fact ("Woah, that pic's from ...")
-_INTERJECTION = re.compile(r"^(?:wow|woah|whoa|oh|ooh|aw+|yeah|yep|yay|hey|hi|hello|omg|haha|lol|thanks|thank you|glad|congrats|congratulations)\b",
-                           re.I)
+_INTERJECTION = re.compile(r"^(?:wow|woah|whoa|oh|ooh|aw+|yeah|yep|yay|hey|hi|hello|omg|haha|lol|thanks|thank you|"
+                           r"glad|congrats|congratulations)\b", re.I)
 # nouns in -s that are singular ("Jon's news is")
 _SINGULAR_IN_S = frozenset("news series species physics mathematics politics economics athletics gymnastics lens "
                            "means crossroads headquarters".split())
