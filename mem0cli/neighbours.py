@@ -2,7 +2,7 @@
 
 A bank of the acceptance model's training candidates (bench/train_judge.py): their MiniLM
 embeddings projected onto 128 principal directions, re-normalised and stored as int8
-(`data/acceptance-bank.npz`, about 1.4 MB), each with its label (it matched a fact a person
+(`data/acceptance-bank.npz`, about 1 MB), each with its label (it matched a fact a person
 wrote for its conversation, or not). For a candidate, `FEATURES` are its cosine to the
 nearest accepted and to the nearest rejected bank entry, and the mean cosine of its k nearest
 accepted minus that of its k nearest rejected. The acceptance model reads them beside its
