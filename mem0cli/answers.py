@@ -24,7 +24,9 @@ _NO = re.compile(r"^(?:no|nope|nah|not really|not at all|never|not yet)\b(?!\s+(
                  r"|^i(?:\s+don't|\s+do not|\s+haven't|\s+have not|\s+can't|\s+cannot|\s+didn't|\s+did not|'m not|\s+am not)"
                  r"\s*(?:[,.!]|$)", re.I)
 _YES_NO = re.compile(r"^(?:(?:and|so|but|well|oh|hey|hi|wow)\s*,?\s+)*(do|are|have|can)\s+you\s+(.+)$", re.I)
-_ELIDED_EVER = re.compile(r"^(?:(?:and|so|oh)\s+)?ever\s+([a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)\b.+)$", re.I)
+# a past participle, by its ending: "been", "seen", "visited", "flown", "bought"
+_PARTICIPLE = r"[a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)"
+_ELIDED_EVER = re.compile(r"^(?:(?:and|so|oh)\s+)?ever\s+(" + _PARTICIPLE + r"\b.+)$", re.I)
 _BARE_YES_NO = re.compile(r"^(?:(?:and|so|oh)\s+)?you\s+(have|like|love|enjoy|own|play|watch|work|live|are)\s+(.+)$", re.I)
 _MOMENT = re.compile(r"\b(?:today|tonight|now|right now|this (?:morning|evening|afternoon|week|weekend)|going to|gonna|"
                      r"ok|okay|alright|doing|still there|sure|serious|kidding|joking|there)\b", re.I)
@@ -176,7 +178,7 @@ def _polar(aux: str, rest: str, answer: str, name: str, *, bare: bool = False) -
         if verb == "got":
             return [f"{name} has {tail}"] if yes else [f"{name} does not have {tail}"]
         participle = tail.partition(" ")[0] if verb == "ever" else verb  # "have you ever been to Spain"
-        if not re.fullmatch(r"[a-z]+(?:ed|en|wn|ne|ung|ught|ood|ade|id|ot|ept|ard)", participle):
+        if not re.fullmatch(_PARTICIPLE, participle):
             return []  # "have you a ..." or anything not a participle
         done = re.sub(r"^ever ", "", rest)
         return [f"{name} has {done}"] if yes else [f"{name} has never {done}"]

@@ -551,24 +551,19 @@ def _resolve_pronouns(clause: str, state: _SpeakerState) -> str | None:
     return f"{ref} {rest}"
 
 
-def _fix_own_clause_possessives(text: str, state: _SpeakerState) -> str:
-    """"I'm her main carer", "I visit his flat": a possessive "his", or a "her" after a copula or a
-    preposition (not the object of "help her make"), names the person said before."""
-    she, he = state.referents.get("she"), state.referents.get("he")
-    if she:
-        text = re.sub(r"\b(is|am|are|was|were|I'm|of|for|with|to|at|in|on|about|from) her\s+(?=[a-z])"
-                      r"(?!(?:a|an|the|to|and|with|for|in|on|at|up|out|off|back)\b)",
-                      lambda m: f"{m.group(1)} {possessive(she)} ", text)
-    if he:
-        text = re.sub(r"\bhis\s+(?=[a-z])", possessive(he) + " ", text)
-    return text
+# "her" before a noun; in the speaker's own clause only after a copula or a preposition ("I'm her
+# main carer"), since there it is often an object ("help her make a budget")
+_HER_POSSESSIVE = r"her\s+(?=[a-z])(?!(?:a|an|the|to|and|with|for|in|on|at|up|out|off|back)\b)"
+_AFTER_LINK = r"\b(?:is|am|are|was|were|I'm|of|for|with|to|at|in|on|about|from) "
 
 
-def _fix_third_party_pronouns(text: str, state: _SpeakerState) -> str:
-    """"her dad" -> "Nadia's girlfriend's dad" inside a clause whose subject is already resolved."""
+def _fix_third_party_pronouns(text: str, state: _SpeakerState, *, own_clause: bool = False) -> str:
+    """"her dad" -> "Nadia's girlfriend's dad" inside a clause whose subject is already resolved;
+    `own_clause`: the speaker's own ("I visit his flat"), where "her" is read only after a link word."""
     she, he = state.referents.get("she"), state.referents.get("he")
     if she:
-        text = re.sub(r"\bher\s+(?=[a-z])(?!(?:a|an|the|to|and|with|for|in|on|at|up|out|off|back)\b)", possessive(she) + " ", text)
+        lead = _AFTER_LINK if own_clause else r"\b"
+        text = re.sub(f"({lead}){_HER_POSSESSIVE}", lambda m: f"{m.group(1)}{possessive(she)} ", text)
     if he:
         text = re.sub(r"\bhis\s+(?=[a-z])", possessive(he) + " ", text)
     return text
@@ -756,7 +751,7 @@ def build_candidates(messages: list[Message], default_name: str | None = None) -
                         continue
                     clause = _fix_third_party_pronouns(resolved, state)
                 elif kind == "first-person":
-                    clause = _fix_own_clause_possessives(clause, state)  # "I'm her main carer": her = my mum
+                    clause = _fix_third_party_pronouns(clause, state, own_clause=True)  # "I'm her main carer"
                 fact = rewrite_first_person(clause, name, we=we)
                 fact = resolve_dates(fact, message.created_at)
                 fact = re.sub(r"\s+", " ", fact).strip(" ,")
@@ -1036,6 +1031,12 @@ _GERUND_PART = re.compile(r"^(?i:[a-z]+ing)\b(?:\s+[\w'-]+){2,7}$")
 _NOT_A_DESCRIPTION = re.compile(r"^(?:no|not|never|very|so|too|maybe|more|less|much|many|some|any|the|a|an|this|that|just|really)\b")
 
 
+# "vegan", "allergic to shellfish", "fluent in French"
+_DESCRIPTION = re.compile(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[A-Za-z][\w-]+)?")
+# "gluten free", "lactose intolerant": a word before an adjective of a clear ending (not "big fan")
+_TWO_WORD_DESCRIPTION = re.compile(r"[a-z]+\s+(?:[a-z]+(?:ic|al|ous|ful|ish|ary|able|ible|less|ant|ent|ive)|free|intolerant)")
+
+
 def _terse_sentence(sentence: str, name: str) -> list[str]:
     stripped = re.sub(r"[!.]+$", "", sentence.strip())
     parts_text = _ASIDE.sub("", stripped)
@@ -1066,9 +1067,8 @@ def _terse_sentence(sentence: str, name: str) -> list[str]:
             out.append(f"{name} is {part if re.fullmatch(_PROPER_ADJECTIVE, part) else part.lower()}")
         elif _is_job(part):
             out.append(f"{name} is {'an' if part[0] in 'aeiou' else 'a'} {part}")
-        elif (re.fullmatch(r"[a-z][\w-]+(?:\s+(?:to|of|with|about|at|from|for|in|on)\s+[A-Za-z][\w-]+)?", part)
-              or re.fullmatch(r"[a-z]+\s+(?:[a-z]+(?:ic|al|ous|ful|ish|ary|able|ible|less|ant|ent|ive)|free|intolerant)", part)) \
-                and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):  # "gluten free", "lactose intolerant"
+        elif (_DESCRIPTION.fullmatch(part) or _TWO_WORD_DESCRIPTION.fullmatch(part)) \
+                and part not in _STOP_NAMES and not _NOT_A_DESCRIPTION.match(part):
             article = "" if _is_adjective(part) else ("an " if part[0] in "aeiou" else "a ")
             out.append(f"{name} is {article}{part}")  # "nurse" -> "a nurse", "vegan" stays bare
         else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 
 class Mem0cliError(Exception):
     """Base class: a runtime failure (CLI exit code 1)."""
@@ -42,8 +44,6 @@ class StoreError(Mem0cliError):
 
 def json_problem(exc: ValueError | RecursionError) -> str:
     """What is wrong with a JSON text, with the column: "Expecting ':' delimiter (column 12)"."""
-    import json
-
     if isinstance(exc, json.JSONDecodeError):
         return f"{exc.msg.removesuffix(' at')} (column {exc.colno})"  # "Invalid control character at"
     return "nested too deeply or a number too long"

@@ -222,7 +222,7 @@ def rank(
     sources = store.source_pks(fact_keys)
     turn_keys = {k for k, item in items.items() if item.kind == "message"}
     turn_keys.update(pk for pks in sources.values() for pk in pks)
-    # the turn stored just before each candidate turn (or fact's source): the one it is indexed with
+    # the turns stored just before each candidate turn (or fact's source), `context_turns` deep
     depth = settings.context_turns if settings.context_weight else 0
     before = ranking.thread_before(store.previous_turns, sorted(turn_keys), depth)
     ranking.lift(items, sources)

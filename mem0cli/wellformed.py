@@ -41,6 +41,8 @@ _INTERJECTION = re.compile(r"^(?:wow|woah|whoa|oh|ooh|aw+|yeah|yep|yay|hey|hi|he
 # nouns in -s that are singular ("Jon's news is")
 _SINGULAR_IN_S = frozenset("news series species physics mathematics politics economics athletics gymnastics lens "
                            "means crossroads headquarters".split())
+# a verb contracted onto its subject or "not": "don't", "they're", "I've"
+_CONTRACTED_VERB = ("n't", "'re", "'ve", "'ll", "'d", "'m")
 # what may join a second clause to the first: "Alex is proud of how far Alex has come"
 _CLAUSE_OPENERS = frozenset("and but or so because since while when where how what why who whom whose which that "
                             "if unless until after before as though although whether than".split())
@@ -211,7 +213,7 @@ def _finite_at(words: list[str], i: int) -> bool:
     """Whether words[i] is a finite verb: an auxiliary, a modal, a contraction, a -s or past
     form not right after a determiner or a possessive ("the needs", "Ana's plans" are nouns)."""
     low = words[i].lower()
-    if low in AUXILIARY or low in MODALS or low.endswith(("n't", "'re", "'ve", "'ll", "'d", "'m")):
+    if low in AUXILIARY or low in MODALS or low.endswith(_CONTRACTED_VERB):
         return True
     form = verb_form(low)
     before = words[i - 1].lower() if i else ""
@@ -249,7 +251,7 @@ def _has_verb(words: list[str]) -> bool:
     """Whether some word after the first can be a finite verb (lexicon, auxiliary, -s/-ed, a contraction)."""
     for word in words[1:]:
         low = word.lower()
-        if low in AUXILIARY or low in MODALS or low.endswith(("n't", "'re", "'ve", "'ll", "'d", "'m")):
+        if low in AUXILIARY or low in MODALS or low.endswith(_CONTRACTED_VERB):
             return True
         if verb_form(word) or (word.islower() and re.fullmatch(r"[a-z]+(?:ed|[^s'u]s)", low)):
             return True
