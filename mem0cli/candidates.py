@@ -778,6 +778,8 @@ def corrections_in(text: str) -> list[tuple[str, str]]:
     for right, wrong in pairs:
         right, wrong = right.rstrip(".:'-"), wrong.rstrip(".:'-")
         right = re.sub(r"^(?:(?:actually|no|it's|its|it is|is|in|at|on|the|a|an)\s+)+", "", right, flags=re.I)
+        if len(right.split()) != len(wrong.split()) and all(side[:1].isdigit() for side in (right, wrong)):
+            right, wrong = right.split()[0], wrong.split()[0]  # "9:30am PT, not 10am": the numbers are the sides
         if len(right.split()) != len(wrong.split()) or right[:1].isupper() != wrong[:1].isupper():
             continue  # the two sides of a correction are parallel: "Tuesday, not Monday"
         if right and wrong and right.lower() != wrong.lower() and wrong.lower() not in {"sure", "really", "much", "yet", "that", "me", "a", "the", "bad", "too"}:

@@ -60,3 +60,18 @@ def test_a_contrast_in_the_middle_of_a_chat_is_no_correction(rules):
     assert corrected("We laughed a lot at the film last night with Ana and Tom, funny, not sad.") == []
     assert corrected("happy, not sad") == ["Sam felt happy about the move to Leeds"]
     assert corrected("Sorry, I got that wrong earlier, happy, not sad.") == ["Sam felt happy about the move to Leeds"]
+
+
+def test_a_corrected_time_keeps_the_zone_the_fact_already_has(rules):
+    # "9:30am PT, not 10am": the numbers are the two sides; "PT" is said of both
+    rules.add("For project 42, standup is 10am PT on weekdays.", user_id="team", run_id="project-42")
+    fixed = rules.add("Actually standup moves to 9:30am PT, not 10am.", user_id="team", run_id="project-42")["results"]
+    assert [r["memory"] for r in fixed] == ["Standup is 9:30am PT on weekdays"]
+    assert texts(rules, user_id="team", run_id="project-42") == ["Standup is 9:30am PT on weekdays"]
+
+
+def test_only_sides_that_both_open_with_a_number_are_cut_to_their_numbers():
+    from mem0cli.candidates import corrections_in
+
+    assert corrections_in("not 10am, but 9:30am PT.") == [("9:30am", "10am")]
+    assert corrections_in("sorry, Leeds United not York") == []  # names are no numbers
